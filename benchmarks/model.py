@@ -1,0 +1,86 @@
+"""The benchmark's results as plain data: one row per measured case, per table, per target."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from benchmarks.measure import ProcessRun
+
+Tool = Literal["retail", "tpchgen-cli", "dbldatagen"]
+Status = Literal["ok", "failed", "skipped", "not installed"]
+Verdict = Literal["pass", "fail", "n/a"]
+
+NOT_INSTALLED = "not installed (uv sync --group bench)"
+
+
+@dataclass(frozen=True)
+class Timing:
+    """What the repeats of one command add up to."""
+
+    repeats: int
+    wall_best: float
+    wall_median: float
+    cpu_median: float
+    peak_tree_rss: int | None  # the largest over the repeats
+
+    @classmethod
+    def of(cls, runs: Sequence[ProcessRun]) -> Timing:
+        peaks = [r.peak_tree_rss for r in runs if r.peak_tree_rss is not None]
+        return cls(
+            repeats=len(runs),
+            wall_best=min(r.wall_seconds for r in runs),
+            wall_median=statistics.median(r.wall_seconds for r in runs),
+            cpu_median=statistics.median(r.cpu_seconds for r in runs),
+            peak_tree_rss=max(peaks) if peaks else None,
+        )
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    """One generator run at one size: the rows of the main table."""
+
+    tool: Tool
+    size: str  # "scale 1", "SF1", ...
+    status: Status
+    note: str = ""
+    rows: int = 0
+    bytes: int = 0
+    timing: Timing | None = None
+    startup_seconds: float | None = None  # Spark only: until the session is ready
+    generate_seconds: float | None = None  # Spark only: build + write of every table
+
+    @property
+    def rows_per_second(self) -> float | None:
+        if self.timing is None or self.timing.wall_median <= 0:
+            return None
+        return self.rows / self.timing.wall_median
+
+    @classmethod
+    def unavailable(cls, tool: Tool, size: str, status: Status, note: str) -> CaseResult:
+        return cls(tool=tool, size=size, status=status, note=note)
+
+
+@dataclass(frozen=True)
+class TableRate:
+    """One table of our generator, in-process: worker seconds summed over its blocks."""
+
+    scale: float
+    table: str
+    rows: int
+    bytes: int
+    files: int
+    worker_seconds: float
+
+    @property
+    def rows_per_worker_second(self) -> float:
+        return self.rows / self.worker_seconds if self.worker_seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    target: str
+    measured: str
+    verdict: Verdict

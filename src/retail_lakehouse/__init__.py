@@ -1,0 +1,1 @@
+"""retail-lakehouse: deterministic synthetic retail data and a local-first medallion lakehouse."""

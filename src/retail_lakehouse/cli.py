@@ -1,0 +1,124 @@
+"""The ``retail`` command: parses arguments and calls the library, nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import get_args
+
+from retail_lakehouse.generate.builtin import (
+    BUILTIN_DATASETS,
+    BuiltinDataset,
+    builtin_spec,
+    builtin_spec_text,
+)
+from retail_lakehouse.generate.plan import DEFAULT_SEED, PlanError
+from retail_lakehouse.generate.spec import DatasetSpec, SpecError, load_spec
+from retail_lakehouse.generate.writers import OutputFormat
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A problem with the user's input: printed as one line, exit code 2."""
+
+
+def _row_count(text: str) -> tuple[str, int]:
+    name, sep, count = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected TABLE=COUNT, got '{text}'")
+    try:
+        return name, int(count.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"row count of '{name}' is not an integer") from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="retail", description="Synthetic retail data and a local-first lakehouse."
+    )
+    parser.add_argument("--version", action="version", version=version("retail-lakehouse"))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", help="generate the landing zone (raw source files)")
+    gen.add_argument("--scale", type=float, default=1.0, help="multiplies row counts (0.01-1000)")
+    gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same bytes")
+    gen.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
+    gen.add_argument("--lakehouse", type=Path, default=Path("lakehouse"), help="output folder")
+    gen.add_argument("--format", choices=get_args(OutputFormat), default="parquet")
+    gen.add_argument("--spec", type=Path, help="a dataset spec YAML (default: built-in retail)")
+    gen.add_argument(
+        "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
+        help="explicit row count of a table (repeatable); beats --scale",
+    )  # fmt: skip
+    gen.add_argument("--block-rows", type=int, default=None, help=argparse.SUPPRESS)
+
+    spec = commands.add_parser("spec", help="show or check dataset specs")
+    spec_commands = spec.add_subparsers(dest="spec_command", required=True)
+    show = spec_commands.add_parser("show", help="print a built-in spec as YAML")
+    show.add_argument("dataset", nargs="?", choices=BUILTIN_DATASETS, default="retail")
+    check = spec_commands.add_parser("validate", help="check a spec file")
+    check.add_argument("path", type=Path)
+    return parser
+
+
+def _load(path: Path | None) -> DatasetSpec:
+    return load_spec(path) if path is not None else builtin_spec()
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from rich.console import Console
+
+    from retail_lakehouse.console import RowProgress, generate_summary
+    from retail_lakehouse.generate.runner import (
+        DEFAULT_BLOCK_ROWS,
+        GenerateOptions,
+        generate_dataset,
+    )
+
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers must be at least 1, got {args.workers}")
+    options = GenerateOptions(
+        scale=args.scale,
+        seed=args.seed,
+        workers=args.workers,
+        lakehouse=args.lakehouse,
+        output_format=args.format,
+        rows=dict(args.rows),
+        block_rows=args.block_rows or DEFAULT_BLOCK_ROWS,
+    )
+    spec = _load(args.spec)
+    console = Console()
+    with RowProgress(console) as progress:
+        report = generate_dataset(spec, options, progress)
+    console.print(generate_summary(report))
+
+
+def _spec(args: argparse.Namespace) -> None:
+    if args.spec_command == "show":
+        dataset: BuiltinDataset = args.dataset
+        sys.stdout.write(builtin_spec_text(dataset))
+        return
+    spec = load_spec(args.path)
+    tables = ", ".join(f"{t.name} ({t.rows:,} rows)" for t in spec.tables)
+    print(f"{args.path}: valid spec '{spec.name}': {tables}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "generate":
+            _generate(args)
+        elif args.command == "spec":
+            _spec(args)
+    except (CliError, SpecError, PlanError) as exc:
+        print(f"retail: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

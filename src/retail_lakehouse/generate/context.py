@@ -1,0 +1,153 @@
+"""Evaluating a table's columns for a set of rows, and the parent indexes foreign keys use.
+
+A :class:`TableContext` computes columns lazily, each after the columns it reads, for an
+arbitrary array of row ids: contiguous blocks for output, scattered parent rows for
+look-ups. Nothing in it depends on which other rows are evaluated with a row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from retail_lakehouse.generate.columns import build_column
+from retail_lakehouse.generate.defects import CLEAN, DefectDraw, draw_defects
+from retail_lakehouse.generate.hashing import I64, Stream
+from retail_lakehouse.generate.plan import DatasetPlan, PlanError
+from retail_lakehouse.generate.spec.columns import ForeignKeyColumn, ParentFilter
+from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
+from retail_lakehouse.generate.spec.defects import ViolateFilter
+from retail_lakehouse.generate.values import Mask, Value
+
+INDEX_CHUNK = 1 << 20
+
+
+class TableContext:
+    """Column values of ``table`` at ``rows`` (content rows), computed on demand."""
+
+    def __init__(
+        self, plan: DatasetPlan, table: TableSpec, rows: I64, kinds: I64 | None = None
+    ) -> None:
+        self.plan = plan
+        self.table = table
+        self.rows = rows
+        self.kinds = kinds  # defect of each output row, for foreign-key defects
+        self.columns = table.column_map()
+        self.values: dict[str, Value] = {}
+        self.parent_rows: dict[str, I64] = {}
+
+    def get(self, name: str) -> Value:
+        if name not in self.values:
+            column = self.columns[name]
+            value = build_column(self, column)
+            self.values[name] = value.with_nulls(self._null_draw(name, column.null_rate))
+        return self.values[name]
+
+    def stream(self, *names: str) -> Stream:
+        return Stream(self.plan.seed, self.table.name, *names)
+
+    def _null_draw(self, name: str, rate: float) -> Mask | None:
+        if rate <= 0:
+            return None
+        nulls: Mask = self.stream(name, "__nulls__").uniform(self.rows) < rate
+        return nulls
+
+    def rows_with_defect(self, column: str, kind: type) -> Mask | None:
+        """Output rows whose drawn defect is of ``kind`` on ``column``."""
+        if self.kinds is None:
+            return None
+        hit = np.zeros(self.rows.size, dtype=bool)
+        for index, defect in enumerate(self.table.defects):
+            if isinstance(defect, kind) and getattr(defect, "column", None) == column:
+                hit |= self.kinds == index
+        return hit if hit.any() else None
+
+    def parent_context(self, table: str, rows: I64) -> TableContext:
+        return TableContext(self.plan, self.plan.table(table), rows)
+
+    def parent_index(self, table: str, where: ParentFilter | None, passing: bool = True) -> I64:
+        return parent_index(self.plan, table, where, passing)
+
+
+def cover_parent_count(plan: DatasetPlan, table: TableSpec) -> int | None:
+    cover = table.cover_key()
+    if cover is None:
+        return None
+    return int(parent_index(plan, cover.references, cover.where, True).size)
+
+
+def draw_table_defects(plan: DatasetPlan, table: TableSpec, start: int, stop: int) -> DefectDraw:
+    return draw_defects(plan, table, start, stop, cover_parent_count(plan, table))
+
+
+def clean_mask(plan: DatasetPlan, table: TableSpec, start: int, stop: int) -> Mask:
+    mask: Mask = draw_table_defects(plan, table, start, stop).kinds == CLEAN
+    return mask
+
+
+def filter_mask(plan: DatasetPlan, table: TableSpec, rows: I64, where: ParentFilter) -> Mask:
+    value = TableContext(plan, table, rows).get(where.column)
+    if isinstance(value.data, pa.Array):
+        equal = pc.equal(value.text(), pa.scalar(str(where.equals)))
+        flags = np.asarray(pc.fill_null(equal, False).to_numpy(zero_copy_only=False), dtype=bool)
+    else:
+        flags = np.asarray(value.data == where.equals, dtype=bool)
+    if value.nulls is not None:
+        flags &= ~value.nulls
+    return flags
+
+
+def parent_index(plan: DatasetPlan, table: str, where: ParentFilter | None, passing: bool) -> I64:
+    """Clean rows of ``table`` that pass ``where`` (or, with passing=False, fail it)."""
+    key = (table, where, passing)
+    if key not in plan.indexes:
+        plan.indexes[key] = _build_index(plan, plan.table(table), where, passing)
+    return plan.indexes[key]
+
+
+def _chunks(n: int) -> Iterator[I64]:
+    for start in range(0, n, INDEX_CHUNK):
+        yield np.arange(start, min(start + INDEX_CHUNK, n), dtype=np.int64)
+
+
+def _build_index(
+    plan: DatasetPlan, table: TableSpec, where: ParentFilter | None, passing: bool
+) -> I64:
+    parts = []
+    for rows in _chunks(plan.rows[table.name]):
+        keep = clean_mask(plan, table, int(rows[0]), int(rows[-1]) + 1)
+        if where is not None:
+            passes = filter_mask(plan, table, rows, where)
+            keep &= passes if passing else ~passes
+        parts.append(rows[keep])
+    index = np.concatenate(parts)
+    if index.size == 0:
+        condition = ""
+        if where is not None:
+            verb = "==" if passing else "!="
+            condition = f" where {where.column} {verb} {where.equals!r}"
+        raise PlanError(f"table '{table.name}' has no clean rows{condition} to reference")
+    return index
+
+
+def required_indexes(spec: DatasetSpec) -> list[tuple[str, ParentFilter | None, bool]]:
+    """Every parent index some foreign key or defect of ``spec`` will ask for."""
+    needed: list[tuple[str, ParentFilter | None, bool]] = []
+    for table in spec.tables:
+        for column in table.columns:
+            if isinstance(column, ForeignKeyColumn):
+                needed.append((column.references, column.where, True))
+                if any(
+                    isinstance(d, ViolateFilter) and d.column == column.name for d in table.defects
+                ):
+                    needed.append((column.references, column.where, False))
+    return needed
+
+
+def warm_up(plan: DatasetPlan) -> None:
+    """Build every parent index now, e.g. before forking workers that will share it."""
+    for table, where, passing in required_indexes(plan.spec):
+        parent_index(plan, table, where, passing)

@@ -1,0 +1,86 @@
+"""The ground-truth manifest: what a run generated and every defect it injected, by id.
+
+A pipeline's data-quality metrics can be checked exactly against it: for each table and
+defect, the count and the primary-key values of the rows that carry it (for a duplicate,
+the key that appears twice).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retail_lakehouse.generate.hashing import I64
+from retail_lakehouse.generate.spec.dataset import TableSpec
+
+MANIFEST_FILE = "_manifest.json"
+SPEC_FILE = "_spec.yaml"
+
+
+@dataclass
+class TableTally:
+    """What the blocks of one table added up to."""
+
+    rows: int = 0
+    bytes: int = 0
+    files: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    defect_ids: dict[str, list[I64]] = field(default_factory=dict)
+
+    def add_ids(self, ids: dict[str, I64]) -> None:
+        for name, values in ids.items():
+            self.defect_ids.setdefault(name, []).append(values)
+
+    def sorted_ids(self, name: str) -> I64:
+        parts = self.defect_ids.get(name, [])
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+
+def table_entry(table: TableSpec, tally: TableTally) -> dict[str, Any]:
+    defects: dict[str, Any] = {}
+    for defect in table.defects:
+        ids = tally.sorted_ids(defect.name)
+        entry: dict[str, Any] = {"kind": defect.kind}
+        for attribute in ("column", "reference"):
+            if hasattr(defect, attribute):
+                entry[attribute] = getattr(defect, attribute)
+        entry.update({"count": int(ids.size), "ids": ids.tolist()})
+        defects[defect.name] = entry
+    return {
+        "rows": tally.rows,
+        "primary_key": table.primary_key,
+        "files": sorted(tally.files),
+        "bytes": tally.bytes,
+        "defects": defects,
+    }
+
+
+_NUMBER_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+
+
+def manifest_json(document: dict[str, Any]) -> str:
+    """Indented JSON, with lists of ids kept on one line each."""
+    text = json.dumps(document, indent=1)
+    return _NUMBER_LIST.sub(lambda m: "[" + re.sub(r"\s+", "", m.group(1)) + "]", text) + "\n"
+
+
+def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
+    """Write to a temporary sibling, then rename over ``path``."""
+    write_text_atomic(path, manifest_json(document))
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def read_manifest(landing: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((landing / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return document

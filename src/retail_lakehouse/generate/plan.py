@@ -1,0 +1,62 @@
+"""A dataset spec resolved for one run: seed, row counts per table, parent indexes.
+
+The plan is the only state the generator shares between blocks, and all of it is derived
+from (spec, seed, row counts): which parent rows are clean and pass a foreign key's
+filter. Those indexes are built once per process, in chunks, before blocks are drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from retail_lakehouse.generate.hashing import I64
+from retail_lakehouse.generate.spec.columns import ParentFilter
+from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
+
+DEFAULT_SEED = 20251128
+MIN_SCALE = 0.01
+MAX_SCALE = 1000.0
+
+
+class PlanError(ValueError):
+    """Row counts or options that cannot produce the dataset."""
+
+
+def resolve_rows(
+    spec: DatasetSpec, scale: float, overrides: Mapping[str, int] | None = None
+) -> dict[str, int]:
+    """Row counts at ``scale`` (each at least 1); explicit ``overrides`` win."""
+    if not MIN_SCALE <= scale <= MAX_SCALE:
+        raise PlanError(f"scale must be between {MIN_SCALE} and {MAX_SCALE:g}, got {scale:g}")
+    rows = {t.name: max(1, round(t.rows * scale)) for t in spec.tables}
+    for name, count in (overrides or {}).items():
+        if name not in rows:
+            raise PlanError(f"unknown table '{name}' in row counts; tables: {', '.join(rows)}")
+        if count < 1:
+            raise PlanError(f"row count of table '{name}' must be at least 1, got {count}")
+        rows[name] = count
+    return rows
+
+
+@dataclass
+class DatasetPlan:
+    spec: DatasetSpec
+    seed: int
+    rows: dict[str, int]
+    indexes: dict[tuple[str, ParentFilter | None, bool], I64] = field(
+        default_factory=dict, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        for table in self.spec.tables:
+            cover = table.cover_key()
+            if cover and self.rows[table.name] < self.rows[cover.references]:
+                raise PlanError(
+                    f"table '{table.name}' has {self.rows[table.name]} rows but its cover "
+                    f"foreign key '{cover.name}' needs at least one per row of "
+                    f"'{cover.references}' ({self.rows[cover.references]})"
+                )
+
+    def table(self, name: str) -> TableSpec:
+        return self.spec.table(name)

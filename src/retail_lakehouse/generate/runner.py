@@ -1,0 +1,222 @@
+"""Generating a dataset into a landing zone: blocks fanned out to workers, tables published.
+
+Each table is cut into blocks of rows; workers (forked processes by default, or threads)
+draw and write blocks in any order into a staging folder per table. Only when every block
+of every table is written are the tables published, each by renaming its folder, so a
+failed run leaves the previous landing zone as it was. The manifest and the spec used are
+written last, atomically.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator, Mapping
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Literal, Protocol
+
+from retail_lakehouse.generate.blocks import generate_block
+from retail_lakehouse.generate.context import warm_up
+from retail_lakehouse.generate.hashing import I64
+from retail_lakehouse.generate.manifest import (
+    MANIFEST_FILE,
+    SPEC_FILE,
+    TableTally,
+    table_entry,
+    write_json_atomic,
+    write_text_atomic,
+)
+from retail_lakehouse.generate.plan import DEFAULT_SEED, DatasetPlan, resolve_rows
+from retail_lakehouse.generate.spec import DatasetSpec, dump_spec
+from retail_lakehouse.generate.values import decode_dictionaries
+from retail_lakehouse.generate.writers import (
+    OutputFormat,
+    discard_dir,
+    publish_dir,
+    staging_dir_for,
+    write_part,
+)
+
+Parallelism = Literal["processes", "threads"]
+__all__ = [
+    "GenerateOptions",
+    "GenerateReport",
+    "Parallelism",
+    "TableReport",
+    "generate_dataset",
+    "run_block",
+    "write_part",
+]
+DEFAULT_BLOCK_ROWS = 1 << 18
+LANDING_DIR = "landing"
+
+
+@dataclass(frozen=True)
+class GenerateOptions:
+    scale: float = 1.0
+    seed: int = DEFAULT_SEED
+    workers: int | None = None  # None: one per core
+    lakehouse: Path = Path("lakehouse")
+    output_format: OutputFormat = "parquet"
+    rows: Mapping[str, int] = field(default_factory=dict)  # explicit counts beat the scale
+    block_rows: int = DEFAULT_BLOCK_ROWS
+    parallelism: Parallelism = "processes"
+
+    def worker_count(self) -> int:
+        return max(1, self.workers or os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class TableReport:
+    name: str
+    rows: int
+    files: int
+    bytes: int
+    seconds: float  # worker time spent on the table's blocks
+
+
+@dataclass(frozen=True)
+class GenerateReport:
+    landing: Path
+    tables: list[TableReport]
+    seconds: float
+
+
+class ProgressSink(Protocol):
+    def start(self, table: str, total_rows: int) -> None: ...
+
+    def advance(self, table: str, rows: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    table: str
+    part: int
+    start: int
+    stop: int
+    directory: Path
+    output_format: OutputFormat
+
+
+@dataclass(frozen=True)
+class BlockResult:
+    table: str
+    rows: int
+    bytes: int
+    file: str
+    defect_ids: dict[str, I64]
+    seconds: float
+
+
+_WORKER_PLAN: list[DatasetPlan] = []
+
+
+def _install_plan(plan: DatasetPlan) -> None:
+    _WORKER_PLAN[:] = [plan]
+
+
+def run_block(task: BlockTask) -> BlockResult:
+    """Draw and write one block (runs in a worker)."""
+    began = time.perf_counter()
+    block = generate_block(_WORKER_PLAN[0], task.table, task.start, task.stop)
+    data = block.data if task.output_format == "parquet" else decode_dictionaries(block.data)
+    written = write_part(data, task.directory, task.part, task.output_format)
+    elapsed = time.perf_counter() - began
+    return BlockResult(
+        task.table, written.rows, written.bytes, written.path.name, block.defect_ids, elapsed
+    )
+
+
+def block_ranges(total: int, block_rows: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, total, block_rows):
+        yield start, min(start + block_rows, total)
+
+
+def _executor(options: GenerateOptions, plan: DatasetPlan) -> Executor:
+    workers = options.worker_count()
+    if options.parallelism == "threads":
+        _install_plan(plan)
+        return ThreadPoolExecutor(max_workers=workers)
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(workers, context, initializer=_install_plan, initargs=(plan,))
+
+
+def generate_dataset(
+    spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
+) -> GenerateReport:
+    """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary."""
+    began = time.perf_counter()
+    if options.block_rows < 1:
+        raise ValueError(f"block_rows must be at least 1, got {options.block_rows}")
+    plan = DatasetPlan(spec, options.seed, resolve_rows(spec, options.scale, options.rows))
+    warm_up(plan)
+    landing = options.lakehouse / LANDING_DIR
+    landing.mkdir(parents=True, exist_ok=True)
+    staging = {t.name: staging_dir_for(landing / t.name) for t in spec.tables}
+    try:
+        tallies = _run_blocks(plan, options, staging, progress)
+        for name, folder in staging.items():  # only once every block of every table is written
+            publish_dir(folder, landing / name)
+    except BaseException:
+        for folder in staging.values():
+            discard_dir(folder)
+        raise
+    _write_manifest(plan, options, landing, tallies)
+    reports = [
+        TableReport(name, t.rows, len(t.files), t.bytes, t.seconds) for name, t in tallies.items()
+    ]
+    return GenerateReport(landing, reports, time.perf_counter() - began)
+
+
+def _run_blocks(
+    plan: DatasetPlan,
+    options: GenerateOptions,
+    staging: dict[str, Path],
+    progress: ProgressSink | None,
+) -> dict[str, TableTally]:
+    tasks = [
+        BlockTask(name, part, start, stop, staging[name], options.output_format)
+        for name in plan.spec.table_order()
+        for part, (start, stop) in enumerate(block_ranges(plan.rows[name], options.block_rows))
+    ]
+    tasks.sort(key=lambda t: t.start - t.stop)  # largest blocks first: better balance
+    tallies = {name: TableTally() for name in plan.spec.table_order()}
+    if progress is not None:
+        for name in tallies:
+            progress.start(name, plan.rows[name])
+    with _executor(options, plan) as pool:
+        futures: list[Future[BlockResult]] = [pool.submit(run_block, task) for task in tasks]
+        for future in futures:
+            result = future.result()
+            _tally(tallies[result.table], result)
+            if progress is not None:
+                progress.advance(result.table, result.rows)
+    return tallies
+
+
+def _tally(tally: TableTally, result: BlockResult) -> None:
+    tally.rows += result.rows
+    tally.bytes += result.bytes
+    tally.files.append(result.file)
+    tally.seconds += result.seconds
+    tally.add_ids(result.defect_ids)
+
+
+def _write_manifest(
+    plan: DatasetPlan, options: GenerateOptions, landing: Path, tallies: dict[str, TableTally]
+) -> None:
+    document = {
+        "dataset": plan.spec.name,
+        "generator": f"retail-lakehouse {version('retail-lakehouse')}",
+        "seed": plan.seed,
+        "scale": options.scale,
+        "format": options.output_format,
+        "reference_time": plan.spec.reference_time.isoformat(),
+        "tables": {name: table_entry(plan.table(name), tally) for name, tally in tallies.items()},
+    }
+    write_text_atomic(landing / SPEC_FILE, dump_spec(plan.spec))
+    write_json_atomic(landing / MANIFEST_FILE, document)

@@ -1,0 +1,69 @@
+"""What each column reads: the same-table columns it depends on, for ordering and checks."""
+
+from __future__ import annotations
+
+import string
+
+from retail_lakehouse.generate.expressions import referenced_columns
+from retail_lakehouse.generate.spec.columns import (
+    BinnedCategoricalColumn,
+    Column,
+    ExpressionColumn,
+    GroupedVocabularyColumn,
+    LookupColumn,
+    MapColumn,
+    TemplateColumn,
+    TimestampColumn,
+)
+
+
+def template_fields(template: str) -> list[tuple[str, str]]:
+    """(column, format spec) of each ``{field}`` of a template, in order."""
+    fields = []
+    for _, name, spec, _ in string.Formatter().parse(template):
+        if name is not None:
+            fields.append((name, spec or ""))
+    return fields
+
+
+def column_inputs(column: Column) -> set[str]:
+    """Same-table columns whose values this column needs."""
+    match column:
+        case BinnedCategoricalColumn():
+            return {column.by}
+        case GroupedVocabularyColumn():
+            return {column.group}
+        case TemplateColumn():
+            return {name for name, _ in template_fields(column.template)}
+        case MapColumn():
+            return {column.source}
+        case TimestampColumn():
+            return {column.not_before} if column.not_before else set()
+        case ExpressionColumn():
+            return referenced_columns(column.expression)
+        case LookupColumn():
+            return {column.via}
+        case _:
+            return set()
+
+
+def evaluation_order(columns: dict[str, Column]) -> list[str]:
+    """Columns sorted so each comes after its inputs; raises ValueError on a cycle."""
+    order: list[str] = []
+    state: dict[str, str] = {}
+
+    def visit(name: str, path: list[str]) -> None:
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "active":
+            cycle = " -> ".join([*path[path.index(name) :], name])
+            raise ValueError(f"columns depend on each other in a cycle: {cycle}")
+        state[name] = "active"
+        for dep in sorted(column_inputs(columns[name])):
+            visit(dep, [*path, name])
+        state[name] = "done"
+        order.append(name)
+
+    for name in columns:
+        visit(name, [])
+    return order

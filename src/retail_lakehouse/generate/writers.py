@@ -1,0 +1,317 @@
+"""Writing generated blocks of rows into the landing zone, atomically per table.
+
+This module owns the on-disk layout of one landed table: numbered part files
+(``part-00000.parquet``, ...) in one of three formats, written into a staging folder
+next to the table's final folder and published with a directory rename, so readers
+see either the previous complete table or the new complete one.
+
+Typical use by a runner (one staging folder per table, shared by all its workers)::
+
+    staging = staging_dir_for(final_dir)
+    try:
+        files = [write_part(block, staging, i, "parquet") for i, block in enumerate(blocks)]
+    except BaseException:
+        discard_dir(staging)
+        raise
+    publish_dir(staging, final_dir)
+
+Every writer is a pure function of the table's contents, so writing the same table
+twice yields byte-identical files in all three formats.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
+
+OutputFormat = Literal["parquet", "jsonl", "csv"]
+
+FILE_EXTENSIONS: dict[OutputFormat, str] = {"parquet": ".parquet", "jsonl": ".jsonl", "csv": ".csv"}
+
+# Measured on a 500k-row table (int64 x3, string x3 of low/medium/high cardinality,
+# float64, bool, timestamp[us, tz=UTC]), pyarrow 26, one row group, 25 interleaved runs:
+#   codec    median write   min write   file size
+#   none        206 ms       164 ms      27.1 MB
+#   snappy      262 ms       191 ms      14.8 MB
+#   lz4_raw     263 ms       185 ms      15.6 MB
+#   zstd(1)     301 ms       227 ms      10.3 MB
+# Snappy ties LZ4 for the fastest compressed write, is read by every Parquet engine
+# (LZ4_RAW needs Spark >= 3.4), and costs ~15% less write time than zstd, whose files
+# are ~30% smaller. Encoding, not compression, dominates the write time.
+PARQUET_COMPRESSION = "snappy"
+
+# JSON-Lines are built per record batch of at most this many rows, which keeps the
+# joined text of one batch far below the 2 GiB limit of a 32-bit-offset string array.
+JSONL_BATCH_ROWS = 65_536
+
+_TEXT_TYPES = (pa.types.is_string, pa.types.is_large_string, pa.types.is_string_view)
+# Types whose Arrow string cast is already valid JSON: 42, true, 19.99 (decimal), null.
+_LITERAL_TYPES = (pa.types.is_integer, pa.types.is_boolean, pa.types.is_decimal, pa.types.is_null)
+_SHORT_ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+_CONTROL_ESCAPES = {
+    chr(code): _SHORT_ESCAPES.get(chr(code), f"\\u{code:04x}") for code in range(0x20)
+}
+
+# Epoch seconds of 0001-01-01 and 10000-01-01: inside this range Arrow renders a timestamp
+# as "YYYY-MM-DD HH:MM:SS[.f]", so the date/time separator is always byte 10.
+_FOUR_DIGIT_YEARS_SECONDS = (-62_135_596_800, 253_402_300_800)
+_UNITS_PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    """One part file on disk: where it is, how many rows and bytes it holds."""
+
+    path: Path
+    rows: int
+    bytes: int
+
+
+def staging_dir_for(final_dir: Path) -> Path:
+    """Create and return a fresh hidden sibling folder to stage ``final_dir``'s new contents.
+
+    The name carries a random UUID, so each call (each run) gets its own folder. Call it
+    once per table and hand the path to every worker writing that table's parts.
+    """
+    staging = final_dir.parent / f".{final_dir.name}.staging-{uuid.uuid4().hex}"
+    staging.mkdir(parents=True)
+    return staging
+
+
+def part_file_name(part: int, fmt: OutputFormat) -> str:
+    """The file name of part number ``part``, e.g. ``part-00000.parquet``."""
+    if part < 0:
+        raise ValueError(f"part number must be >= 0, got {part}")
+    if fmt not in get_args(OutputFormat):
+        raise ValueError(f"unknown output format {fmt!r}; expected one of {get_args(OutputFormat)}")
+    return f"part-{part:05d}{FILE_EXTENSIONS[fmt]}"
+
+
+def write_part(table: pa.Table, directory: Path, part: int, fmt: OutputFormat) -> WrittenFile:
+    """Write ``table`` as part number ``part`` in format ``fmt`` into ``directory``.
+
+    Safe to call concurrently for different parts of the same directory.
+    """
+    path = directory / part_file_name(part, fmt)
+    directory.mkdir(parents=True, exist_ok=True)
+    _WRITERS[fmt](table, path)
+    return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
+
+
+def publish_dir(staging: Path, final_dir: Path) -> None:
+    """Atomically replace ``final_dir`` by ``staging`` (both on the same filesystem).
+
+    A directory cannot be renamed over a non-empty one, so an existing ``final_dir`` is
+    first renamed to a hidden trash sibling, then ``staging`` is renamed to ``final_dir``
+    and the trash is deleted. Each rename is atomic, so ``final_dir`` never holds a
+    half-written table. The one window where ``final_dir`` is absent is between the two
+    renames; a crash there leaves the old table intact in ``.<name>.trash-<uuid>`` and the
+    new one in the staging folder; a crash after it leaves only a stale trash folder. If
+    the second rename fails, the old table is put back. Nothing is fsynced: this guards
+    against process crashes, not against power loss.
+    """
+    if not final_dir.exists():
+        staging.rename(final_dir)
+        return
+    trash = final_dir.parent / f".{final_dir.name}.trash-{uuid.uuid4().hex}"
+    final_dir.rename(trash)
+    try:
+        staging.rename(final_dir)
+    except BaseException:
+        trash.rename(final_dir)
+        raise
+    shutil.rmtree(trash)
+
+
+def discard_dir(staging: Path) -> None:
+    """Remove a staging folder and everything in it; a missing folder is not an error."""
+    with contextlib.suppress(FileNotFoundError):
+        shutil.rmtree(staging)
+
+
+# --- parquet ---------------------------------------------------------------------------
+
+
+def _write_parquet(table: pa.Table, path: Path) -> None:
+    pq.write_table(
+        table,
+        path,
+        compression=PARQUET_COMPRESSION,
+        use_dictionary=True,
+        row_group_size=max(table.num_rows, 1),
+    )
+
+
+# --- csv -------------------------------------------------------------------------------
+
+
+def _write_csv(table: pa.Table, path: Path) -> None:
+    columns = [
+        _iso_timestamps(column) if pa.types.is_timestamp(column.type) else column
+        for column in table.columns
+    ]
+    pa_csv.write_csv(pa.table(columns, names=table.column_names), str(path))
+
+
+def _iso_timestamps(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """ISO-8601 text such as ``2025-03-01T12:34:56.123456Z`` (tz-aware values shown in UTC)."""
+    text, suffix = _iso_timestamp_parts(values)
+    return pc.binary_join_element_wise(text, suffix, "") if suffix else text
+
+
+def _iso_timestamp_parts(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, str]:
+    """The ISO text of timestamps without its zone suffix, and that suffix ("Z" or "").
+
+    Tz-aware values are stored as UTC instants, so relabelling them as naive keeps the UTC
+    wall-clock time and avoids Arrow's (~25x slower) time-zone-aware formatting.
+    """
+    unit, suffix = values.type.unit, "" if values.type.tz is None else "Z"
+    naive = values.cast(pa.timestamp(unit))
+    text = naive.cast(pa.string())
+    if _has_four_digit_years(naive, unit):
+        return pc.binary_replace_slice(text, 10, 11, "T"), suffix
+    return pc.replace_substring(text, " ", "T", max_replacements=1), suffix
+
+
+def _has_four_digit_years(naive: pa.Array | pa.ChunkedArray, unit: str) -> bool:
+    low, high = pc.min_max(naive.cast(pa.int64())).values()
+    if low.as_py() is None:
+        return True
+    per_second = _UNITS_PER_SECOND[unit]
+    first, stop = _FOUR_DIGIT_YEARS_SECONDS
+    return bool(first * per_second <= low.as_py() and high.as_py() < stop * per_second)
+
+
+# --- jsonl -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _JsonText:
+    """JSON text of a column's values as ``prefix + text + suffix``; null ``text`` is null."""
+
+    text: pa.Array
+    prefix: str = ""
+    suffix: str = ""
+
+
+def _write_jsonl(table: pa.Table, path: Path) -> None:
+    with path.open("wb") as out:
+        if table.num_columns == 0:
+            out.write(b"{}\n" * table.num_rows)
+            return
+        for batch in table.to_batches(max_chunksize=JSONL_BATCH_ROWS):
+            out.write(_string_bytes(_json_lines(batch)).data)
+
+
+def _json_lines(batch: pa.RecordBatch) -> pa.Array:
+    """One ``{...}\\n`` string per row, keys in column order.
+
+    Literal text between values (keys, quotes, commas) is merged into single scalar pieces,
+    since the cost of ``binary_join_element_wise`` grows with the number of pieces.
+    """
+    pieces: list[str | pa.Array] = []
+    literal = "{"
+    for index, (name, column) in enumerate(zip(batch.schema.names, batch.columns, strict=True)):
+        literal += ("," if index else "") + json.dumps(name, ensure_ascii=False) + ":"
+        value = _json_text(column)
+        if value.text.null_count == 0:
+            pieces += [literal + value.prefix, value.text]
+            literal = value.suffix
+        else:
+            pieces += [literal, _json_text_or_null(value)]
+            literal = ""
+    pieces.append(literal + "}\n")
+    return pc.binary_join_element_wise(*pieces, "")
+
+
+def _json_text_or_null(value: _JsonText) -> pa.Array:
+    text = value.text
+    if value.prefix or value.suffix:
+        text = pc.binary_join_element_wise(value.prefix, text, value.suffix, "")
+    return pc.fill_null(text, "null")
+
+
+def _json_text(values: pa.Array) -> _JsonText:
+    """Encode one column; all returned text is of type ``string``."""
+    data_type = values.type
+    if pa.types.is_dictionary(data_type):
+        return _json_text(values.dictionary_decode())
+    if any(is_type(data_type) for is_type in _TEXT_TYPES):
+        return _JsonText(_json_escaped(values.cast(pa.string())), '"', '"')
+    if pa.types.is_timestamp(data_type):
+        text, zone = _iso_timestamp_parts(values)
+        return _JsonText(text, '"', zone + '"')
+    if pa.types.is_date(data_type):
+        return _JsonText(values.cast(pa.string()), '"', '"')
+    if pa.types.is_float16(data_type):
+        return _JsonText(_json_finite_numbers(values.cast(pa.float32())))
+    if pa.types.is_floating(data_type):
+        return _JsonText(_json_finite_numbers(values))
+    if any(is_type(data_type) for is_type in _LITERAL_TYPES):
+        return _JsonText(values.cast(pa.string()))
+    raise TypeError(f"cannot write a column of type {data_type} as JSON Lines")
+
+
+def _json_finite_numbers(values: pa.Array) -> pa.Array:
+    """Shortest round-trip text (``0.1``, ``1e+20``, ``-0.0``); NaN and infinities become null.
+
+    Arrow renders whole floats as ``1`` and ``-0``; those get a ``.0`` so JSON readers keep
+    them floating point (and -0.0 keeps its sign).
+    """
+    text = values.cast(pa.string())
+    finite = pc.is_finite(values)
+    if pc.all(finite).as_py() is False:
+        text = pc.if_else(finite, text, None)
+    whole = pc.equal(pc.floor(values), values)
+    if pc.any(whole).as_py():
+        whole = pc.and_(whole, pc.invert(pc.match_substring(text, "e")))
+        text = pc.binary_join_element_wise(text, pc.if_else(whole, ".0", ""), "")
+    return text
+
+
+def _json_escaped(strings: pa.Array) -> pa.Array:
+    """Escape backslashes, quotes and U+0000..U+001F, skipping passes that change nothing.
+
+    UTF-8 never uses bytes below 0x80 inside multi-byte characters, so scanning raw bytes
+    finds exactly the characters that need escaping.
+    """
+    raw = _string_bytes(strings)
+    if (raw == ord("\\")).any():
+        strings = pc.replace_substring(strings, "\\", "\\\\")
+    if (raw == ord('"')).any():
+        strings = pc.replace_substring(strings, '"', '\\"')
+    if (raw < 0x20).any():
+        for char in np.unique(raw[raw < 0x20]).tobytes().decode("ascii"):
+            strings = pc.replace_substring(strings, char, _CONTROL_ESCAPES[char])
+    return strings
+
+
+def _string_bytes(strings: pa.Array) -> npt.NDArray[np.uint8]:
+    """The concatenated UTF-8 bytes of a string array's slots, without copying."""
+    _, offsets_buffer, data_buffer = strings.buffers()
+    if data_buffer is None or len(strings) == 0:
+        return np.empty(0, dtype=np.uint8)
+    offsets = np.frombuffer(
+        offsets_buffer, dtype=np.int32, count=len(strings) + 1, offset=strings.offset * 4
+    )
+    return np.frombuffer(data_buffer, dtype=np.uint8)[int(offsets[0]) : int(offsets[-1])]
+
+
+_WRITERS: dict[OutputFormat, Callable[[pa.Table, Path], None]] = {
+    "parquet": _write_parquet,
+    "jsonl": _write_jsonl,
+    "csv": _write_csv,
+}

@@ -1,0 +1,103 @@
+"""The ``retail`` command: spec show/validate, generate, one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from retail_lakehouse.cli import main
+from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.generate.spec import parse_spec
+
+TINY_ROWS = ["--rows", "customers=50", "--rows", "products=20", "--rows", "orders=80",
+             "--rows", "order_items=160"]  # fmt: skip
+
+
+def test_spec_show_prints_the_builtin_spec(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["spec", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert parse_spec(yaml.safe_load(shown), "shown") == builtin_spec()
+
+
+def test_generate_with_a_user_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = yaml.safe_load(subprocess.run(
+        [sys.executable, "-m", "retail_lakehouse.cli", "spec", "show"],
+        capture_output=True, text=True, check=True,
+    ).stdout)  # fmt: skip
+    data["tables"][0]["columns"].append(
+        {"name": "lucky_number", "kind": "number", "dtype": "int",
+         "distribution": {"type": "uniform", "low": 1, "high": 49}}
+    )  # fmt: skip
+    spec_file = tmp_path / "my.yaml"
+    spec_file.write_text(yaml.safe_dump(data))
+    lakehouse = tmp_path / "lh"
+    code = main(["generate", "--spec", str(spec_file), "--lakehouse", str(lakehouse), *TINY_ROWS])
+    assert code == 0
+    customers = pq.read_table(lakehouse / "landing" / "customers")
+    assert customers.num_rows == 50
+    assert min(customers.column("lucky_number").to_pylist()) >= 1
+    assert "total" in capsys.readouterr().out
+    manifest = json.loads((lakehouse / "landing" / "_manifest.json").read_text())
+    assert manifest["tables"]["order_items"]["rows"] == 160
+    used = parse_spec(yaml.safe_load((lakehouse / "landing" / "_spec.yaml").read_text()), "used")
+    assert "lucky_number" in used.table("customers").column_map()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["generate", "--scale", "-1"], "scale must be between 0.01 and 1000"),
+        (["generate", "--rows", "orders=-3"], "row count of table 'orders' must be at least 1"),
+        (["generate", "--rows", "shipments=3"], "unknown table 'shipments'"),
+        (["generate", "--workers", "0"], "--workers must be at least 1"),
+        (["generate", "--rows", "orders=10", "--rows", "order_items=5"], "cover foreign key"),
+        (["spec", "validate", "missing.yaml"], "missing.yaml: cannot read spec"),
+    ],
+)
+def test_bad_input_is_one_line_with_exit_code_2(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main([*args, "--lakehouse", str(tmp_path)] if args[0] == "generate" else args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("retail: error: ")
+    assert not (tmp_path / "landing").exists() or not any((tmp_path / "landing").iterdir())
+
+
+def test_invalid_spec_file_names_the_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = yaml.safe_load(Path(__file__).parents[1].joinpath(
+        "src/retail_lakehouse/generate/datasets/retail.yaml").read_text())  # fmt: skip
+    data["tables"][2]["columns"][1]["skew"] = {"type": "zipf", "exponent": -2}
+    spec_file = tmp_path / "bad.yaml"
+    spec_file.write_text(yaml.safe_dump(data))
+    assert main(["spec", "validate", str(spec_file)]) == 2
+    err = capsys.readouterr().err
+    assert f"{spec_file}: tables.orders.columns.customer_id.skew.exponent" in err
+
+
+def test_spec_validate_accepts_the_builtin(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["spec", "show"]) == 0
+    spec_file = tmp_path / "retail.yaml"
+    spec_file.write_text(capsys.readouterr().out)
+    assert main(["spec", "validate", str(spec_file)]) == 0
+    assert "valid spec 'retail'" in capsys.readouterr().out
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys, retail_lakehouse.cli\n"
+        "print(sorted(m for m in ('pyspark', 'duckdb', 'rich.progress') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
