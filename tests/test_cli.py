@@ -56,6 +56,7 @@ def test_generate_with_a_user_spec(tmp_path: Path, capsys: pytest.CaptureFixture
         (["generate", "--rows", "orders=-3"], "row count of table 'orders' must be at least 1"),
         (["generate", "--rows", "shipments=3"], "unknown table 'shipments'"),
         (["generate", "--workers", "0"], "--workers must be at least 1"),
+        (["generate", "--defect-scale", "-1"], "defect scale must not be negative"),
         (["generate", "--rows", "orders=10", "--rows", "order_items=5"], "cover foreign key"),
         (["spec", "validate", "missing.yaml"], "missing.yaml: cannot read spec"),
     ],

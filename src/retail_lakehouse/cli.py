@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
     gen.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
     gen.add_argument("--lakehouse", type=Path, default=Path("lakehouse"), help="output folder")
     gen.add_argument("--format", choices=get_args(OutputFormat), default="parquet")
+    gen.add_argument(
+        "--defect-scale", type=float, default=1.0,
+        help="multiplies every defect rate of the spec (0: clean data, 2: twice as dirty)",
+    )  # fmt: skip
     gen.add_argument("--spec", type=Path, help="a dataset spec YAML (default: built-in retail)")
     gen.add_argument(
         "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
@@ -88,6 +92,7 @@ def _generate(args: argparse.Namespace) -> None:
         lakehouse=args.lakehouse,
         output_format=args.format,
         rows=dict(args.rows),
+        defect_scale=args.defect_scale,
         block_rows=args.block_rows or DEFAULT_BLOCK_ROWS,
     )
     spec = _load(args.spec)

@@ -14,8 +14,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 
-from retail_lakehouse.generate.plan import DatasetPlan
+from retail_lakehouse.generate.blocks import generate_table
+from retail_lakehouse.generate.plan import DatasetPlan, PlanError
 
 CENT = Decimal("0.01")
 Tables = dict[str, pa.Table]
@@ -238,3 +240,24 @@ def test_seasonality_shows_in_order_timestamps(retail_tables: Tables) -> None:
     months = pc.month(retail_tables["orders"].column("order_ts")).to_numpy()
     per_month = np.bincount(months, minlength=13)[1:]
     assert per_month[11] > 1.3 * per_month[1]  # December beats February
+
+
+def test_defect_scale_zero_gives_clean_data(retail_plan: DatasetPlan) -> None:
+    clean = DatasetPlan(retail_plan.spec, retail_plan.seed, retail_plan.rows, defect_scale=0.0)
+    doubled = DatasetPlan(retail_plan.spec, retail_plan.seed, retail_plan.rows, defect_scale=2.0)
+    for name in retail_plan.rows:
+        assert all(ids.size == 0 for ids in generate_table(clean, name).defect_ids.values())
+    normal = sum(i.size for i in generate_table(retail_plan, "orders").defect_ids.values())
+    more = sum(i.size for i in generate_table(doubled, "orders").defect_ids.values())
+    assert 1.6 * normal < more < 2.4 * normal
+    orders = generate_table(clean, "orders").data
+    customers = set(generate_table(clean, "customers").data.column("customer_id").to_pylist())
+    assert set(orders.column("customer_id").to_pylist()) <= customers
+    assert len(customers) == clean.rows["customers"]  # no duplicates either
+
+
+def test_defect_scale_is_checked(retail_plan: DatasetPlan) -> None:
+    with pytest.raises(PlanError, match="more than 0.5"):
+        DatasetPlan(retail_plan.spec, 1, retail_plan.rows, defect_scale=100.0)
+    with pytest.raises(PlanError, match="must not be negative"):
+        DatasetPlan(retail_plan.spec, 1, retail_plan.rows, defect_scale=-1.0)

@@ -45,7 +45,7 @@ def defect_stream(plan: DatasetPlan, table: TableSpec) -> Stream:
 
 
 def _rates(plan: DatasetPlan, table: TableSpec, n_cover_parents: int | None) -> np.ndarray:
-    rates = np.array([d.rate for d in table.defects], dtype=np.float64)
+    rates = np.array([d.rate for d in table.defects], dtype=np.float64) * plan.defect_scale
     if n_cover_parents is not None:
         unprotected = 1.0 - n_cover_parents / plan.rows[table.name]
         rates = rates / max(unprotected, 1e-12)
@@ -57,7 +57,7 @@ def _rates(plan: DatasetPlan, table: TableSpec, n_cover_parents: int | None) -> 
 
 def _raw_kinds(plan: DatasetPlan, table: TableSpec, rows: I64, n_cover_parents: int | None) -> I64:
     rates = _rates(plan, table, n_cover_parents)
-    if rates.size == 0 or rows.size == 0:
+    if rates.size == 0 or rows.size == 0 or not rates.any():
         return np.full(rows.size, CLEAN, dtype=np.int64)
     bounds = np.cumsum(rates)
     kinds = np.searchsorted(bounds, defect_stream(plan, table).uniform(rows), side="right")

@@ -146,9 +146,8 @@ def _check_node(node: ast.AST) -> None:
 def referenced_columns(text: str) -> set[str]:
     """Column names an expression reads (functions and constants excluded)."""
     tree = parse_expression(text)
-    called = {
-        n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
-    }
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call)]
+    called = {f.id for f in calls if isinstance(f, ast.Name)}
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     return names - called - CONSTANTS
 

@@ -17,6 +17,7 @@ from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
 DEFAULT_SEED = 20251128
 MIN_SCALE = 0.01
 MAX_SCALE = 1000.0
+MAX_DEFECT_SHARE = 0.5
 
 
 class PlanError(ValueError):
@@ -44,12 +45,21 @@ class DatasetPlan:
     spec: DatasetSpec
     seed: int
     rows: dict[str, int]
+    defect_scale: float = 1.0  # multiplies every defect rate of the spec; 0 gives clean data
     indexes: dict[tuple[str, ParentFilter | None, bool], I64] = field(
         default_factory=dict, repr=False
     )
 
     def __post_init__(self) -> None:
+        if self.defect_scale < 0:
+            raise PlanError(f"defect scale must not be negative, got {self.defect_scale:g}")
         for table in self.spec.tables:
+            total = sum(d.rate for d in table.defects) * self.defect_scale
+            if total > MAX_DEFECT_SHARE:
+                raise PlanError(
+                    f"table '{table.name}': defect rates times {self.defect_scale:g} add up to "
+                    f"{total:.3g}, more than {MAX_DEFECT_SHARE}"
+                )
             cover = table.cover_key()
             if cover and self.rows[table.name] < self.rows[cover.references]:
                 raise PlanError(

@@ -63,6 +63,7 @@ class GenerateOptions:
     lakehouse: Path = Path("lakehouse")
     output_format: OutputFormat = "parquet"
     rows: Mapping[str, int] = field(default_factory=dict)  # explicit counts beat the scale
+    defect_scale: float = 1.0  # multiplies the spec's defect rates; 0 gives clean data
     block_rows: int = DEFAULT_BLOCK_ROWS
     parallelism: Parallelism = "processes"
 
@@ -152,7 +153,8 @@ def generate_dataset(
     began = time.perf_counter()
     if options.block_rows < 1:
         raise ValueError(f"block_rows must be at least 1, got {options.block_rows}")
-    plan = DatasetPlan(spec, options.seed, resolve_rows(spec, options.scale, options.rows))
+    rows = resolve_rows(spec, options.scale, options.rows)
+    plan = DatasetPlan(spec, options.seed, rows, options.defect_scale)
     warm_up(plan)
     landing = options.lakehouse / LANDING_DIR
     landing.mkdir(parents=True, exist_ok=True)
@@ -214,6 +216,7 @@ def _write_manifest(
         "generator": f"retail-lakehouse {version('retail-lakehouse')}",
         "seed": plan.seed,
         "scale": options.scale,
+        "defect_scale": options.defect_scale,
         "format": options.output_format,
         "reference_time": plan.spec.reference_time.isoformat(),
         "tables": {name: table_entry(plan.table(name), tally) for name, tally in tallies.items()},
