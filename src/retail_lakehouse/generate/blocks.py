@@ -64,8 +64,3 @@ def generate_table(plan: DatasetPlan, table_name: str, block_rows: int = 1 << 18
     names = blocks[0].defect_ids
     ids = {name: np.concatenate([b.defect_ids[name] for b in blocks]) for name in names}
     return Block(table_name, 0, data, ids)
-
-
-def output_schema(plan: DatasetPlan, table_name: str) -> pa.Schema:
-    """The Arrow schema of a table's output (from a one-row block)."""
-    return generate_block(plan, table_name, 0, 1).data.schema

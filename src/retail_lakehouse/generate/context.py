@@ -7,8 +7,6 @@ look-ups. Nothing in it depends on which other rows are evaluated with a row.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -108,17 +106,15 @@ def parent_index(plan: DatasetPlan, table: str, where: ParentFilter | None, pass
     return plan.indexes[key]
 
 
-def _chunks(n: int) -> Iterator[I64]:
-    for start in range(0, n, INDEX_CHUNK):
-        yield np.arange(start, min(start + INDEX_CHUNK, n), dtype=np.int64)
-
-
 def _build_index(
     plan: DatasetPlan, table: TableSpec, where: ParentFilter | None, passing: bool
 ) -> I64:
     parts = []
-    for rows in _chunks(plan.rows[table.name]):
-        keep = clean_mask(plan, table, int(rows[0]), int(rows[-1]) + 1)
+    total = plan.rows[table.name]
+    for start in range(0, total, INDEX_CHUNK):
+        stop = min(start + INDEX_CHUNK, total)
+        rows = np.arange(start, stop, dtype=np.int64)
+        keep = clean_mask(plan, table, start, stop)
         if where is not None:
             passes = filter_mask(plan, table, rows, where)
             keep &= passes if passing else ~passes

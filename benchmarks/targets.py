@@ -1,0 +1,68 @@
+"""The performance targets of the generator, and checking measured results against them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from benchmarks.model import CaseResult, TargetCheck, Tool
+from benchmarks.ours import scale_label
+from benchmarks.tpchgen import SCALE_FACTOR, size_label
+
+GIB = 1024**3
+RSS_LIMIT_BYTES = int(1.5 * GIB)
+TPCH_COMPARISON_SCALE = 5.0
+
+
+@dataclass(frozen=True)
+class WallTarget:
+    scale: float
+    limit_seconds: float
+
+
+WALL_TARGETS = (WallTarget(1.0, 2.0), WallTarget(10.0, 15.0))
+
+
+def find(cases: Sequence[CaseResult], tool: Tool, size: str) -> CaseResult | None:
+    for case in cases:
+        if case.tool == tool and case.size == size and case.timing is not None:
+            return case
+    return None
+
+
+def check_wall(cases: Sequence[CaseResult], target: WallTarget) -> TargetCheck:
+    label = f"retail {scale_label(target.scale)} whole process < {target.limit_seconds:g} s"
+    case = find(cases, "retail", scale_label(target.scale))
+    if case is None or case.timing is None:
+        return TargetCheck(label, "not run", "n/a")
+    wall = case.timing.wall_median
+    verdict = "pass" if wall < target.limit_seconds else "fail"
+    return TargetCheck(label, f"{wall:.2f} s (median)", verdict)
+
+
+def check_rss(case: CaseResult) -> TargetCheck:
+    label = f"retail {case.size} peak RSS < {RSS_LIMIT_BYTES / GIB:g} GiB"
+    peak = case.timing.peak_tree_rss if case.timing else None
+    if peak is None:
+        return TargetCheck(label, "not measured", "n/a")
+    verdict = "pass" if peak < RSS_LIMIT_BYTES else "fail"
+    return TargetCheck(label, f"{peak / 2**20:,.0f} MiB (tree)", verdict)
+
+
+def check_against_tpchgen(cases: Sequence[CaseResult]) -> TargetCheck:
+    ours_size, theirs_size = scale_label(TPCH_COMPARISON_SCALE), size_label(SCALE_FACTOR)
+    label = f"rows/s: retail {ours_size} > tpchgen-cli {theirs_size}"
+    ours, theirs = find(cases, "retail", ours_size), find(cases, "tpchgen-cli", theirs_size)
+    if ours is None or theirs is None:
+        return TargetCheck(label, "not run", "n/a")
+    mine, other = ours.rows_per_second or 0.0, theirs.rows_per_second or 0.0
+    verdict = "pass" if mine > other else "fail"
+    ratio = f" ({mine / other:.2f}x)" if other > 0 else ""
+    return TargetCheck(label, f"{mine:,.0f} vs {other:,.0f}{ratio}", verdict)
+
+
+def check_targets(cases: Sequence[CaseResult]) -> list[TargetCheck]:
+    checks = [check_wall(cases, target) for target in WALL_TARGETS]
+    checks += [check_rss(c) for c in cases if c.tool == "retail" and c.timing is not None]
+    checks.append(check_against_tpchgen(cases))
+    return checks
