@@ -1,1 +1,1 @@
-"""Benchmarks of the data generator against itself and other generators (``python -m benchmarks.run``)."""
+"""Benchmarks of the data generator, alone and against others: ``python -m benchmarks.run``."""

@@ -40,7 +40,12 @@ def start_spark() -> Any:
 
 def generator(dg: Any, spark: Any, name: str, rows: int) -> Any:
     return dg.DataGenerator(
-        spark, name=name, rows=rows, partitions=2, randomSeed=SEED, randomSeedMethod="hash_fieldname"
+        spark,
+        name=name,
+        rows=rows,
+        partitions=2,
+        randomSeed=SEED,
+        randomSeedMethod="hash_fieldname",
     )
 
 
@@ -48,7 +53,9 @@ def customers(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
     return (
         generator(dg, spark, "customers", rows["customers"])
         .withColumn("customer_id", "long", expr="id + 1", baseColumn="id")
-        .withColumn("first_name", "string", values=["Ada", "Ben", "Cleo", "Dev", "Eli"], random=True)
+        .withColumn(
+            "first_name", "string", values=["Ada", "Ben", "Cleo", "Dev", "Eli"], random=True
+        )
         .withColumn("last_name", "string", values=["Ng", "Okafor", "Smith", "Weber"], random=True)
         .withColumn(
             "email",
@@ -58,12 +65,31 @@ def customers(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
         )
         .withColumn("gender", "string", values=["F", "M", "X"], weights=[48, 48, 4], random=True)
         .withColumn("age", "int", minValue=18, maxValue=90, random=True)
-        .withColumn("country", "string", values=["US", "GB", "DE", "FR", "ES"], weights=[40, 20, 15, 15, 10], random=True)
-        .withColumn("city", "string", values=["Springfield", "Riverside", "Franklin", "Greenville"], random=True)
-        .withColumn("signup_ts", "timestamp", begin=BEGIN, end=END, interval="1 second", random=True)
-        .withColumn("loyalty_tier", "string", values=["none", "silver", "gold"], weights=[70, 22, 8], random=True)
+        .withColumn(
+            "country",
+            "string",
+            values=["US", "GB", "DE", "FR", "ES"],
+            weights=[40, 20, 15, 15, 10],
+            random=True,
+        )
+        .withColumn(
+            "city",
+            "string",
+            values=["Springfield", "Riverside", "Franklin", "Greenville"],
+            random=True,
+        )
+        .withColumn(
+            "signup_ts", "timestamp", begin=BEGIN, end=END, interval="1 second", random=True
+        )
+        .withColumn(
+            "loyalty_tier",
+            "string",
+            values=["none", "silver", "gold"],
+            weights=[70, 22, 8],
+            random=True,
+        )
         .withColumn("marketing_opt_in", "boolean", expr="rand(7) < 0.4")
-    )  # fmt: skip
+    )
 
 
 def products(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
@@ -71,15 +97,29 @@ def products(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
         generator(dg, spark, "products", rows["products"])
         .withColumn("product_id", "long", expr="id + 1", baseColumn="id")
         .withColumn("category", "string", values=["books", "toys", "garden", "tech"], random=True)
-        .withColumn("sku", "string", expr="concat('SKU-', lpad(cast(product_id as string), 8, '0'))", baseColumn="product_id")
-        .withColumn("brand", "string", values=["Acme", "Globex", "Initech", "Umbrella"], random=True)
-        .withColumn("product_name", "string", expr="concat(brand, ' ', category, ' ', product_id)", baseColumn=["brand", "category", "product_id"])
+        .withColumn(
+            "sku",
+            "string",
+            expr="concat('SKU-', lpad(cast(product_id as string), 8, '0'))",
+            baseColumn="product_id",
+        )
+        .withColumn(
+            "brand", "string", values=["Acme", "Globex", "Initech", "Umbrella"], random=True
+        )
+        .withColumn(
+            "product_name",
+            "string",
+            expr="concat(brand, ' ', category, ' ', product_id)",
+            baseColumn=["brand", "category", "product_id"],
+        )
         .withColumn("list_price", "double", minValue=1.0, maxValue=500.0, step=0.01, random=True)
         .withColumn("cost", "double", expr="round(list_price * 0.6, 2)", baseColumn="list_price")
         .withColumn("stock_quantity", "int", minValue=0, maxValue=1000, random=True)
         .withColumn("is_active", "boolean", expr="rand(11) < 0.95")
-        .withColumn("created_ts", "timestamp", begin=BEGIN, end=END, interval="1 second", random=True)
-    )  # fmt: skip
+        .withColumn(
+            "created_ts", "timestamp", begin=BEGIN, end=END, interval="1 second", random=True
+        )
+    )
 
 
 def orders(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
@@ -88,13 +128,30 @@ def orders(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
         .withColumn("order_id", "long", expr="id + 1", baseColumn="id")
         .withColumn("customer_id", "long", minValue=1, maxValue=rows["customers"], random=True)
         .withColumn("order_ts", "timestamp", begin=BEGIN, end=END, interval="1 second", random=True)
-        .withColumn("status", "string", values=["placed", "shipped", "delivered", "cancelled"], weights=[10, 20, 65, 5], random=True)
+        .withColumn(
+            "status",
+            "string",
+            values=["placed", "shipped", "delivered", "cancelled"],
+            weights=[10, 20, 65, 5],
+            random=True,
+        )
         .withColumn("ship_hours", "int", minValue=2, maxValue=96, random=True, omit=True)
-        .withColumn("shipped_ts", "timestamp", expr="order_ts + make_dt_interval(0, ship_hours, 0, 0)", baseColumn=["order_ts", "ship_hours"])
-        .withColumn("payment_method", "string", values=["card", "paypal", "voucher"], weights=[70, 25, 5], random=True)
+        .withColumn(
+            "shipped_ts",
+            "timestamp",
+            expr="order_ts + make_dt_interval(0, ship_hours, 0, 0)",
+            baseColumn=["order_ts", "ship_hours"],
+        )
+        .withColumn(
+            "payment_method",
+            "string",
+            values=["card", "paypal", "voucher"],
+            weights=[70, 25, 5],
+            random=True,
+        )
         .withColumn("channel", "string", values=["web", "app", "store"], random=True)
         .withColumn("shipping_cost", "double", minValue=0.0, maxValue=25.0, step=0.01, random=True)
-    )  # fmt: skip
+    )
 
 
 def order_items(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
@@ -104,9 +161,11 @@ def order_items(dg: Any, spark: Any, rows: dict[str, int]) -> Any:
         .withColumn("order_id", "long", minValue=1, maxValue=rows["orders"], random=True)
         .withColumn("product_id", "long", minValue=1, maxValue=rows["products"], random=True)
         .withColumn("quantity", "int", minValue=1, maxValue=5, random=True)
-        .withColumn("discount", "double", values=[0.0, 0.05, 0.1, 0.2], weights=[70, 15, 10, 5], random=True)
+        .withColumn(
+            "discount", "double", values=[0.0, 0.05, 0.1, 0.2], weights=[70, 15, 10, 5], random=True
+        )
         .withColumn("unit_price", "double", minValue=1.0, maxValue=500.0, step=0.01, random=True)
-    )  # fmt: skip
+    )
 
 
 TABLES: dict[str, TableBuilder] = {

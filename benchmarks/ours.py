@@ -58,6 +58,4 @@ def table_rates(scale: float, workdir: Path) -> list[TableRate]:
     with tempfile.TemporaryDirectory(prefix="retail-bench-", dir=workdir) as tmp:
         options = GenerateOptions(scale=scale, lakehouse=Path(tmp))
         report = generate_dataset(builtin_spec(), options)
-    return [
-        TableRate(scale, t.name, t.rows, t.bytes, t.files, t.seconds) for t in report.tables
-    ]
+    return [TableRate(scale, t.name, t.rows, t.bytes, t.files, t.seconds) for t in report.tables]

@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from benchmarks.model import CaseResult, TableRate, TargetCheck, Verdict
-from retail_lakehouse.console import human_bytes
 
 VERDICT_STYLE: dict[Verdict, str] = {"pass": "green", "fail": "bold red", "n/a": "dim"}
 DASH = "-"
@@ -39,35 +38,49 @@ def memory(value: int | None) -> str:
     return DASH if value is None else f"{value / 2**20:,.0f} MiB"
 
 
+def size(value: int) -> str:
+    return f"{value / 2**20:,.1f} MiB"
+
+
+CASE_COLUMNS = (
+    "tool", "size", "rows", "wall s", "(best)", "rows/s", "peak RSS", "output", "CPU s", "notes"
+)  # fmt: skip
+LEFT_ALIGNED = frozenset({"tool", "size", "notes"})
+
+
 def case_table(cases: Sequence[CaseResult]) -> Table:
-    table = Table(title="Whole-process generation (median of repeats)")
-    for header in ("tool", "size", "rows", "wall s", "best s", "rows/s", "peak RSS (tree)"):
-        table.add_column(header, justify="left" if header in ("tool", "size") else "right")
-    for header in ("output", "CPU s", "start-up s", "generate s", "notes"):
-        table.add_column(header, justify="left" if header == "notes" else "right")
+    table = Table(title="Whole-process generation (median of the repeats; best in brackets)")
+    for header in CASE_COLUMNS:
+        table.add_column(header, justify="left" if header in LEFT_ALIGNED else "right")
     for case in cases:
         table.add_row(*case_cells(case))
     return table
 
 
+def case_note(case: CaseResult) -> str:
+    if case.status != "ok":
+        return f"[yellow]{case.note}"
+    if case.startup_seconds is None or case.generate_seconds is None:
+        return case.note
+    split = f"start-up {case.startup_seconds:.1f} s + generate {case.generate_seconds:.1f} s"
+    return f"{split}; {case.note}"
+
+
 def case_cells(case: CaseResult) -> list[str]:
-    note = case.note if case.status == "ok" else f"[yellow]{case.note}"
     if case.timing is None:
-        return [case.tool, case.size, *([DASH] * 10), note]
+        return [case.tool, case.size, *([DASH] * (len(CASE_COLUMNS) - 3)), case_note(case)]
     timing = case.timing
     return [
         case.tool,
         case.size,
         count(case.rows),
         seconds(timing.wall_median),
-        seconds(timing.wall_best),
+        f"({seconds(timing.wall_best)})",
         count(case.rows_per_second),
         memory(timing.peak_tree_rss),
-        human_bytes(case.bytes),
+        size(case.bytes),
         seconds(timing.cpu_median),
-        seconds(case.startup_seconds),
-        seconds(case.generate_seconds),
-        note,
+        case_note(case),
     ]
 
 
@@ -83,7 +96,7 @@ def rate_table(rates: Sequence[TableRate]) -> Table:
             rate.table,
             count(rate.rows),
             str(rate.files),
-            human_bytes(rate.bytes),
+            size(rate.bytes),
             seconds(rate.worker_seconds),
             count(rate.rows_per_worker_second),
         )
@@ -117,7 +130,9 @@ def print_results(results: BenchResults, console: Console) -> None:
 
 def results_document(results: BenchResults) -> dict[str, Any]:
     cases = [{**asdict(c), "rows_per_second": c.rows_per_second} for c in results.cases]
-    tables = [{**asdict(t), "rows_per_worker_second": t.rows_per_worker_second} for t in results.tables]
+    tables = [
+        {**asdict(t), "rows_per_worker_second": t.rows_per_worker_second} for t in results.tables
+    ]
     return {
         "machine": results.machine,
         "settings": results.settings,

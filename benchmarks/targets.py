@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.model import CaseResult, TargetCheck, Tool
+from benchmarks.model import CaseResult, TargetCheck, Tool, Verdict
 from benchmarks.ours import scale_label
 from benchmarks.tpchgen import SCALE_FACTOR, size_label
 
@@ -23,6 +23,10 @@ class WallTarget:
 WALL_TARGETS = (WallTarget(1.0, 2.0), WallTarget(10.0, 15.0))
 
 
+def verdict(met: bool) -> Verdict:
+    return "pass" if met else "fail"
+
+
 def find(cases: Sequence[CaseResult], tool: Tool, size: str) -> CaseResult | None:
     for case in cases:
         if case.tool == tool and case.size == size and case.timing is not None:
@@ -36,8 +40,7 @@ def check_wall(cases: Sequence[CaseResult], target: WallTarget) -> TargetCheck:
     if case is None or case.timing is None:
         return TargetCheck(label, "not run", "n/a")
     wall = case.timing.wall_median
-    verdict = "pass" if wall < target.limit_seconds else "fail"
-    return TargetCheck(label, f"{wall:.2f} s (median)", verdict)
+    return TargetCheck(label, f"{wall:.2f} s (median)", verdict(wall < target.limit_seconds))
 
 
 def check_rss(case: CaseResult) -> TargetCheck:
@@ -45,8 +48,7 @@ def check_rss(case: CaseResult) -> TargetCheck:
     peak = case.timing.peak_tree_rss if case.timing else None
     if peak is None:
         return TargetCheck(label, "not measured", "n/a")
-    verdict = "pass" if peak < RSS_LIMIT_BYTES else "fail"
-    return TargetCheck(label, f"{peak / 2**20:,.0f} MiB (tree)", verdict)
+    return TargetCheck(label, f"{peak / 2**20:,.0f} MiB (tree)", verdict(peak < RSS_LIMIT_BYTES))
 
 
 def check_against_tpchgen(cases: Sequence[CaseResult]) -> TargetCheck:
@@ -56,9 +58,8 @@ def check_against_tpchgen(cases: Sequence[CaseResult]) -> TargetCheck:
     if ours is None or theirs is None:
         return TargetCheck(label, "not run", "n/a")
     mine, other = ours.rows_per_second or 0.0, theirs.rows_per_second or 0.0
-    verdict = "pass" if mine > other else "fail"
     ratio = f" ({mine / other:.2f}x)" if other > 0 else ""
-    return TargetCheck(label, f"{mine:,.0f} vs {other:,.0f}{ratio}", verdict)
+    return TargetCheck(label, f"{mine:,.0f} vs {other:,.0f}{ratio}", verdict(mine > other))
 
 
 def check_targets(cases: Sequence[CaseResult]) -> list[TargetCheck]:

@@ -10,9 +10,11 @@ from __future__ import annotations
 import itertools
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,18 +89,44 @@ def _landing_bytes(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(landing)): p.read_bytes() for p in sorted(landing.rglob("part-*"))}
 
 
-def test_one_worker_writes_the_same_bytes_as_two(retail_spec: DatasetSpec, tmp_path: Path) -> None:
-    runs = {}
-    setups: list[tuple[str, int, Parallelism]] = [("one", 1, "threads"), ("two", 2, "processes")]
-    for label, workers, parallelism in setups:
-        options = GenerateOptions(
-            lakehouse=tmp_path / label, rows=TINY, workers=workers, block_rows=500,
+def _parquet_rows(root: Path) -> dict[str, pa.Table]:
+    landing = root / "landing"
+    return {table: pq.read_table(landing / table) for table in TABLES}
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    workers=st.integers(min_value=1, max_value=3),
+    block_rows=st.sampled_from([97, 500, 4096]),
+    parallelism=st.sampled_from(["processes", "threads"]),
+)
+def test_n_workers_write_what_one_worker_writes(
+    retail_spec: DatasetSpec, workers: int, block_rows: int, parallelism: Parallelism
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        baseline = GenerateOptions(
+            lakehouse=root / "one", rows=TINY, workers=1, block_rows=block_rows,
+            parallelism="threads",
+        )  # fmt: skip
+        generate_dataset(retail_spec, baseline)
+        many = GenerateOptions(
+            lakehouse=root / "many", rows=TINY, workers=workers, block_rows=block_rows,
             parallelism=parallelism,
         )  # fmt: skip
+        generate_dataset(retail_spec, many)
+        assert _landing_bytes(root / "one") == _landing_bytes(root / "many")
+        single_block = _parquet_rows(root / "one")
+        assert all(t.num_rows == TINY[name] for name, t in single_block.items())
+
+
+def test_block_size_does_not_change_the_data(retail_spec: DatasetSpec, tmp_path: Path) -> None:
+    for label, block_rows in (("small", 97), ("large", 10_000)):
+        options = GenerateOptions(lakehouse=tmp_path / label, rows=TINY, block_rows=block_rows)
         generate_dataset(retail_spec, options)
-        runs[label] = _landing_bytes(tmp_path / label)
-    assert runs["one"] == runs["two"]
-    assert len(runs["one"]) == sum(-(-n // 500) for n in TINY.values())
+    small, large = _parquet_rows(tmp_path / "small"), _parquet_rows(tmp_path / "large")
+    for table in TABLES:
+        assert small[table].equals(large[table]), table
 
 
 def test_hash_seed_of_the_interpreter_does_not_matter(tmp_path: Path) -> None:

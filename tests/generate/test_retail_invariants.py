@@ -257,7 +257,7 @@ def test_defect_scale_zero_gives_clean_data(retail_plan: DatasetPlan) -> None:
 
 
 def test_defect_scale_is_checked(retail_plan: DatasetPlan) -> None:
-    with pytest.raises(PlanError, match="more than 0.5"):
+    with pytest.raises(PlanError, match=r"more than 0\.5"):
         DatasetPlan(retail_plan.spec, 1, retail_plan.rows, defect_scale=100.0)
     with pytest.raises(PlanError, match="must not be negative"):
         DatasetPlan(retail_plan.spec, 1, retail_plan.rows, defect_scale=-1.0)
