@@ -1,12 +1,17 @@
 """Running one command and measuring it: wall time, CPU time and peak memory of its tree.
 
-The peak memory is the largest *sum* of resident set sizes (``VmRSS``) over the whole
-process tree under the command, sampled from ``/proc`` every ``SAMPLE_SECONDS``: the tree is
-walked through ``/proc/<pid>/task/<tid>/children`` and each process's ``statm`` read. Pages
-that forked workers still share copy-on-write with their parent are counted once per
-process, so the figure is an upper bound of the memory really in use (a peak shorter than
-the sampling interval can be missed). ``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is not used:
-it reports the largest single process, not the tree. Without ``/proc`` the peak is ``None``.
+The peak memory is the largest *sum* of resident set sizes over the whole process tree
+under the command, sampled from ``/proc`` every ``SAMPLE_SECONDS``: the tree is walked
+through ``/proc/<pid>/task/<tid>/children`` and each process's ``/proc/<pid>/stat`` read
+(its ``rss``, ``utime`` and ``stime``). Pages that forked workers still share copy-on-write
+with their parent are counted once per process, so the figure is an upper bound of the
+memory really in use (a peak shorter than the sampling interval can be missed).
+``getrusage(RUSAGE_CHILDREN).ru_maxrss`` is not used: it reports the largest single
+process, not the tree. Without ``/proc`` the peak is ``None``.
+
+CPU time is the larger of two lower bounds: the ``RUSAGE_CHILDREN`` delta (exact, but only
+for descendants that were waited for; a JVM started by PySpark often is not) and the sum
+over every process seen in the tree of its last sampled ``utime + stime``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,10 @@ from pathlib import Path
 SAMPLE_SECONDS = 0.02
 PROC = Path("/proc")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
-TAIL_CHARS = 2000
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+UTIME_FIELD, STIME_FIELD, RSS_FIELD = 14, 15, 24  # 1-based, as in proc(5)
+TAIL_CHARS = 4000
+NOTE_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -34,7 +42,7 @@ class ProcessRun:
     argv: tuple[str, ...]
     returncode: int
     wall_seconds: float
-    cpu_seconds: float  # user + system of every waited-for descendant
+    cpu_seconds: float  # user + system over the tree (a lower bound, see the docstring)
     peak_tree_rss: int | None  # bytes; None where /proc is not available
     output_tail: str  # the end of stdout + stderr, for error messages
 
@@ -44,8 +52,11 @@ class ProcessRun:
 
     @property
     def failure_note(self) -> str:
-        lines = self.output_tail.strip().splitlines()
-        return f"exit {self.returncode}: {lines[-1] if lines else 'no output'}"
+        """The exit code and the last error-looking line of the output (else its last line)."""
+        lines = [line.strip() for line in self.output_tail.splitlines() if line.strip()]
+        errors = [line for line in lines if "Error" in line or "Exception" in line]
+        line = (errors or lines or ["no output"])[-1]
+        return f"exit {self.returncode}: {line[:NOTE_CHARS]}"
 
 
 class _Waiter:
@@ -99,16 +110,43 @@ def child_pids(pid: int) -> list[int]:
     return children
 
 
-def resident_bytes(pid: int) -> int:
+@dataclass(frozen=True)
+class ProcStat:
+    rss_bytes: int
+    cpu_seconds: float
+
+
+def read_stat(pid: int) -> ProcStat | None:
+    """``rss`` and ``utime + stime`` from ``/proc/<pid>/stat`` (None if it has gone)."""
     try:
-        fields = (PROC / str(pid) / "statm").read_text().split()
+        text = (PROC / str(pid) / "stat").read_text()
     except OSError:
-        return 0
-    return int(fields[1]) * PAGE_BYTES
+        return None
+    fields = text[text.rindex(")") + 2 :].split()  # fields from the 3rd (state) on
+    cpu_ticks = int(fields[UTIME_FIELD - 3]) + int(fields[STIME_FIELD - 3])
+    return ProcStat(int(fields[RSS_FIELD - 3]) * PAGE_BYTES, cpu_ticks / CLOCK_TICKS)
 
 
-def tree_rss(root: int) -> int:
-    return sum(resident_bytes(pid) for pid in process_tree(root))
+class TreeSampler:
+    """Keeps the peak tree RSS and the last CPU time seen of every process in the tree."""
+
+    def __init__(self, root: int) -> None:
+        self.root = root
+        self.peak_rss = 0
+        self._cpu_by_pid: dict[int, float] = {}
+
+    def sample(self) -> None:
+        total = 0
+        for pid in process_tree(self.root):
+            stat = read_stat(pid)
+            if stat is not None:
+                total += stat.rss_bytes
+                self._cpu_by_pid[pid] = stat.cpu_seconds
+        self.peak_rss = max(self.peak_rss, total)
+
+    @property
+    def cpu_seconds(self) -> float:
+        return sum(self._cpu_by_pid.values())
 
 
 def children_cpu_seconds() -> float:
@@ -127,7 +165,6 @@ def run_measured(
     """Run ``argv`` to its end (output to ``log``), sampling its tree's memory meanwhile."""
     can_sample = (PROC / "self" / "task").is_dir()
     cpu_before = children_cpu_seconds()
-    peak = 0
     with log.open("wb") as sink:
         began = time.perf_counter()
         process = subprocess.Popen(
@@ -140,14 +177,15 @@ def run_measured(
             start_new_session=True,
         )
         waiter = _Waiter(process, timeout)
+        sampler = TreeSampler(process.pid)
         while can_sample and not waiter.ended.wait(SAMPLE_SECONDS):
-            peak = max(peak, tree_rss(process.pid))
+            sampler.sample()
         waiter.ended.wait()
     return ProcessRun(
         argv=tuple(argv),
         returncode=process.returncode,
         wall_seconds=waiter.ended_at - began,
-        cpu_seconds=children_cpu_seconds() - cpu_before,
-        peak_tree_rss=peak if can_sample else None,
+        cpu_seconds=max(children_cpu_seconds() - cpu_before, sampler.cpu_seconds),
+        peak_tree_rss=sampler.peak_rss if can_sample else None,
         output_tail=log.read_text(errors="replace")[-TAIL_CHARS:],
     )

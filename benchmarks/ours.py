@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.measure import ProcessRun, installed_executable, run_measured
@@ -41,16 +42,33 @@ def generate_once(scale: float, workdir: Path) -> tuple[ProcessRun, tuple[int, i
     return run, totals
 
 
-def benchmark_cli(scale: float, repeat: int, workdir: Path) -> CaseResult:
-    """``retail generate --scale S`` as a subprocess, ``repeat`` times."""
-    runs: list[ProcessRun] = []
-    rows = size = 0
+def benchmark_cli(scales: Sequence[float], repeat: int, workdir: Path) -> list[CaseResult]:
+    """``retail generate --scale S`` as a subprocess, ``repeat`` times per scale.
+
+    The repeats go round the scales (1, 10, 1, 10, ...) so that a burst of load from
+    something else on the machine spreads over the cases instead of spoiling one.
+    """
+    runs: dict[float, list[ProcessRun]] = {scale: [] for scale in scales}
+    totals: dict[float, tuple[int, int]] = {}
+    failures: dict[float, ProcessRun] = {}
     for _ in range(repeat):
-        run, (rows, size) = generate_once(scale, workdir)
-        if not run.ok:
-            return CaseResult.unavailable("retail", scale_label(scale), "failed", run.failure_note)
-        runs.append(run)
-    return CaseResult("retail", scale_label(scale), "ok", "", rows, size, Timing.of(runs))
+        for scale in (s for s in scales if s not in failures):
+            run, totals[scale] = generate_once(scale, workdir)
+            if run.ok:
+                runs[scale].append(run)
+            else:
+                failures[scale] = run
+    return [case_of(scale, runs[scale], totals[scale], failures.get(scale)) for scale in scales]
+
+
+def case_of(
+    scale: float, runs: Sequence[ProcessRun], totals: tuple[int, int], failure: ProcessRun | None
+) -> CaseResult:
+    label = scale_label(scale)
+    if failure is not None:
+        return CaseResult.unavailable("retail", label, "failed", failure.failure_note)
+    rows, size = totals
+    return CaseResult("retail", label, "ok", "", rows, size, Timing.of(runs))
 
 
 def table_rates(scale: float, workdir: Path) -> list[TableRate]:

@@ -38,18 +38,23 @@ def memory(value: int | None) -> str:
     return DASH if value is None else f"{value / 2**20:,.0f} MiB"
 
 
+def rate(value: float | None) -> str:
+    return DASH if value is None else f"{value:,.1f}"
+
+
 def size(value: int) -> str:
     return f"{value / 2**20:,.1f} MiB"
 
 
 CASE_COLUMNS = (
-    "tool", "size", "rows", "wall s", "(best)", "rows/s", "peak RSS", "output", "CPU s", "notes"
+    "tool", "size", "rows", "wall s", "(median)", "rows/s", "MiB/s", "peak RSS", "output",
+    "CPU s", "notes",
 )  # fmt: skip
 LEFT_ALIGNED = frozenset({"tool", "size", "notes"})
 
 
 def case_table(cases: Sequence[CaseResult]) -> Table:
-    table = Table(title="Whole-process generation (median of the repeats; best in brackets)")
+    table = Table(title="Whole-process generation (best of the repeats; median in brackets)")
     for header in CASE_COLUMNS:
         table.add_column(header, justify="left" if header in LEFT_ALIGNED else "right")
     for case in cases:
@@ -74,9 +79,10 @@ def case_cells(case: CaseResult) -> list[str]:
         case.tool,
         case.size,
         count(case.rows),
-        seconds(timing.wall_median),
-        f"({seconds(timing.wall_best)})",
+        seconds(timing.wall_best),
+        f"({seconds(timing.wall_median)})",
         count(case.rows_per_second),
+        rate(case.mib_per_second),
         memory(timing.peak_tree_rss),
         size(case.bytes),
         seconds(timing.cpu_median),
@@ -119,8 +125,8 @@ def print_results(results: BenchResults, console: Console) -> None:
     console.print(
         f"[bold]Machine:[/] {machine['cpu_count']} cores (os.cpu_count()), "
         f"Python {machine['python']}, {machine['platform']}; "
-        f"repeats: {results.settings['repeat']}; peak RSS = sum of VmRSS over the process "
-        f"tree, sampled from /proc every {machine['rss_sample_seconds'] * 1000:.0f} ms"
+        f"repeats: {results.settings['repeat']}; peak RSS = sum of resident memory over the "
+        f"process tree, sampled from /proc every {machine['rss_sample_seconds'] * 1000:.0f} ms"
     )
     console.print(case_table(results.cases))
     if results.tables:
@@ -129,7 +135,10 @@ def print_results(results: BenchResults, console: Console) -> None:
 
 
 def results_document(results: BenchResults) -> dict[str, Any]:
-    cases = [{**asdict(c), "rows_per_second": c.rows_per_second} for c in results.cases]
+    cases = [
+        {**asdict(c), "rows_per_second": c.rows_per_second, "mib_per_second": c.mib_per_second}
+        for c in results.cases
+    ]
     tables = [
         {**asdict(t), "rows_per_worker_second": t.rows_per_worker_second} for t in results.tables
     ]

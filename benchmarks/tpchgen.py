@@ -14,6 +14,10 @@ SCALE_FACTOR = 1.0  # 8.66M rows over 8 tables; compared with our scale 5 (8.05M
 TOOL_NAME = "tpchgen-cli"
 
 
+def tpchgen_installed() -> bool:
+    return installed_executable(TOOL_NAME) is not None
+
+
 def size_label(scale_factor: float) -> str:
     return f"SF{scale_factor:g}"
 
