@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from importlib.metadata import version
 from pathlib import Path
 from typing import get_args
 
+from retail_lakehouse import __version__
 from retail_lakehouse.generate.builtin import (
     BUILTIN_DATASETS,
     BuiltinDataset,
@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="retail", description="Synthetic retail data and a local-first lakehouse."
     )
-    parser.add_argument("--version", action="version", version=version("retail-lakehouse"))
+    parser.add_argument("--version", action="version", version=__version__)
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="generate the landing zone (raw source files)")

@@ -32,7 +32,7 @@ def generate_block(plan: DatasetPlan, table_name: str, start: int, stop: int) ->
     table = plan.table(table_name)
     rows = np.arange(start, stop, dtype=np.int64)
     draw = draw_table_defects(plan, table, start, stop)
-    ctx = TableContext(plan, table, draw.content, draw.kinds)
+    ctx = TableContext(plan, table, draw.content, draw)
     values = {c.name: ctx.get(c.name) for c in table.columns if not c.hidden}
     for defect in table.defects:  # a defect may touch a hidden column's inputs: compute them
         for name in (getattr(defect, "column", None), getattr(defect, "reference", None)):

@@ -216,7 +216,9 @@ def _foreign_key(ctx: TableContext, column: ForeignKeyColumn) -> Value:
     parent = ctx.plan.table(column.references)
     stream = ctx.stream(column.name)
     eligible = ctx.parent_index(parent.name, column.where)
-    if isinstance(column.skew, CoverSkew):
+    if isinstance(column.skew, CoverSkew) and ctx.cover_ranks is not None:
+        ranks = ctx.cover_ranks
+    elif isinstance(column.skew, CoverSkew):
         n_children = ctx.plan.rows[ctx.table.name]
         ranks = cover_assignment(stream, ctx.rows, n_children, eligible.size).parent_ranks
     else:
@@ -244,9 +246,24 @@ def _lookup(ctx: TableContext, column: LookupColumn) -> Value:
     assert isinstance(via, ForeignKeyColumn)
     ctx.get(column.via)
     parent_rows = ctx.parent_rows[column.via]
-    unique, inverse = np.unique(parent_rows, return_inverse=True)
+    unique, inverse = _distinct(parent_rows, ctx.plan.rows[via.references])
     parent = ctx.parent_context(via.references, unique)
     return parent.get(column.column).take(inverse)
+
+
+def _distinct(rows: I64, bound: int) -> tuple[I64, I64]:
+    """Sorted distinct rows in [0, bound) and each row's position among them.
+
+    A presence bitmap when the parent table is small next to the block (no sort), else
+    ``np.unique``.
+    """
+    if bound > 4 * rows.size:
+        unique, inverse = np.unique(rows, return_inverse=True)
+        return unique, inverse.astype(np.int64)
+    present = np.zeros(bound, dtype=bool)
+    present[rows] = True
+    position = np.cumsum(present, dtype=np.int64) - 1
+    return np.flatnonzero(present), position[rows]
 
 
 _BUILDERS: dict[type, Callable[[TableContext, Any], Value]] = {

@@ -27,12 +27,17 @@ class TableContext:
     """Column values of ``table`` at ``rows`` (content rows), computed on demand."""
 
     def __init__(
-        self, plan: DatasetPlan, table: TableSpec, rows: I64, kinds: I64 | None = None
+        self,
+        plan: DatasetPlan,
+        table: TableSpec,
+        rows: I64,
+        draw: DefectDraw | None = None,
     ) -> None:
         self.plan = plan
         self.table = table
         self.rows = rows
-        self.kinds = kinds  # defect of each output row, for foreign-key defects
+        self.kinds = None if draw is None else draw.kinds  # for foreign-key defects
+        self.cover_ranks = None if draw is None else draw.cover_ranks  # already drawn
         self.columns = table.column_map()
         self.values: dict[str, Value] = {}
         self.parent_rows: dict[str, I64] = {}

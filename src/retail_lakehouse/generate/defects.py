@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from retail_lakehouse.generate.foreign_keys import cover_assignment
+from retail_lakehouse.generate.foreign_keys import CoverAssignment, cover_assignment
 from retail_lakehouse.generate.hashing import I64, Stream
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.spec.dataset import TableSpec
@@ -38,6 +38,7 @@ BEFORE_RANGE_MINUTES = (1, 48 * 60)
 class DefectDraw:
     kinds: I64  # index into the table's defects, CLEAN for none
     content: I64  # the row whose clean values this row shows
+    cover_ranks: I64 | None  # the cover parent rank of each content row, if the table has one
 
 
 def defect_stream(plan: DatasetPlan, table: TableSpec) -> Stream:
@@ -55,18 +56,31 @@ def _rates(plan: DatasetPlan, table: TableSpec, n_cover_parents: int | None) -> 
     return rates
 
 
-def _raw_kinds(plan: DatasetPlan, table: TableSpec, rows: I64, n_cover_parents: int | None) -> I64:
+def _cover(
+    plan: DatasetPlan, table: TableSpec, rows: I64, n_cover_parents: int | None
+) -> CoverAssignment | None:
+    cover = table.cover_key()
+    if cover is None or n_cover_parents is None:
+        return None
+    stream = Stream(plan.seed, table.name, cover.name)
+    return cover_assignment(stream, rows, plan.rows[table.name], n_cover_parents)
+
+
+def _raw_kinds(
+    plan: DatasetPlan,
+    table: TableSpec,
+    rows: I64,
+    n_cover_parents: int | None,
+    first_child: Mask | None,
+) -> I64:
     rates = _rates(plan, table, n_cover_parents)
     if rates.size == 0 or rows.size == 0 or not rates.any():
         return np.full(rows.size, CLEAN, dtype=np.int64)
     bounds = np.cumsum(rates)
     kinds = np.searchsorted(bounds, defect_stream(plan, table).uniform(rows), side="right")
     kinds = np.where(kinds >= rates.size, CLEAN, kinds).astype(np.int64)
-    cover = table.cover_key()
-    if cover is not None and n_cover_parents is not None:
-        stream = Stream(plan.seed, table.name, cover.name)
-        first = cover_assignment(stream, rows, plan.rows[table.name], n_cover_parents)
-        kinds[first.first_child] = CLEAN
+    if first_child is not None:
+        kinds[first_child] = CLEAN
     return kinds
 
 
@@ -75,15 +89,19 @@ def draw_defects(
 ) -> DefectDraw:
     """Defect of each row in [start, stop) and the row whose content it shows."""
     first = max(start - 1, 0)
-    raw = _raw_kinds(plan, table, np.arange(first, stop, dtype=np.int64), n_cover_parents)
+    span = np.arange(first, stop, dtype=np.int64)
+    cover = _cover(plan, table, span, n_cover_parents)
+    first_child = None if cover is None else cover.first_child
+    raw = _raw_kinds(plan, table, span, n_cover_parents, first_child)
     kinds = raw[start - first :].copy()
-    rows = np.arange(start, stop, dtype=np.int64)
+    content = np.arange(start, stop, dtype=np.int64)
     dup = [i for i, d in enumerate(table.defects) if isinstance(d, DuplicateRow)]
-    if not dup:
-        return DefectDraw(kinds, rows)
-    previous = np.concatenate(([dup[0]], raw[:-1])) if start == 0 else raw[:-1]
-    kinds[(kinds == dup[0]) & (previous != CLEAN)] = CLEAN
-    return DefectDraw(kinds, np.where(kinds == dup[0], rows - 1, rows))
+    if dup:
+        previous = np.concatenate(([dup[0]], raw[:-1])) if start == 0 else raw[:-1]
+        kinds[(kinds == dup[0]) & (previous != CLEAN)] = CLEAN
+        content = np.where(kinds == dup[0], content - 1, content)
+    ranks = None if cover is None else cover.parent_ranks[content - first]
+    return DefectDraw(kinds, content, ranks)
 
 
 def apply_value_defects(

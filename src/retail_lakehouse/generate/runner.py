@@ -15,10 +15,10 @@ import time
 from collections.abc import Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from importlib.metadata import version
 from pathlib import Path
 from typing import Literal, Protocol
 
+from retail_lakehouse import __version__
 from retail_lakehouse.generate.blocks import generate_block
 from retail_lakehouse.generate.context import warm_up
 from retail_lakehouse.generate.hashing import I64
@@ -213,7 +213,7 @@ def _write_manifest(
 ) -> None:
     document = {
         "dataset": plan.spec.name,
-        "generator": f"retail-lakehouse {version('retail-lakehouse')}",
+        "generator": f"retail-lakehouse {__version__}",
         "seed": plan.seed,
         "scale": options.scale,
         "defect_scale": options.defect_scale,

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from retail_lakehouse.generate.spec.dataset import DatasetSpec
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available
 _NAMED_LISTS = frozenset({"tables", "columns", "defects"})
 _TAG_FIELDS = ("kind", "type")
 
@@ -42,7 +43,7 @@ def load_spec(path: Path) -> DatasetSpec:
 
 def parse_spec_text(text: str, source: str) -> DatasetSpec:
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
