@@ -187,3 +187,33 @@ def test_spec_models_are_immutable() -> None:
     spec: DatasetSpec = builtin_spec()
     with pytest.raises(ValueError, match="frozen"):
         spec.tables[0].rows = 5  # type: ignore[misc]
+
+
+def _add_column(column: dict[str, Any]) -> Any:
+    return lambda d: d["tables"][0]["columns"].append(column)
+
+
+def test_unsupported_template_format_is_rejected_at_load_time() -> None:
+    message = _error(_add_column({"name": "t", "kind": "template", "template": "{age:>5}"}))
+    assert "tables.people.columns.t" in message and "{column:0Nd}" in message
+
+
+def test_categorical_values_must_match_their_dtype() -> None:
+    column = {"name": "c", "kind": "categorical", "dtype": "float", "weights": {"cheap": 1}}
+    assert "value 'cheap' is not a number" in _error(_add_column(column))
+
+
+def test_map_targets_must_match_their_dtype() -> None:
+    column = {"name": "m", "kind": "map", "source": "age", "dtype": "int", "mapping": {"1": "x"}}
+    assert "value 'x' is not a number" in _error(_add_column(column))
+
+
+def test_binned_categorical_needs_a_numeric_source() -> None:
+    def add(d: dict[str, Any]) -> None:
+        d["tables"][0]["columns"] += [
+            {"name": "tier", "kind": "categorical", "weights": {"a": 1}},
+            {"name": "b", "kind": "binned_categorical", "by": "tier",
+             "bins": [{"weights": {"x": 1}}]},
+        ]  # fmt: skip
+
+    assert "by 'tier' must be a numeric column" in _error(add)

@@ -130,8 +130,8 @@ def _apply_one(
             values[defect.column] = values[defect.column].with_nulls(hit)
         case ReplaceText():
             old = values[defect.column]
-            replaced = pc.replace_substring(old.data, defect.old, defect.new)
-            data = pc.if_else(pa.array(hit), replaced, old.data)
+            replaced = pc.replace_substring(old.text(), defect.old, defect.new)
+            data = pc.if_else(pa.array(hit), replaced, old.text())
             values[defect.column] = Value(data, old.nulls, old.type)
         case NonPositive():
             old = values[defect.column]

@@ -6,6 +6,8 @@ as a pure function of (seed, table, column, row id) by ``generate.columns``.
 
 from __future__ import annotations
 
+import re
+import string
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -18,11 +20,24 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NumberType = Literal["int", "float"]
 ValueType = Literal["string", "int", "float", "bool"]
 Case = Literal["as_is", "lower", "upper"]
+_ZERO_PAD = re.compile(r"(0\d+d)?")
 Holiday = Literal["black_friday", "cyber_monday", "christmas_season", "new_year"]
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_values_parse(values: list[str], dtype: ValueType) -> None:
+    """Raise ValueError unless every value reads as ``dtype`` (string always does)."""
+    for value in values:
+        if dtype in ("int", "float"):
+            try:
+                float(value)
+            except ValueError:
+                raise ValueError(f"value '{value}' is not a number (dtype {dtype})") from None
+        elif dtype == "bool" and value.strip().lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"value '{value}' is not a boolean (true/false)")
 
 
 class ColumnBase(Strict):
@@ -127,6 +142,7 @@ class CategoricalColumn(ColumnBase):
     def _positive_total(self) -> CategoricalColumn:
         if sum(self.weights.values()) <= 0:
             raise ValueError("weights must not all be zero")
+        check_values_parse(list(self.weights), self.dtype)
         return self
 
 
@@ -149,6 +165,10 @@ class BinnedCategoricalColumn(ColumnBase):
         finite = [b for b in bounds if b is not None]
         if finite != sorted(set(finite)):
             raise ValueError("bin bounds must be strictly increasing")
+        for spec_bin in self.bins:
+            if sum(spec_bin.weights.values()) <= 0:
+                raise ValueError("weights of a bin must not all be zero")
+            check_values_parse(list(spec_bin.weights), self.dtype)
         return self
 
 
@@ -173,12 +193,30 @@ class TemplateColumn(ColumnBase):
     template: str = Field(min_length=1, description="Text with {column} or {column:06d} fields.")
     case: Case = "as_is"
 
+    @model_validator(mode="after")
+    def _fields(self) -> TemplateColumn:
+        try:
+            fields = list(string.Formatter().parse(self.template))
+        except ValueError as exc:
+            raise ValueError(f"invalid template: {exc}") from None
+        for _, name, spec, conversion in fields:
+            plain = not conversion and _ZERO_PAD.fullmatch(spec or "")
+            if name is not None and (not name or not plain):
+                hint = "use {column} or {column:0Nd}"
+                raise ValueError(f"template field '{{{name}}}' is not supported: {hint}")
+        return self
+
 
 class MapColumn(ColumnBase):
     kind: Literal["map"]
     source: Identifier
     mapping: dict[str, str | float] = Field(min_length=1)
     dtype: ValueType = "string"
+
+    @model_validator(mode="after")
+    def _targets_parse(self) -> MapColumn:
+        check_values_parse([str(v) for v in self.mapping.values()], self.dtype)
+        return self
 
 
 class HolidayWeight(Strict):

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from retail_lakehouse.generate.expressions import ExpressionError
 from retail_lakehouse.generate.spec.columns import (
+    BinnedCategoricalColumn,
     Column,
     CoverSkew,
     ExpressionColumn,
@@ -82,6 +83,9 @@ def _require_unique(names: list[str], what: str) -> None:
         seen.add(name)
 
 
+_TEXT_KINDS = ("vocabulary", "grouped_vocabulary", "template")
+
+
 def _check_inputs(column: Column, by_name: dict[str, Column]) -> None:
     try:
         inputs = column_inputs(column)
@@ -92,6 +96,11 @@ def _check_inputs(column: Column, by_name: dict[str, Column]) -> None:
             raise ValueError(f"column '{column.name}' reads unknown column '{name}'")
     if isinstance(column, LookupColumn) and not isinstance(by_name[column.via], ForeignKeyColumn):
         raise ValueError(f"column '{column.name}': via '{column.via}' is not a foreign_key column")
+    if isinstance(column, BinnedCategoricalColumn):
+        source = by_name[column.by]
+        is_text = source.kind in _TEXT_KINDS or getattr(source, "dtype", None) == "string"
+        if is_text:
+            raise ValueError(f"column '{column.name}': by '{column.by}' must be a numeric column")
     if isinstance(column, TimestampColumn) and column.not_before:
         _require_timestamp(by_name, column.not_before, f"column '{column.name}' not_before")
 
