@@ -157,9 +157,7 @@ def _as_text(value: Value, spec: str) -> pa.Array:
         text = pc.cast(pa.array(value.data), pa.string())
     else:
         text = value.to_arrow().cast(pa.string())
-    if spec:
-        if not (spec.startswith("0") and spec.endswith("d") and spec[1:-1].isdigit()):
-            raise ValueError(f"unsupported template format '{spec}' (only 0Nd)")
+    if spec:  # "0Nd", the only format the spec admits: zero-padded to N characters
         text = pc.utf8_lpad(text, width=int(spec[1:-1]), padding="0")
     if value.nulls is not None and value.type != "string":
         text = pc.if_else(pa.array(value.nulls), pa.scalar(None, pa.string()), text)
