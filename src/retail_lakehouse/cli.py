@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, get_args
 
 from retail_lakehouse import __version__
 from retail_lakehouse.generate.builtin import (
@@ -19,7 +19,27 @@ from retail_lakehouse.generate.plan import DEFAULT_SEED, PlanError
 from retail_lakehouse.generate.spec import DatasetSpec, SpecError, load_spec
 from retail_lakehouse.generate.writers import OutputFormat
 
+if TYPE_CHECKING:
+    from retail_lakehouse.generate.runner import GenerateOptions
+
 EXIT_USAGE = 2
+EXIT_FAILED = 1
+
+
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Errors caused by the user's input: one line, exit code 2 (imported when needed)."""
+    from retail_lakehouse.engines.duckdb_engine import EngineError
+    from retail_lakehouse.pipeline.model import DefinitionError
+    from retail_lakehouse.query import QueryError
+    from retail_lakehouse.storage.delta import StorageError
+
+    return CliError, SpecError, PlanError, DefinitionError, StorageError, QueryError, EngineError
+
+
+def _update_failures() -> tuple[type[Exception], ...]:
+    from retail_lakehouse.pipeline.runner import ExpectationFailedError
+
+    return (ExpectationFailedError,)
 
 
 class CliError(Exception):
@@ -44,21 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="generate the landing zone (raw source files)")
-    gen.add_argument("--scale", type=float, default=1.0, help="multiplies row counts (0.01-1000)")
-    gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same bytes")
-    gen.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
-    gen.add_argument("--lakehouse", type=Path, default=Path("lakehouse"), help="output folder")
-    gen.add_argument("--format", choices=get_args(OutputFormat), default="parquet")
-    gen.add_argument(
-        "--defect-scale", type=float, default=1.0,
-        help="multiplies every defect rate of the spec (0: clean data, 2: twice as dirty)",
-    )  # fmt: skip
-    gen.add_argument("--spec", type=Path, help="a dataset spec YAML (default: built-in retail)")
-    gen.add_argument(
-        "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
-        help="explicit row count of a table (repeatable); beats --scale",
-    )  # fmt: skip
-    gen.add_argument("--block-rows", type=int, default=None, help=argparse.SUPPRESS)
+    _add_generation_options(gen)
+
+    _add_run_parser(commands)
+    _add_query_parsers(commands)
 
     spec = commands.add_parser("spec", help="show or check dataset specs")
     spec_commands = spec.add_subparsers(dest="spec_command", required=True)
@@ -69,23 +78,62 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_generation_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiplies row counts (0.01-1000)"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same bytes")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
+    parser.add_argument("--lakehouse", type=Path, default=Path("lakehouse"), help="the folder")
+    parser.add_argument("--format", choices=get_args(OutputFormat), default="parquet")
+    parser.add_argument("--spec", type=Path, help="a dataset spec YAML (default: built-in retail)")
+    parser.add_argument(
+        "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
+        help="explicit row count of a table (repeatable); beats --scale",
+    )  # fmt: skip
+    parser.add_argument(
+        "--defect-scale", type=float, default=1.0,
+        help="multiplies every defect rate of the spec (0: clean data, 2: twice as dirty)",
+    )  # fmt: skip
+    parser.add_argument("--block-rows", type=int, default=None, help=argparse.SUPPRESS)
+
+
+def _add_run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    run = commands.add_parser(
+        "run", help="generate the landing zone if missing, then run the pipeline (DuckDB + Delta)"
+    )
+    _add_generation_options(run)
+    run.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
+    run.add_argument("--regenerate", action="store_true", help="regenerate the landing zone")
+    run.add_argument("--full-refresh", action="store_true", help="recompute every table")
+    run.add_argument(
+        "--dry-run", action="store_true", help="check and plan; read and write nothing"
+    )
+
+
+def _add_query_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    query = commands.add_parser("query", help="query the lakehouse tables (read-only)")
+    query.add_argument("sql", nargs="?", help="a query; none: an interactive prompt")
+    query.add_argument("--lakehouse", type=Path, default=Path("lakehouse"))
+    query.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    query.add_argument("--dialect", choices=["spark", "duckdb"], default="spark")
+    query.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
+    lineage = commands.add_parser("lineage", help="print table lineage, or a column's sources")
+    lineage.add_argument("column", nargs="?", help="DATASET.COLUMN to trace")
+    lineage.add_argument("--lakehouse", type=Path, default=Path("lakehouse"))
+    lineage.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
+
+
 def _load(path: Path | None) -> DatasetSpec:
     return load_spec(path) if path is not None else builtin_spec()
 
 
-def _generate(args: argparse.Namespace) -> None:
-    from rich.console import Console
-
-    from retail_lakehouse.console import RowProgress, generate_summary
-    from retail_lakehouse.generate.runner import (
-        DEFAULT_BLOCK_ROWS,
-        GenerateOptions,
-        generate_dataset,
-    )
+def _generate_options(args: argparse.Namespace) -> GenerateOptions:
+    from retail_lakehouse.generate.runner import DEFAULT_BLOCK_ROWS, GenerateOptions
 
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers must be at least 1, got {args.workers}")
-    options = GenerateOptions(
+    return GenerateOptions(
         scale=args.scale,
         seed=args.seed,
         workers=args.workers,
@@ -95,6 +143,15 @@ def _generate(args: argparse.Namespace) -> None:
         defect_scale=args.defect_scale,
         block_rows=args.block_rows or DEFAULT_BLOCK_ROWS,
     )
+
+
+def _generate(args: argparse.Namespace) -> None:
+    from rich.console import Console
+
+    from retail_lakehouse.console import RowProgress, generate_summary
+    from retail_lakehouse.generate.runner import generate_dataset
+
+    options = _generate_options(args)
     spec = _load(args.spec)
     console = Console()
     with RowProgress(console) as progress:
@@ -119,9 +176,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             _generate(args)
         elif args.command == "spec":
             _spec(args)
-    except (CliError, SpecError, PlanError) as exc:
+        else:
+            from retail_lakehouse import cli_pipeline
+
+            cli_pipeline.COMMANDS[args.command](args, _generate_options, _load)
+    except _usage_errors() as exc:
         print(f"retail: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except _update_failures() as exc:
+        print(f"retail: update failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     return 0
 
 

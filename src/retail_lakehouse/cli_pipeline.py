@@ -1,0 +1,110 @@
+"""The pipeline commands of the CLI (``run``, ``query``, ``lineage``): parse, call, print."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+
+from retail_lakehouse.console import RowProgress, generate_summary
+from retail_lakehouse.console_pipeline import (
+    arrow_table,
+    datasets_summary,
+    expectations_summary,
+    lineage_tree,
+    plan_tree,
+)
+from retail_lakehouse.generate.runner import GenerateOptions
+from retail_lakehouse.generate.spec import DatasetSpec
+from retail_lakehouse.pipeline.lineage import column_lineage, table_lineage
+from retail_lakehouse.pipeline.local import run_local
+from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.query import QueryError, as_csv, as_json, open_lakehouse, run_sql
+
+OptionsFactory = Callable[[argparse.Namespace], GenerateOptions]
+SpecLoader = Callable[[Path | None], DatasetSpec]
+
+
+def _settings(args: argparse.Namespace) -> Path:
+    path: Path | None = args.pipeline
+    return path if path is not None else builtin_settings_path()
+
+
+def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:
+    console = Console()
+    if args.dry_run:
+        pipeline = load_pipeline(_settings(args), args.lakehouse)
+        console.print(plan_tree(pipeline.graph))
+        return
+    generate_options = options(args)
+    with RowProgress(console) as progress:
+        result = run_local(
+            load_spec(args.spec), generate_options, _settings(args),
+            regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
+        )  # fmt: skip
+    if result.generated is not None:
+        console.print(generate_summary(result.generated))
+    console.print(datasets_summary(result.update))
+    console.print(expectations_summary(result.update))
+
+
+def query(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:
+    pipeline_tables = load_pipeline(_settings(args), args.lakehouse).tables_root(args.lakehouse)
+    connection = open_lakehouse(pipeline_tables)
+    if args.sql:
+        _print_result(run_sql(connection, args.sql, args.dialect), args.format)
+        return
+    console = Console()
+    console.print("retail query: SQL ending with ';' runs; '.tables' lists tables; Ctrl-D quits.")
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("... " if buffer else "sql> ")
+        except EOFError:
+            return
+        if not buffer and line.strip() == ".tables":
+            _print_result(run_sql(connection, "SHOW TABLES", "duckdb"), args.format)
+            continue
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            try:
+                _print_result(run_sql(connection, "\n".join(buffer), args.dialect), args.format)
+            except QueryError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+            buffer = []
+
+
+def _print_result(table: object, output: str) -> None:
+    import pyarrow as pa
+
+    assert isinstance(table, pa.Table)
+    if output == "json":
+        sys.stdout.write(as_json(table) + "\n")
+    elif output == "csv":
+        sys.stdout.write(as_csv(table))
+    else:
+        Console().print(arrow_table(table))
+
+
+def lineage(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:
+    pipeline = load_pipeline(_settings(args), args.lakehouse)
+    if args.column is None:
+        Console().print(lineage_tree(table_lineage(pipeline.graph), pipeline.graph.names()))
+        return
+    dataset, _, column = str(args.column).partition(".")
+    if dataset not in pipeline.graph.names() or not column:
+        raise QueryError(
+            f"expected DATASET.COLUMN with a dataset of the pipeline, got '{args.column}'"
+        )
+    sources = column_lineage(pipeline.graph, dataset, column)
+    print(f"{dataset}.{column} <- " + (", ".join(sources) if sources else "(not traceable)"))
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace, OptionsFactory, SpecLoader], None]] = {
+    "run": run,
+    "query": query,
+    "lineage": lineage,
+}

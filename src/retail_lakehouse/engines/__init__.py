@@ -1,0 +1,1 @@
+"""Execution engines behind one protocol: DuckDB (default) and Spark."""

@@ -1,0 +1,195 @@
+"""The embedded engine: DuckDB, in process, with queries transpiled by sqlglot.
+
+Relations are DuckDB temporary tables and views. ``read_files`` becomes DuckDB's file
+readers over an explicit list of files (with the file name, for ``_metadata.file_path``),
+``STREAM(x)`` the relation of x's new rows, and the rest is sqlglot's Spark-to-DuckDB
+translation. Sessions run in UTC so dates and timestamps mean what they mean on Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.dataset as pads
+from sqlglot import exp
+
+from retail_lakehouse.engines.base import (
+    CheckedRelation,
+    EngineName,
+    ExpectationCounts,
+    Sources,
+)
+from retail_lakehouse.pipeline.model import Expectation
+from retail_lakehouse.pipeline.queries import SOURCE_DIALECT, read_files_calls
+
+TARGET_DIALECT = "duckdb"
+_READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
+_METADATA_COLUMNS = {"file_path": "filename", "file_name": "filename"}
+
+
+class EngineError(RuntimeError):
+    """An engine failure while executing a dataset (one line)."""
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def to_duckdb(tree: exp.Expr) -> str:
+    return tree.sql(dialect=TARGET_DIALECT)
+
+
+def condition_sql(condition: str) -> str:
+    """A Spark SQL boolean expression in DuckDB's dialect."""
+    return to_duckdb(exp.maybe_parse(condition, dialect=SOURCE_DIALECT))
+
+
+class DuckDBEngine:
+    """Relations are Arrow tables registered in DuckDB (materializing to Arrow is several
+    times faster here than DuckDB temporary tables), or DuckDB views over them."""
+
+    name = EngineName.DUCKDB
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.connection = duckdb.connect(":memory:")
+        self.connection.execute("SET TimeZone = 'UTC'")
+        if threads:
+            self.connection.execute(f"SET threads = {int(threads)}")
+        self.tables: dict[str, pa.Table] = {}
+
+    def _sql(self, statement: str) -> duckdb.DuckDBPyConnection:
+        try:
+            return self.connection.execute(statement)
+        except duckdb.Error as exc:
+            raise EngineError(str(exc).splitlines()[0]) from None
+
+    def _arrow(self, query: str) -> pa.Table:
+        try:
+            table: pa.Table = self.connection.sql(query).to_arrow_table()
+        except duckdb.Error as exc:
+            raise EngineError(str(exc).splitlines()[0]) from None
+        return table
+
+    def _keep(self, relation: str, table: pa.Table) -> None:
+        self.tables[relation] = table
+        self.connection.register(relation, table)
+
+    def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
+        executable = rewrite_sources(tree, sources)
+        self._keep(relation, self._arrow(to_duckdb(executable)))
+        return self.rows(relation)
+
+    def empty_like(self, relation: str, like: str) -> None:
+        self._keep(relation, self._arrow(f"SELECT * FROM {quote(like)} LIMIT 0"))
+
+    def attach(self, relation: str, data: pads.Dataset) -> None:
+        self.connection.register(relation, data)
+
+    def union(self, relation: str, parts: Sequence[str]) -> None:
+        body = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts)
+        self._sql(f"CREATE OR REPLACE TEMP VIEW {quote(relation)} AS {body}")
+
+    def alias(self, name: str, relation: str) -> None:
+        if relation in self.tables:
+            self.connection.register(name, self.tables[relation])
+        else:
+            self._sql(
+                f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS SELECT * FROM {quote(relation)}"
+            )
+
+    def rows(self, relation: str) -> int:
+        if relation in self.tables:
+            return int(self.tables[relation].num_rows)
+        row = self._sql(f"SELECT count(*) FROM {quote(relation)}").fetchone()
+        return int(row[0]) if row else 0
+
+    def export(self, relation: str) -> pa.Table:
+        if relation in self.tables:
+            return self.tables[relation]
+        return self._arrow(f"SELECT * FROM {quote(relation)}")
+
+    def check(
+        self, relation: str, expectations: Sequence[Expectation], update_id: str
+    ) -> CheckedRelation:
+        result = self.tables[relation]
+        kept, quarantine = f"{relation}__kept", f"{relation}__quarantine"
+        if not expectations:
+            self._keep(kept, result)
+            self._keep(quarantine, result.slice(0, 0))
+            return CheckedRelation(kept, quarantine, result.num_rows, 0, ())
+        flags = self._flags(relation, expectations)
+        counts = tuple(
+            ExpectationCounts(e.name, failed, result.num_rows - failed)
+            for e, failed in zip(
+                expectations,
+                (int(pc.sum(flags.column(i)).as_py() or 0) for i in range(len(expectations))),
+                strict=True,
+            )
+        )
+        dropped = flags.column("__dropped")
+        self._keep(kept, result.filter(pc.invert(dropped)))
+        bad = result.filter(dropped)
+        bad = bad.append_column("_failed_expectations", flags.column("__names").filter(dropped))
+        bad = bad.append_column("_update_id", pa.array([update_id] * bad.num_rows, pa.string()))
+        self._keep(quarantine, bad)
+        return CheckedRelation(kept, quarantine, self.rows(kept), bad.num_rows, counts)
+
+    def _flags(self, relation: str, expectations: Sequence[Expectation]) -> pa.Table:
+        """One boolean column per expectation (true: the row fails it), aligned with rows."""
+        failed = [f"NOT coalesce(({condition_sql(e.condition)}), false)" for e in expectations]
+        dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
+        columns = [f"{flag} AS __failed_{i}" for i, flag in enumerate(failed)]
+        names = ", ".join(
+            f"CASE WHEN {failed[i]} THEN '{expectations[i].name}' END" for i in dropping
+        )
+        dropped = " OR ".join(failed[i] for i in dropping) or "false"
+        return self._arrow(
+            f"SELECT {', '.join(columns)}, ({dropped}) AS __dropped, "
+            f"list_filter([{names}]::VARCHAR[], lambda x: x IS NOT NULL) AS __names "
+            f"FROM {quote(relation)}"
+        )
+
+    def close(self) -> None:
+        self.connection.close()
+        self.tables.clear()
+
+
+def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:
+    """Replace read_files, STREAM(...) and _metadata columns by DuckDB equivalents."""
+    tree = tree.copy()
+    for call, files in zip(read_files_calls(tree), sources.files, strict=True):
+        call.replace(_reader_call(call, files))
+    for stream in list(tree.find_all(exp.Stream)):
+        inner = stream.find(exp.Table)
+        if inner is None:
+            continue
+        if isinstance(inner.this, exp.Identifier):
+            relation = sources.streams.get(inner.name, inner.name)
+            inner = exp.to_table(quote(relation), dialect=TARGET_DIALECT)
+            inner.set("alias", stream.find(exp.Table).args.get("alias"))  # type: ignore[union-attr]
+        stream.replace(inner)
+    for column in list(tree.find_all(exp.Column)):
+        if column.table == "_metadata" and column.name in _METADATA_COLUMNS:
+            column.replace(exp.column(_METADATA_COLUMNS[column.name]))
+    return tree
+
+
+def _reader_call(call: exp.Anonymous, files: Sequence[Path]) -> exp.Expr:
+    options = {
+        a.this.name.lower(): a.expression for a in call.expressions if isinstance(a, exp.Kwarg)
+    }
+    file_format = options["format"].name.lower()
+    reader = _READERS.get(file_format)
+    if reader is None:
+        raise EngineError(f"read_files format '{file_format}' is not supported locally")
+    paths = exp.Array(expressions=[exp.Literal.string(str(f)) for f in files])
+    arguments: list[exp.Expr] = [
+        paths,
+        exp.EQ(this=exp.var("filename"), expression=exp.true()),
+        exp.EQ(this=exp.var("union_by_name"), expression=exp.true()),
+    ]
+    return exp.Anonymous(this=reader, expressions=arguments)

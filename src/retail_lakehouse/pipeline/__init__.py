@@ -1,0 +1,1 @@
+"""The pipeline model, Lakeflow SQL definitions, dependency graph, runner and event log."""

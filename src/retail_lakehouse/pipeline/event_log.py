@@ -1,0 +1,106 @@
+"""The event log, itself a Delta table: one row per event of an update.
+
+Each ``flow_progress`` row carries the dataset, status, rows written and the expectations
+array (name, dataset, passed_records, failed_records), and ``details`` holds the same as
+JSON shaped like Databricks' event log, so ``details:flow_progress.data_quality.
+expectations`` queries carry over.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from retail_lakehouse.pipeline.results import DatasetResult, UpdateResult
+
+EXPECTATION_TYPE = pa.struct(
+    [
+        ("name", pa.string()),
+        ("dataset", pa.string()),
+        ("passed_records", pa.int64()),
+        ("failed_records", pa.int64()),
+    ]
+)
+EVENT_SCHEMA = pa.schema(
+    [
+        ("id", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("event_type", pa.string()),
+        ("level", pa.string()),
+        ("message", pa.string()),
+        ("pipeline_name", pa.string()),
+        ("update_id", pa.string()),
+        ("dataset_name", pa.string()),
+        ("status", pa.string()),
+        ("rows_written", pa.int64()),
+        ("rows_quarantined", pa.int64()),
+        ("duration_seconds", pa.float64()),
+        ("expectations", pa.list_(EXPECTATION_TYPE)),
+        ("details", pa.string()),
+    ]
+)
+
+
+def _flow_event(update: UpdateResult, result: DatasetResult) -> dict[str, Any]:
+    expectations = [
+        {
+            "name": e.name,
+            "dataset": e.dataset,
+            "passed_records": e.passed_records,
+            "failed_records": e.failed_records,
+        }
+        for e in result.expectations
+    ]
+    details = {
+        "flow_progress": {
+            "status": "COMPLETED",
+            "metrics": {"num_output_rows": result.written_rows},
+            "data_quality": {
+                "dropped_records": result.quarantined_rows,
+                "expectations": expectations,
+            },
+        }
+    }
+    return {
+        "timestamp": result.finished,
+        "event_type": "flow_progress",
+        "level": "INFO",
+        "message": f"Flow '{result.name}' has COMPLETED.",
+        "dataset_name": result.name,
+        "status": "COMPLETED",
+        "rows_written": result.written_rows,
+        "rows_quarantined": result.quarantined_rows,
+        "duration_seconds": result.seconds,
+        "expectations": expectations,
+        "details": json.dumps(details),
+    }
+
+
+def _update_event(update: UpdateResult) -> dict[str, Any]:
+    details = {"update_progress": {"state": update.status, "error": update.error}}
+    return {
+        "timestamp": datetime.now(UTC),
+        "event_type": "update_progress",
+        "level": "INFO" if update.status == "COMPLETED" else "ERROR",
+        "message": f"Update {update.update_id[:8]} is {update.status}."
+        + (f" {update.error}" if update.error else ""),
+        "dataset_name": None,
+        "status": update.status,
+        "rows_written": sum(d.written_rows for d in update.datasets),
+        "rows_quarantined": sum(d.quarantined_rows for d in update.datasets),
+        "duration_seconds": update.seconds,
+        "expectations": [],
+        "details": json.dumps(details),
+    }
+
+
+def events_table(update: UpdateResult) -> pa.Table:
+    """The update's events: a flow_progress row per dataset, then the update's outcome."""
+    rows = [_flow_event(update, r) for r in update.datasets] + [_update_event(update)]
+    for row in rows:
+        row.update(id=str(uuid.uuid4()), pipeline_name=update.pipeline, update_id=update.update_id)
+    return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)

@@ -1,0 +1,54 @@
+"""A pipeline as a user runs it: settings + SQL folder + lakehouse -> a planned graph.
+
+The configuration a pipeline's SQL sees is the settings' own, over defaults taken from
+the lakehouse: ``landing_path`` (``<lakehouse>/landing``), ``landing_format`` and
+``as_of_date`` (from the landing zone's manifest).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+from retail_lakehouse.generate.manifest import MANIFEST_FILE
+from retail_lakehouse.generate.runner import LANDING_DIR
+from retail_lakehouse.pipeline.graph import PipelineGraph, build_graph
+from retail_lakehouse.pipeline.settings import PipelineSettings, load_settings
+from retail_lakehouse.pipeline.sql_files import parse_sql_folder
+
+READ_FILES_FORMATS = {"parquet": "parquet", "jsonl": "json", "csv": "csv"}
+
+
+def builtin_settings_path() -> Path:
+    return Path(str(files("retail_lakehouse.pipeline.retail").joinpath("pipeline.yaml")))
+
+
+@dataclass(frozen=True)
+class LoadedPipeline:
+    settings: PipelineSettings
+    sql_folder: Path
+    configuration: dict[str, str]
+    graph: PipelineGraph
+
+    def tables_root(self, lakehouse: Path) -> Path:
+        return lakehouse / self.settings.tables
+
+
+def landing_defaults(lakehouse: Path) -> dict[str, str]:
+    landing = lakehouse / LANDING_DIR
+    defaults = {"landing_path": str(landing.resolve()), "landing_format": "parquet"}
+    manifest = landing / MANIFEST_FILE
+    if manifest.exists():
+        document = json.loads(manifest.read_text(encoding="utf-8"))
+        defaults["landing_format"] = READ_FILES_FORMATS.get(document.get("format"), "parquet")
+        defaults["as_of_date"] = str(document.get("reference_time", ""))[:10]
+    return defaults
+
+
+def load_pipeline(settings_path: Path, lakehouse: Path) -> LoadedPipeline:
+    settings, sql_folder = load_settings(settings_path)
+    configuration = {**landing_defaults(lakehouse), **settings.configuration}
+    datasets = parse_sql_folder(sql_folder, configuration)
+    return LoadedPipeline(settings, sql_folder, configuration, build_graph(datasets))

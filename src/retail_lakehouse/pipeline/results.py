@@ -1,0 +1,51 @@
+"""What an update did: per dataset rows, expectations and timings; the update itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from retail_lakehouse.pipeline.model import DatasetKind, ViolationAction
+
+UpdateStatus = Literal["COMPLETED", "FAILED"]
+Layer = Literal["bronze", "silver", "gold", "other"]
+
+
+@dataclass(frozen=True)
+class ExpectationResult:
+    name: str
+    dataset: str
+    action: ViolationAction
+    passed_records: int
+    failed_records: int
+
+
+@dataclass(frozen=True)
+class DatasetResult:
+    name: str
+    kind: DatasetKind
+    input_rows: int  # rows the query produced in this update (new rows for streaming tables)
+    written_rows: int
+    quarantined_rows: int
+    expectations: tuple[ExpectationResult, ...]
+    seconds: float
+    started: datetime
+    finished: datetime
+
+    @property
+    def layer(self) -> Layer:
+        prefix = self.name.split("_", 1)[0]
+        return prefix if prefix in ("bronze", "silver", "gold") else "other"  # type: ignore[return-value]
+
+
+@dataclass
+class UpdateResult:
+    update_id: str
+    pipeline: str
+    started: datetime
+    status: UpdateStatus = "COMPLETED"
+    error: str | None = None
+    datasets: list[DatasetResult] = field(default_factory=list)
+    seconds: float = 0.0
+    write_seconds: float = 0.0

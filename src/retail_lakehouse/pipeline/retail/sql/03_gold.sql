@@ -1,0 +1,92 @@
+-- Gold: business analytics. One definition of revenue for every gold table:
+--   an order counts unless it is cancelled or returned (pending, processing, shipped and
+--   delivered orders count); revenue is the sum of its items' line totals, quantity x
+--   unit price, where the unit price already has the item's discount applied; shipping
+--   costs are not revenue. So the four tables add up to the same totals.
+
+CREATE TEMPORARY VIEW revenue_lines
+COMMENT 'Items of orders that count towards revenue, with their order.'
+AS SELECT
+  o.order_id,
+  o.customer_id,
+  o.order_ts,
+  o.order_date,
+  i.order_item_id,
+  i.product_id,
+  i.quantity,
+  i.line_total
+FROM silver_orders AS o
+JOIN silver_order_items AS i ON i.order_id = o.order_id
+WHERE o.status NOT IN ('cancelled', 'returned');
+
+CREATE TEMPORARY VIEW revenue_orders
+COMMENT 'Orders that count towards revenue, with their value.'
+AS SELECT order_id, customer_id, order_ts, order_date, sum(line_total) AS order_value
+FROM revenue_lines
+GROUP BY order_id, customer_id, order_ts, order_date;
+
+CREATE OR REFRESH MATERIALIZED VIEW gold_customer_lifetime_value
+COMMENT 'Per customer: orders, lifetime value, average order value, first and last order, segment.'
+AS SELECT
+  c.customer_id,
+  c.first_name,
+  c.last_name,
+  c.country,
+  c.loyalty_tier,
+  count(r.order_id) AS total_orders,
+  CAST(coalesce(sum(r.order_value), 0) AS DECIMAL(18, 2)) AS lifetime_value,
+  CAST(coalesce(avg(r.order_value), 0) AS DECIMAL(18, 2)) AS avg_order_value,
+  min(r.order_ts) AS first_order_ts,
+  max(r.order_ts) AS last_order_ts,
+  CASE
+    WHEN coalesce(sum(r.order_value), 0) >= 2000 THEN 'VIP'
+    WHEN coalesce(sum(r.order_value), 0) >= 500 THEN 'High Value'
+    WHEN coalesce(sum(r.order_value), 0) > 0 THEN 'Regular'
+    ELSE 'Inactive'
+  END AS customer_segment
+FROM silver_customers AS c
+LEFT JOIN revenue_orders AS r ON r.customer_id = c.customer_id
+GROUP BY c.customer_id, c.first_name, c.last_name, c.country, c.loyalty_tier;
+
+CREATE OR REFRESH MATERIALIZED VIEW gold_product_performance
+COMMENT 'Per product: units sold, revenue and number of orders.'
+AS SELECT
+  p.product_id,
+  p.product_name,
+  p.category,
+  p.brand,
+  coalesce(sum(l.units), 0) AS units_sold,
+  CAST(coalesce(sum(l.revenue), 0) AS DECIMAL(18, 2)) AS revenue,
+  count(l.order_id) AS orders
+FROM silver_products AS p
+LEFT JOIN (
+  SELECT product_id, order_id, sum(quantity) AS units, sum(line_total) AS revenue
+  FROM revenue_lines
+  GROUP BY product_id, order_id
+) AS l ON l.product_id = p.product_id
+GROUP BY p.product_id, p.product_name, p.category, p.brand;
+
+CREATE OR REFRESH MATERIALIZED VIEW gold_daily_sales_summary
+COMMENT 'Per day: orders, revenue, average order value and distinct customers.'
+AS SELECT
+  order_date,
+  count(order_id) AS total_orders,
+  CAST(sum(order_value) AS DECIMAL(18, 2)) AS total_revenue,
+  CAST(avg(order_value) AS DECIMAL(18, 2)) AS avg_order_value,
+  count(DISTINCT customer_id) AS unique_customers
+FROM revenue_orders
+GROUP BY order_date;
+
+CREATE OR REFRESH MATERIALIZED VIEW gold_category_performance
+COMMENT 'Per category: revenue, units sold, and the share of active products in stock.'
+AS SELECT
+  p.category,
+  CAST(coalesce(sum(pp.revenue), 0) AS DECIMAL(18, 2)) AS total_revenue,
+  coalesce(sum(pp.units_sold), 0) AS total_units_sold,
+  CAST(
+    100.0 * count_if(p.is_active AND p.stock_quantity > 0) / nullif(count_if(p.is_active), 0)
+    AS DECIMAL(5, 2)
+  ) AS stock_availability_pct
+FROM silver_products AS p
+JOIN gold_product_performance AS pp ON pp.product_id = p.product_id
+GROUP BY p.category;

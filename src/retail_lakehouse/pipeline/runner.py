@@ -1,0 +1,234 @@
+"""Running an update: compute every dataset in order, then commit all tables or none.
+
+Phase one computes each dataset in the engine, in dependency order, evaluating its
+expectations: a FAIL UPDATE violation stops the update before anything is written.
+Phase two writes every table (one Delta commit each), the quarantine tables and the
+event log; if any write fails, the tables already written are restored to the versions
+they had, so a failed update leaves every table as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from retail_lakehouse.engines.base import CheckedRelation, Engine, Sources
+from retail_lakehouse.pipeline.checkpoints import (
+    CheckpointStore,
+    Fingerprint,
+    fingerprint,
+    list_source_files,
+)
+from retail_lakehouse.pipeline.event_log import events_table
+from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
+from retail_lakehouse.pipeline.model import Dataset, DefinitionError
+from retail_lakehouse.pipeline.queries import file_sources
+from retail_lakehouse.pipeline.results import DatasetResult, ExpectationResult, UpdateResult
+from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, TableVersion, WriteMode
+
+QUARANTINE_SUFFIX = "_quarantine"
+CHECKPOINT_DIR = "_checkpoints"
+ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
+
+
+class ExpectationFailedError(RuntimeError):
+    """A FAIL UPDATE expectation was violated: the update stops and writes nothing."""
+
+
+@dataclass
+class _Pending:
+    """A computed dataset waiting for the commit phase."""
+
+    planned: PlannedDataset
+    checked: CheckedRelation
+    new_files: dict[str, Fingerprint] = field(default_factory=dict)
+
+
+class UpdateRunner:
+    """One update of one pipeline on one engine against one table store."""
+
+    def __init__(
+        self,
+        pipeline: str,
+        graph: PipelineGraph,
+        engine: Engine,
+        store: DeltaStore,
+        event_log: str = "event_log",
+        full_refresh: bool = False,
+    ) -> None:
+        self.pipeline = pipeline
+        self.graph = graph
+        self.engine = engine
+        self.store = store
+        self.event_log = event_log
+        self.full_refresh = full_refresh
+        self.checkpoints = CheckpointStore(store.root / CHECKPOINT_DIR)
+        self.result = UpdateResult(str(uuid.uuid4()), pipeline, datetime.now(UTC))
+
+    def run(self) -> UpdateResult:
+        began = time.perf_counter()
+        try:
+            pending = [self._compute(planned) for planned in self.graph.order]
+            write_began = time.perf_counter()
+            self._commit([p for p in pending if p.planned.dataset.is_table])
+            self.result.write_seconds = time.perf_counter() - write_began
+        except BaseException as exc:
+            self.result.status = "FAILED"
+            self.result.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.result.seconds = time.perf_counter() - began
+            self._log_failure()
+            raise
+        self.result.seconds = time.perf_counter() - began
+        self.store.write(self.event_log, events_table(self.result), mode="append")
+        return self.result
+
+    # --- phase one: compute ------------------------------------------------------------
+
+    def _compute(self, planned: PlannedDataset) -> _Pending:
+        dataset = planned.dataset
+        started, began = datetime.now(UTC), time.perf_counter()
+        streaming = dataset.kind == "streaming_table"
+        sources, new_files = self._sources(planned, streaming)
+        result = f"__result_{dataset.name}"
+        stored = self._stored_relation(dataset) if streaming else None
+        if streaming and stored is not None and not self._has_new_input(planned, sources):
+            self.engine.empty_like(result, stored)
+            input_rows = 0
+        else:
+            input_rows = self.engine.run_query(result, planned.tree, sources)
+        checked = self.engine.check(result, dataset.expectations, self.result.update_id)
+        self._fail_on_violations(dataset, checked)
+        self._publish(dataset, checked, stored)
+        self.result.datasets.append(
+            DatasetResult(
+                dataset.name,
+                dataset.kind,
+                input_rows,
+                checked.kept_rows,
+                checked.quarantined_rows,
+                _expectation_results(dataset, checked),
+                time.perf_counter() - began,
+                started,
+                datetime.now(UTC),
+            )
+        )
+        return _Pending(planned, checked, new_files)
+
+    def _sources(
+        self, planned: PlannedDataset, streaming: bool
+    ) -> tuple[Sources, dict[str, Fingerprint]]:
+        dataset = planned.dataset
+        files: list[list[Path]] = []
+        new_files: dict[str, Fingerprint] = {}
+        for source in file_sources(planned.tree, dataset):
+            found = list_source_files(Path(source.path))
+            if not found:
+                raise DefinitionError(
+                    dataset.location, f"'{dataset.name}' reads no files: nothing at {source.path}"
+                )
+            if source.streaming and streaming and not self.full_refresh:
+                found = self.checkpoints.new_files(dataset.name, found)
+            files.append(found)
+            if source.streaming:
+                new_files.update({str(f): fingerprint(f) for f in found})
+        streams = {name: f"__new_{name}" for name in planned.streamed}
+        return Sources(files, streams), new_files
+
+    def _has_new_input(self, planned: PlannedDataset, sources: Sources) -> bool:
+        if any(sources.files):
+            return True
+        return any(self.engine.rows(sources.streams[name]) for name in planned.streamed)
+
+    def _stored_relation(self, dataset: Dataset) -> str | None:
+        if self.full_refresh or not self.store.exists(dataset.name):
+            return None
+        relation = f"__stored_{dataset.name}"
+        self.engine.attach(relation, self.store.dataset(dataset.name))
+        return relation
+
+    def _fail_on_violations(self, dataset: Dataset, checked: CheckedRelation) -> None:
+        actions = {e.name: e.action for e in dataset.expectations}
+        for count in checked.counts:
+            if actions[count.name] == "fail" and count.failed:
+                raise ExpectationFailedError(
+                    f"{dataset.location}: expectation '{count.name}' of '{dataset.name}' failed "
+                    f"for {count.failed} rows (ON VIOLATION FAIL UPDATE): no table was changed"
+                )
+
+    def _publish(self, dataset: Dataset, checked: CheckedRelation, stored: str | None) -> None:
+        """Let downstream queries read the dataset (and STREAM its new rows)."""
+        self.engine.alias(f"__new_{dataset.name}", checked.kept)
+        if stored is not None:
+            self.engine.union(f"__all_{dataset.name}", [stored, checked.kept])
+            self.engine.alias(dataset.name, f"__all_{dataset.name}")
+        else:
+            self.engine.alias(dataset.name, checked.kept)
+
+    # --- phase two: commit -------------------------------------------------------------
+
+    def _commit(self, pending: list[_Pending]) -> None:
+        before: list[TableVersion] = []
+        snapshot = self.checkpoints.snapshot()
+        try:
+            for item in pending:
+                self._write_dataset(item, before)
+            for item in pending:
+                if item.planned.dataset.kind == "streaming_table":
+                    if self.full_refresh:
+                        self.checkpoints.forget(item.planned.dataset.name)
+                    self.checkpoints.record(item.planned.dataset.name, item.new_files)
+        except BaseException:
+            for version in reversed(before):
+                self.store.restore(version)
+            self.checkpoints.put_back(snapshot)
+            raise
+        for item in pending:
+            self._optimize(item.planned.dataset)
+
+    def _write_dataset(self, item: _Pending, before: list[TableVersion]) -> None:
+        dataset = item.planned.dataset
+        append = dataset.kind == "streaming_table" and not self.full_refresh
+        mode: WriteMode = "append" if append else "overwrite"
+        tables = [(dataset.name, item.checked.kept)]
+        if dataset.expectations:
+            tables.append((dataset.name + QUARANTINE_SUFFIX, item.checked.quarantine))
+        for name, relation in tables:
+            if append and not self.engine.rows(relation) and self.store.exists(name):
+                continue
+            before.append(self.store.version(name))
+            schema_mode: SchemaMode | None = None if append else "overwrite"
+            self.store.write(name, self.engine.export(relation), mode=mode, schema_mode=schema_mode)
+
+    def _optimize(self, dataset: Dataset) -> None:
+        columns = list(dataset.cluster_by)
+        z_order = dataset.property(ZORDER_PROPERTY)
+        if z_order:
+            columns += [c.strip() for c in z_order.split(",") if c.strip()]
+        if columns:
+            self.store.optimize(dataset.name, columns)
+
+    def _log_failure(self) -> None:
+        with contextlib.suppress(Exception):  # the update's own error is the one to report
+            self.store.write(self.event_log, events_table(self.result), mode="append")
+
+
+def _expectation_results(
+    dataset: Dataset, checked: CheckedRelation
+) -> tuple[ExpectationResult, ...]:
+    actions = {e.name: e.action for e in dataset.expectations}
+    return tuple(
+        ExpectationResult(c.name, dataset.name, actions[c.name], c.passed, c.failed)
+        for c in checked.counts
+    )
+
+
+def full_configuration(
+    configured: Mapping[str, str], defaults: Mapping[str, str]
+) -> dict[str, str]:
+    """The settings' configuration over the runner's defaults."""
+    return {**defaults, **configured}

@@ -1,0 +1,83 @@
+"""Querying a lakehouse: every stored table as a read-only DuckDB view, SQL in or out.
+
+Queries are written in Spark / Databricks SQL by default (the dialect of the pipeline and
+of Databricks) and transpiled with sqlglot; ``dialect="duckdb"`` runs them as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+import sqlglot
+from sqlglot.errors import ParseError
+
+from retail_lakehouse.storage.delta import DeltaStore
+
+QueryDialect = Literal["spark", "duckdb"]
+OutputFormat = Literal["table", "csv", "json"]
+
+
+class QueryError(ValueError):
+    """A query that cannot run (one line)."""
+
+
+def open_lakehouse(tables_root: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB session with a view per Delta table under ``tables_root``."""
+    if not tables_root.is_dir():
+        raise QueryError(f"{tables_root}: no tables here; run 'retail run' first")
+    store = DeltaStore(tables_root)
+    connection = duckdb.connect(":memory:")
+    connection.execute("SET TimeZone = 'UTC'")
+    for name in store.list_tables():
+        connection.register(f"__delta_{name}", store.dataset(name))
+        connection.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "__delta_{name}"')
+    return connection
+
+
+def to_engine_sql(sql: str, dialect: QueryDialect) -> str:
+    if dialect == "duckdb":
+        return sql
+    try:
+        statements = sqlglot.transpile(sql, read="databricks", write="duckdb")
+    except ParseError as exc:
+        raise QueryError(f"SQL syntax error: {str(exc).splitlines()[0]}") from None
+    return ";\n".join(statements)
+
+
+def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDialect) -> pa.Table:
+    try:
+        result = connection.execute(to_engine_sql(sql, dialect))
+        table: pa.Table = result.to_arrow_table()
+    except duckdb.Error as exc:
+        raise QueryError(str(exc).splitlines()[0]) from None
+    return table
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def as_json(table: pa.Table) -> str:
+    """A JSON list of row objects."""
+    rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_pylist()]
+    return json.dumps(rows, indent=1)
+
+
+def as_csv(table: pa.Table) -> str:
+    import io
+
+    import pyarrow.csv as pcsv
+
+    buffer = io.BytesIO()
+    pcsv.write_csv(table, buffer)
+    return buffer.getvalue().decode("utf-8")

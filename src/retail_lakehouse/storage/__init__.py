@@ -1,0 +1,1 @@
+"""Table storage: Delta Lake through delta-rs locally."""

@@ -1,0 +1,279 @@
+"""Delta Lake tables in one local folder, through delta-rs (the ``deltalake`` package; no JVM).
+
+Owns the on-disk layout (one table per folder, ``root / name``), writing Arrow data as single
+Delta commits, reading tables back (as Arrow tables or as pyarrow datasets DuckDB can scan
+without copying), rolling a table back to an earlier version, compaction / Z-ordering, and turning
+every delta-rs failure into a one-line :class:`StorageError` naming the table.
+
+Rules this module enforces on top of delta-rs:
+
+* A folder that exists and is not empty but has no loadable ``_delta_log`` is an error, never
+  "absent": treating it as absent would let :meth:`DeltaStore.restore` delete its files or let a
+  write start a fresh log over orphaned data files.
+* A zero-byte commit file counts as a corrupt log (delta-rs silently reads it as an empty commit).
+* Without ``schema_mode``, data must have the table's columns, with types that widen losslessly
+  (see :mod:`retail_lakehouse.storage.schema_check`); delta-rs itself would cast unsafely.
+* Datasets are opened on pyarrow's own local filesystem: scanning a dataset opened on delta-rs'
+  filesystem handler makes the interpreter abort at exit ("terminate called without an active
+  exception", delta-io/delta-rs#2184).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pyarrow as pa
+import pyarrow.dataset as pds
+import pyarrow.fs as pafs
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import (
+    CommitFailedError,
+    DeltaError,
+    SchemaMismatchError,
+    TableNotFoundError,
+)
+
+from retail_lakehouse.storage.errors import StorageError, one_line
+from retail_lakehouse.storage.schema_check import schema_problem
+
+__all__ = ["DeltaStore", "SchemaMode", "StorageError", "TableVersion", "WriteMode"]
+
+WriteMode = Literal["overwrite", "append"]
+SchemaMode = Literal["overwrite", "merge"]
+
+LOG_DIR = "_delta_log"
+_COMMIT_FILE = re.compile(r"^\d{20}\.json$")
+_TABLE_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+@dataclass(frozen=True)
+class TableVersion:
+    """A table's version at some moment; ``version`` is ``None`` when the table did not exist."""
+
+    path: Path
+    version: int | None
+
+
+# --- opening tables -------------------------------------------------------------------------
+
+
+def _is_absent(path: Path) -> bool:
+    """No table and nothing else there: the folder is missing or empty."""
+    return not path.exists() or (path.is_dir() and not any(path.iterdir()))
+
+
+def _check_commit_files(path: Path) -> None:
+    for entry in (path / LOG_DIR).iterdir():
+        if _COMMIT_FILE.match(entry.name) and entry.stat().st_size == 0:
+            raise StorageError(path, f"delta log is corrupt: commit file {entry.name} is empty")
+
+
+def load_table(path: Path) -> DeltaTable:
+    """Open the table's latest version; a missing or unreadable log is a :class:`StorageError`."""
+    if not path.is_dir():
+        raise StorageError(path, "no Delta table: the folder does not exist")
+    if not (path / LOG_DIR).is_dir():
+        raise StorageError(path, f"delta log is missing: no {LOG_DIR} folder")
+    _check_commit_files(path)
+    try:
+        return DeltaTable(path)
+    except TableNotFoundError as exc:
+        raise StorageError(path, f"delta log is missing: {one_line(exc)}") from exc
+    except (DeltaError, OSError) as exc:
+        raise StorageError(path, f"delta log is corrupt: {one_line(exc)}") from exc
+
+
+def load_table_if_present(path: Path) -> DeltaTable | None:
+    """Like :func:`load_table`, but ``None`` when the folder is missing or empty."""
+    return None if _is_absent(path) else load_table(path)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _check_data_files(path: Path, table: DeltaTable) -> None:
+    missing = [uri for uri in table.file_uris() if not Path(uri).is_file()]
+    if missing:
+        example = Path(missing[0]).name
+        raise StorageError(path, f"{len(missing)} data file(s) in the log are missing: {example}")
+
+
+def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:
+    """The table's current files as a pyarrow dataset on pyarrow's local filesystem."""
+    _check_data_files(path, table)
+    filesystem = pafs.SubTreeFileSystem(str(path.resolve()), pafs.LocalFileSystem())
+    try:
+        return table.to_pyarrow_dataset(filesystem=filesystem)
+    except DeltaError as exc:
+        raise StorageError(path, f"cannot read: {one_line(exc)}") from exc
+
+
+# --- writing --------------------------------------------------------------------------------
+
+
+_SCHEMA_REMEDY: dict[WriteMode, str] = {
+    "append": "schema_mode='merge' would add or null-fill columns",
+    "overwrite": "schema_mode='overwrite' would replace the schema",
+}
+
+
+def _check_schema(
+    path: Path,
+    table: DeltaTable,
+    incoming: pa.Schema,
+    mode: WriteMode,
+    schema_mode: SchemaMode | None,
+) -> None:
+    if schema_mode == "overwrite":
+        return
+    stored = pa.schema(table.schema())
+    if schema_mode == "merge":  # new columns are welcome; shared ones must still fit
+        incoming = pa.schema([field for field in incoming if field.name in stored.names])
+        stored = pa.schema([field for field in stored if field.name in incoming.names])
+    problem = schema_problem(incoming, stored, _SCHEMA_REMEDY[mode])
+    if problem is not None:
+        raise StorageError(path, f"cannot {mode}: {problem}")
+
+
+def _describe_write_failure(exc: Exception) -> str:
+    if isinstance(exc, SchemaMismatchError):
+        return f"schema mismatch: {one_line(exc)}"
+    if isinstance(exc, CommitFailedError):
+        return f"commit failed: {one_line(exc)}"
+    return f"write failed: {one_line(exc)}"
+
+
+def write_table(
+    path: Path,
+    data: pa.Table | pa.RecordBatchReader,
+    mode: WriteMode,
+    schema_mode: SchemaMode | None,
+) -> int:
+    """Write ``data`` as one commit (creating the table if needed); returns the new version."""
+    table = load_table_if_present(path)
+    if table is not None:
+        _check_schema(path, table, data.schema, mode, schema_mode)
+    try:
+        target = path if table is None else table
+        write_deltalake(target, data, mode=mode, schema_mode=schema_mode)
+    except Exception as exc:  # delta-rs raises a bare Exception for Arrow cast errors
+        raise StorageError(path, f"cannot {mode}: {_describe_write_failure(exc)}") from exc
+    if table is None:
+        table = load_table(path)
+    return table.version()  # write_deltalake updated the DeltaTable it was given
+
+
+# --- maintenance ----------------------------------------------------------------------------
+
+
+def _delete_folder(path: Path) -> None:
+    try:
+        if path.exists():
+            shutil.rmtree(path)
+    except OSError as exc:
+        raise StorageError(path, f"cannot delete the table folder: {one_line(exc)}") from exc
+
+
+def restore_table(before: TableVersion) -> None:
+    """Roll the table back to ``before``; delete its folder if it did not exist then."""
+    path = before.path
+    if before.version is None:
+        _delete_folder(path)
+        return
+    table = load_table(path)
+    current = table.version()
+    if before.version == current:  # delta-rs refuses to restore the current version
+        return
+    if before.version > current:
+        raise StorageError(path, f"cannot restore version {before.version}: latest is {current}")
+    try:
+        table.restore(before.version)
+    except DeltaError as exc:
+        raise StorageError(
+            path, f"cannot restore version {before.version}: {one_line(exc)}"
+        ) from exc
+
+
+def optimize_table(path: Path, z_order_by: Sequence[str]) -> None:
+    """Compact small files; Z-order them on ``z_order_by`` when it is not empty."""
+    table = load_table(path)
+    columns = {field.name for field in table.schema().fields}
+    unknown = [name for name in z_order_by if name not in columns]
+    if unknown:
+        raise StorageError(path, f"cannot Z-order: no column(s) {', '.join(map(repr, unknown))}")
+    try:
+        if z_order_by:
+            table.optimize.z_order(list(z_order_by))
+        else:
+            table.optimize.compact()
+    except DeltaError as exc:
+        raise StorageError(path, f"optimize failed: {one_line(exc)}") from exc
+
+
+# --- facade ---------------------------------------------------------------------------------
+
+
+class DeltaStore:
+    """Delta tables stored as folders directly under ``root``; one table per name."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def table_path(self, name: str) -> Path:
+        if not _TABLE_NAME.match(name):
+            raise StorageError(self.root / name, f"invalid table name {name!r}")
+        return self.root / name
+
+    def exists(self, name: str) -> bool:
+        """A Delta log is there (checked cheaply: a corrupt log still counts; loading it fails)."""
+        path = self.table_path(name)
+        return path.is_dir() and DeltaTable.is_deltatable(path)
+
+    def version(self, name: str) -> TableVersion:
+        path = self.table_path(name)
+        table = load_table_if_present(path)
+        return TableVersion(path, None if table is None else table.version())
+
+    def list_tables(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            child.name
+            for child in self.root.iterdir()
+            if child.is_dir() and DeltaTable.is_deltatable(child)
+        )
+
+    def dataset(self, name: str) -> pds.Dataset:
+        path = self.table_path(name)
+        return open_dataset(path, load_table(path))
+
+    def read(self, name: str) -> pa.Table:
+        path = self.table_path(name)
+        try:
+            return open_dataset(path, load_table(path)).to_table()
+        except (OSError, pa.ArrowException) as exc:
+            raise StorageError(path, f"cannot read data files: {one_line(exc)}") from exc
+
+    def write(
+        self,
+        name: str,
+        data: pa.Table | pa.RecordBatchReader,
+        mode: WriteMode,
+        schema_mode: SchemaMode | None = None,
+    ) -> int:
+        return write_table(self.table_path(name), data, mode, schema_mode)
+
+    def restore(self, before: TableVersion) -> None:
+        restore_table(before)
+
+    def optimize(self, name: str, z_order_by: Sequence[str]) -> None:
+        optimize_table(self.table_path(name), z_order_by)
+
+    def history(self, name: str) -> list[dict[str, object]]:
+        """Commit infos, newest first (as delta-rs returns them); each has a ``version`` key."""
+        return [dict(entry) for entry in load_table(self.table_path(name)).history()]
