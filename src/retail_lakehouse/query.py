@@ -40,20 +40,25 @@ def open_lakehouse(tables_root: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def to_engine_sql(sql: str, dialect: QueryDialect) -> str:
+def to_engine_sql(sql: str, dialect: QueryDialect) -> list[str]:
+    """The statements to run in DuckDB."""
     if dialect == "duckdb":
-        return sql
+        return [sql]
     try:
-        statements = sqlglot.transpile(sql, read="databricks", write="duckdb")
+        return [s for s in sqlglot.transpile(sql, read="databricks", write="duckdb") if s]
     except ParseError as exc:
         raise QueryError(f"SQL syntax error: {str(exc).splitlines()[0]}") from None
-    return ";\n".join(statements)
 
 
 def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDialect) -> pa.Table:
+    """Run the statements; the last one's rows are the result."""
+    statements = to_engine_sql(sql, dialect)
+    if not statements:
+        raise QueryError("no SQL statement given")
     try:
-        result = connection.execute(to_engine_sql(sql, dialect))
-        table: pa.Table = result.to_arrow_table()
+        for statement in statements[:-1]:
+            connection.execute(statement)
+        table: pa.Table = connection.sql(statements[-1]).to_arrow_table()
     except duckdb.Error as exc:
         raise QueryError(str(exc).splitlines()[0]) from None
     return table

@@ -2,13 +2,14 @@
 
 The configuration a pipeline's SQL sees is the settings' own, over defaults taken from
 the lakehouse: ``landing_path`` (``<lakehouse>/landing``), ``landing_format`` and
-``as_of_date`` (from the landing zone's manifest).
+``as_of_date`` (from the landing zone's manifest; without one: parquet and today).
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
@@ -38,7 +39,11 @@ class LoadedPipeline:
 
 def landing_defaults(lakehouse: Path) -> dict[str, str]:
     landing = lakehouse / LANDING_DIR
-    defaults = {"landing_path": str(landing.resolve()), "landing_format": "parquet"}
+    defaults = {
+        "landing_path": str(landing.resolve()),
+        "landing_format": "parquet",
+        "as_of_date": datetime.now(UTC).date().isoformat(),  # the manifest's, when there is one
+    }
     manifest = landing / MANIFEST_FILE
     if manifest.exists():
         document = json.loads(manifest.read_text(encoding="utf-8"))

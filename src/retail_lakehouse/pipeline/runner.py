@@ -72,6 +72,7 @@ class UpdateRunner:
 
     def run(self) -> UpdateResult:
         began = time.perf_counter()
+        self._check_stored_tables()
         try:
             pending = [self._compute(planned) for planned in self.graph.order]
             write_began = time.perf_counter()
@@ -86,6 +87,16 @@ class UpdateRunner:
         self.result.seconds = time.perf_counter() - began
         self.store.write(self.event_log, events_table(self.result), mode="append")
         return self.result
+
+    def _check_stored_tables(self) -> None:
+        """Load every table the update will write: a corrupt log fails before any work."""
+        for planned in self.graph.order:
+            dataset = planned.dataset
+            if dataset.is_table:
+                self.store.version(dataset.name)
+                if dataset.expectations:
+                    self.store.version(dataset.name + QUARANTINE_SUFFIX)
+        self.store.version(self.event_log)
 
     # --- phase one: compute ------------------------------------------------------------
 

@@ -1,0 +1,166 @@
+"""Failed updates change nothing, and bad input gets one line naming the file and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from retail_lakehouse.cli import main
+from retail_lakehouse.pipeline.project import builtin_settings_path
+from retail_lakehouse.storage.delta import DeltaStore
+from tests.pipeline.conftest import make_landing
+
+BUILTIN_SQL = builtin_settings_path().parent / "sql"
+
+
+def custom_pipeline(root: Path, edit: dict[str, tuple[str, str]] | None = None,
+                    extra: str | None = None) -> Path:  # fmt: skip
+    """A copy of the retail pipeline under ``root/pipeline`` with text replaced per file."""
+    folder = root / "pipeline"
+    shutil.copytree(BUILTIN_SQL, folder / "sql")
+    for name, (old, new) in (edit or {}).items():
+        path = folder / "sql" / name
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+    if extra is not None:
+        (folder / "sql" / "99_extra.sql").write_text(extra)
+    settings = folder / "pipeline.yaml"
+    settings.write_text("name: custom\nsql: sql\n")
+    return settings
+
+
+def versions(root: Path) -> dict[str, int | None]:
+    store = DeltaStore(root / "tables")
+    return {
+        name: store.version(name).version for name in store.list_tables() if name != "event_log"
+    }
+
+
+def run_cli(root: Path, settings: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = main(["run", "--lakehouse", str(root), "--pipeline", str(settings)])
+    return code, capsys.readouterr().err
+
+
+@pytest.fixture
+def ready(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A lakehouse that has had one successful update."""
+    root = make_landing(tmp_path)
+    assert main(["run", "--lakehouse", str(root)]) == 0
+    capsys.readouterr()
+    return root
+
+
+def test_fail_update_leaves_every_table_as_it_was(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = versions(ready)
+    rows_before = DeltaStore(ready / "tables").read("silver_orders").num_rows
+    settings = custom_pipeline(ready, {"02_silver.sql": (
+        "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION DROP ROW",
+        "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION FAIL UPDATE",
+    )})  # fmt: skip
+    code, err = run_cli(ready, settings, capsys)
+    assert code == 1
+    assert "expectation 'shipped_after_ordered' of 'silver_orders' failed" in err
+    assert "02_silver.sql:" in err and err.count("\n") == 1
+    assert versions(ready) == before
+    assert DeltaStore(ready / "tables").read("silver_orders").num_rows == rows_before
+    log = DeltaStore(ready / "tables").read("event_log").to_pylist()
+    failed = [e for e in log if e["event_type"] == "update_progress" and e["status"] == "FAILED"]
+    assert len(failed) == 1 and "shipped_after_ordered" in failed[0]["message"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "extra", "message"),
+    [
+        ({"03_gold.sql": ("GROUP BY order_date;", "GROUP BY order_date ORDER BY;")}, None,
+         "03_gold.sql:"),
+        ({"03_gold.sql": ("FROM revenue_orders\nGROUP BY order_date",
+                          "FROM revenue_order\nGROUP BY order_date")},
+         None, "reads unknown table 'revenue_order'"),
+        (None, "CREATE OR REFRESH MATERIALIZED VIEW a AS SELECT * FROM b;\n"
+               "CREATE OR REFRESH MATERIALIZED VIEW b AS SELECT * FROM a;\n", "cycle"),
+        ({"01_bronze.sql": ("'${landing_path}/orders'", "'${landing_root}/orders'")}, None,
+         "unknown configuration variable '${landing_root}'"),
+        (None, "CREATE OR REFRESH MATERIALIZED VIEW x (\n"
+               "  CONSTRAINT c EXPECT (a > 0) ON VIOLATION DELETE ROW\n) AS SELECT 1 AS a;\n",
+         "99_extra.sql:2"),
+        (None, "INSERT INTO x VALUES (1);\n", "99_extra.sql:1"),
+    ],
+    ids=["syntax", "unknown-table", "cycle", "unknown-variable", "bad-action", "not-create"],
+)  # fmt: skip
+def test_bad_definitions_are_one_line_errors_and_change_nothing(
+    ready: Path, capsys: pytest.CaptureFixture[str],
+    edit: dict[str, tuple[str, str]] | None, extra: str | None, message: str,
+) -> None:  # fmt: skip
+    before = versions(ready)
+    settings = custom_pipeline(ready, edit, extra)
+    code, err = run_cli(ready, settings, capsys)
+    assert code == 2, err
+    assert message in err
+    assert err.startswith("retail: error: ") and err.count("\n") == 1
+    assert versions(ready) == before
+
+
+def test_corrupt_delta_log_is_a_one_line_error(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = ready / "tables" / "silver_orders" / "_delta_log"
+    latest = sorted(log.glob("*.json"))[-1]
+    latest.write_text("{not json")
+    settings_before = versions_without(ready, "silver_orders")
+    code = main(["run", "--lakehouse", str(ready)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "silver_orders" in err and err.count("\n") == 1
+    assert versions_without(ready, "silver_orders") == settings_before
+
+
+def versions_without(root: Path, broken: str) -> dict[str, int | None]:
+    store = DeltaStore(root / "tables")
+    return {
+        n: store.version(n).version for n in store.list_tables() if n not in (broken, "event_log")
+    }
+
+
+def test_missing_landing_folder_is_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_landing(tmp_path)
+    shutil.rmtree(root / "landing" / "products")
+    assert main(["run", "--lakehouse", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "bronze_products" in err and "reads no files" in err
+    assert not (root / "tables").exists() or versions(root) == {}
+
+
+def test_a_failed_write_restores_the_tables_already_written(
+    ready: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = DeltaStore(ready / "tables")
+    before = {
+        name: store.read(name).sort_by(_first_column(store, name)) for name in versions(ready)
+    }
+    real_write = DeltaStore.write
+    calls = {"n": 0}
+
+    def failing_write(self: DeltaStore, name: str, *args: object, **kwargs: object) -> int:
+        calls["n"] += 1
+        if calls["n"] == 8:
+            raise OSError("disk full")
+        return real_write(self, name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(DeltaStore, "write", failing_write)
+    with pytest.raises(OSError, match="disk full"):
+        main(["run", "--lakehouse", str(ready), "--full-refresh"])
+    monkeypatch.undo()
+    for name, table in before.items():
+        assert store.read(name).sort_by(_first_column(store, name)).equals(table), name
+
+
+def _first_column(store: DeltaStore, name: str) -> list[tuple[str, str]]:
+    columns = [c for c in store.read(name).column_names if not c.startswith("_")]
+    return [(columns[0], "ascending")] if columns else []
