@@ -191,9 +191,12 @@ def test_event_log_records_every_flow(lakehouse: Path) -> None:
     assert any(e["event_type"] == "update_progress" and e["status"] == "COMPLETED" for e in log)
 
 
-def test_cluster_by_optimizes_the_table(lakehouse: Path) -> None:
-    history = tables(lakehouse).history("silver_orders")
-    assert any("OPTIMIZE" in str(entry.get("operation", "")).upper() for entry in history)
+@pytest.mark.parametrize("table", ["gold_daily_sales_summary", "gold_product_performance"])
+def test_cluster_by_and_zorder_property_optimize_the_table(lakehouse: Path, table: str) -> None:
+    history = tables(lakehouse).history(table)
+    optimize = [e for e in history if "OPTIMIZE" in str(e.get("operation", "")).upper()]
+    assert optimize, history
+    assert "'plannerStrategy': 'zOrder'" in str(optimize[0])
 
 
 def test_landing_formats_give_the_same_silver(tmp_path: Path) -> None:

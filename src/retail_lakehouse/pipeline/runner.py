@@ -13,9 +13,12 @@ import contextlib
 import time
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+
+import pyarrow as pa
 
 from retail_lakehouse.engines.base import CheckedRelation, Engine, Sources
 from retail_lakehouse.pipeline.checkpoints import (
@@ -29,15 +32,25 @@ from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
 from retail_lakehouse.pipeline.queries import file_sources
 from retail_lakehouse.pipeline.results import DatasetResult, ExpectationResult, UpdateResult
-from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, TableVersion, WriteMode
+from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 
 QUARANTINE_SUFFIX = "_quarantine"
 CHECKPOINT_DIR = "_checkpoints"
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
+WRITE_THREADS = 2
 
 
 class ExpectationFailedError(RuntimeError):
     """A FAIL UPDATE expectation was violated: the update stops and writes nothing."""
+
+
+@dataclass(frozen=True)
+class _Write:
+    name: str
+    data: pa.Table | pa.RecordBatchReader
+    mode: WriteMode
+    schema_mode: SchemaMode | None
+    cluster_by: list[str]
 
 
 @dataclass
@@ -183,11 +196,11 @@ class UpdateRunner:
     # --- phase two: commit -------------------------------------------------------------
 
     def _commit(self, pending: list[_Pending]) -> None:
-        before: list[TableVersion] = []
+        writes = [w for item in pending for w in self._planned_writes(item)]
+        before = [self.store.version(w.name) for w in writes]
         snapshot = self.checkpoints.snapshot()
         try:
-            for item in pending:
-                self._write_dataset(item, before)
+            self._write_all(writes)
             for item in pending:
                 if item.planned.dataset.kind == "streaming_table":
                     if self.full_refresh:
@@ -198,34 +211,48 @@ class UpdateRunner:
                 self.store.restore(version)
             self.checkpoints.put_back(snapshot)
             raise
-        for item in pending:
-            self._optimize(item.planned.dataset)
 
-    def _write_dataset(self, item: _Pending, before: list[TableVersion]) -> None:
+    def _planned_writes(self, item: _Pending) -> list[_Write]:
         dataset = item.planned.dataset
         append = dataset.kind == "streaming_table" and not self.full_refresh
         mode: WriteMode = "append" if append else "overwrite"
-        tables = [(dataset.name, item.checked.kept)]
+        schema_mode: SchemaMode | None = None if append else "overwrite"
+        targets = [(dataset.name, item.checked.kept, _cluster_columns(dataset))]
         if dataset.expectations:
-            tables.append((dataset.name + QUARANTINE_SUFFIX, item.checked.quarantine))
-        for name, relation in tables:
+            targets.append((dataset.name + QUARANTINE_SUFFIX, item.checked.quarantine, []))
+        writes = []
+        for name, relation, cluster in targets:
             if append and not self.engine.rows(relation) and self.store.exists(name):
-                continue
-            before.append(self.store.version(name))
-            schema_mode: SchemaMode | None = None if append else "overwrite"
-            self.store.write(name, self.engine.export(relation), mode=mode, schema_mode=schema_mode)
+                continue  # nothing new: no empty commit
+            writes.append(_Write(name, self.engine.export(relation), mode, schema_mode, cluster))
+        return writes
 
-    def _optimize(self, dataset: Dataset) -> None:
-        columns = list(dataset.cluster_by)
-        z_order = dataset.property(ZORDER_PROPERTY)
-        if z_order:
-            columns += [c.strip() for c in z_order.split(",") if c.strip()]
-        if columns:
-            self.store.optimize(dataset.name, columns)
+    def _write_all(self, writes: list[_Write]) -> None:
+        """Write (and Z-order) tables on a few threads: delta-rs releases the GIL."""
+        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
+            futures = [pool.submit(self._write_one, w) for w in writes]
+            errors = [f.exception() for f in futures]
+        for error in errors:
+            if error is not None:
+                raise error
+
+    def _write_one(self, write: _Write) -> None:
+        self.store.write(write.name, write.data, mode=write.mode, schema_mode=write.schema_mode)
+        if write.cluster_by:
+            self.store.optimize(write.name, write.cluster_by)
 
     def _log_failure(self) -> None:
         with contextlib.suppress(Exception):  # the update's own error is the one to report
             self.store.write(self.event_log, events_table(self.result), mode="append")
+
+
+def _cluster_columns(dataset: Dataset) -> list[str]:
+    """CLUSTER BY columns, then those of the pipelines.autoOptimize.zOrderCols property."""
+    columns = list(dataset.cluster_by)
+    z_order = dataset.property(ZORDER_PROPERTY)
+    if z_order:
+        columns += [c.strip() for c in z_order.split(",") if c.strip() and c.strip() not in columns]
+    return columns
 
 
 def _expectation_results(

@@ -54,7 +54,6 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_orders (
   CONSTRAINT unique_order_id EXPECT (_key_rank = 1) ON VIOLATION DROP ROW
 )
 COMMENT 'Orders of known customers, shipped after they were placed, one row per order_id.'
-CLUSTER BY (order_date)
 AS SELECT
   CAST(o.order_id AS BIGINT) AS order_id,
   CAST(o.customer_id AS BIGINT) AS customer_id,

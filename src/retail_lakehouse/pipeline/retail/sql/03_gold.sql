@@ -50,6 +50,7 @@ GROUP BY c.customer_id, c.first_name, c.last_name, c.country, c.loyalty_tier;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_product_performance
 COMMENT 'Per product: units sold, revenue and number of orders.'
+TBLPROPERTIES ('pipelines.autoOptimize.zOrderCols' = 'category,product_id')
 AS SELECT
   p.product_id,
   p.product_name,
@@ -68,6 +69,7 @@ GROUP BY p.product_id, p.product_name, p.category, p.brand;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_daily_sales_summary
 COMMENT 'Per day: orders, revenue, average order value and distinct customers.'
+CLUSTER BY (order_date)
 AS SELECT
   order_date,
   count(order_id) AS total_orders,
