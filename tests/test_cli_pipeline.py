@@ -92,4 +92,25 @@ def test_lineage_tables_and_columns(lakehouse: Path, capsys: pytest.CaptureFixtu
     assert main(["lineage", "gold_category_performance.total_revenue",
                  "--lakehouse", str(lakehouse)]) == 0  # fmt: skip
     traced = capsys.readouterr().out
-    assert "unit_price" in traced or "line_total" in traced or "not traceable" in traced
+    assert traced.strip() == (
+        "gold_category_performance.total_revenue <- "
+        "bronze_order_items.quantity, bronze_order_items.unit_price"
+    )
+
+
+def test_interactive_query_prompt(lakehouse: Path, monkeypatch: pytest.MonkeyPatch,
+                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    lines = iter([".tables", "SELECT count(*) AS n", "FROM gold_category_performance;", "SELEC;"])
+
+    def fake_input(prompt: str) -> str:
+        try:
+            return next(lines)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    assert main(["query", "--lakehouse", str(lakehouse), "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert "gold_daily_sales_summary" in captured.out
+    assert "\n10\n" in captured.out
+    assert captured.err.startswith("error: ")

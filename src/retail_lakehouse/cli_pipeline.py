@@ -14,15 +14,20 @@ from retail_lakehouse.console_pipeline import (
     arrow_table,
     datasets_summary,
     expectations_summary,
-    lineage_tree,
+    lineage_lines,
     plan_tree,
 )
 from retail_lakehouse.generate.runner import GenerateOptions
 from retail_lakehouse.generate.spec import DatasetSpec
-from retail_lakehouse.pipeline.lineage import column_lineage, table_lineage
+from retail_lakehouse.pipeline.lineage import (
+    column_lineage,
+    file_reading_datasets,
+    table_lineage,
+)
 from retail_lakehouse.pipeline.local import run_local
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.query import QueryError, as_csv, as_json, open_lakehouse, run_sql
+from retail_lakehouse.storage.delta import DeltaStore
 
 OptionsFactory = Callable[[argparse.Namespace], GenerateOptions]
 SpecLoader = Callable[[Path | None], DatasetSpec]
@@ -92,14 +97,21 @@ def _print_result(table: object, output: str) -> None:
 def lineage(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:
     pipeline = load_pipeline(_settings(args), args.lakehouse)
     if args.column is None:
-        Console().print(lineage_tree(table_lineage(pipeline.graph), pipeline.graph.names()))
+        for line in lineage_lines(table_lineage(pipeline.graph), pipeline.graph.names()):
+            print(line)
         return
     dataset, _, column = str(args.column).partition(".")
     if dataset not in pipeline.graph.names() or not column:
         raise QueryError(
             f"expected DATASET.COLUMN with a dataset of the pipeline, got '{args.column}'"
         )
-    sources = column_lineage(pipeline.graph, dataset, column)
+    store = DeltaStore(pipeline.tables_root(args.lakehouse))
+    schemas = {
+        name: {f.name: str(f.type) for f in store.dataset(name).schema}
+        for name in file_reading_datasets(pipeline.graph)
+        if store.exists(name)
+    }
+    sources = column_lineage(pipeline.graph, dataset, column, schemas)
     print(f"{dataset}.{column} <- " + (", ".join(sources) if sources else "(not traceable)"))
 
 

@@ -57,24 +57,17 @@ def plan_tree(graph: PipelineGraph) -> Tree:
     return tree
 
 
-def lineage_tree(edges: Sequence[TableEdge], names: Sequence[str]) -> Tree:
-    children: dict[str, list[str]] = {}
-    targets = set()
+def lineage_lines(edges: Sequence[TableEdge], names: Sequence[str]) -> list[str]:
+    """``table <- inputs``, datasets in run order, each followed by the tables only it feeds
+    (its quarantine)."""
+    reads: dict[str, list[str]] = {}
     for edge in edges:
-        children.setdefault(edge.source, []).append(edge.target)
-        targets.add(edge.target)
-    tree = Tree("[bold]Lineage[/bold]")
-
-    def add(parent: Tree, name: str, seen: tuple[str, ...]) -> None:
-        node = parent.add(name)
-        for child in children.get(name, []):
-            if child not in seen:
-                add(node, child, (*seen, child))
-
+        reads.setdefault(edge.target, []).append(edge.source)
+    lines = []
     for name in names:
-        if name not in targets:
-            add(tree, name, (name,))
-    return tree
+        lines.append(f"{name} <- {', '.join(reads.get(name, [])) or 'files'}")
+        lines += [f"{t} <- {name}" for t, s in reads.items() if t not in names and s == [name]]
+    return lines
 
 
 def arrow_table(data: pa.Table, limit: int = 1000) -> Table:

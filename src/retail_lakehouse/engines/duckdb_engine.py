@@ -124,38 +124,52 @@ class DuckDBEngine:
         flags = self._flags(relation, expectations)
         counts = tuple(
             ExpectationCounts(e.name, failed, result.num_rows - failed)
-            for e, failed in zip(
-                expectations,
-                (int(pc.sum(flags.column(i)).as_py() or 0) for i in range(len(expectations))),
-                strict=True,
-            )
+            for e, failed in zip(expectations, _true_counts(flags), strict=True)
         )
-        dropped = flags.column("__dropped")
+        dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
+        dropped = _any_true([flags.column(i) for i in dropping], result.num_rows)
         self._keep(kept, result.filter(pc.invert(dropped)))
         bad = result.filter(dropped)
-        bad = bad.append_column("_failed_expectations", flags.column("__names").filter(dropped))
+        names = _failed_names(
+            flags.filter(dropped), [expectations[i].name for i in dropping], dropping
+        )
+        bad = bad.append_column("_failed_expectations", names)
         bad = bad.append_column("_update_id", pa.array([update_id] * bad.num_rows, pa.string()))
         self._keep(quarantine, bad)
         return CheckedRelation(kept, quarantine, self.rows(kept), bad.num_rows, counts)
 
     def _flags(self, relation: str, expectations: Sequence[Expectation]) -> pa.Table:
         """One boolean column per expectation (true: the row fails it), aligned with rows."""
-        failed = [f"NOT coalesce(({condition_sql(e.condition)}), false)" for e in expectations]
-        dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
-        columns = [f"{flag} AS __failed_{i}" for i, flag in enumerate(failed)]
-        names = ", ".join(
-            f"CASE WHEN {failed[i]} THEN '{expectations[i].name}' END" for i in dropping
+        columns = ", ".join(
+            f"NOT coalesce(({condition_sql(e.condition)}), false) AS __failed_{i}"
+            for i, e in enumerate(expectations)
         )
-        dropped = " OR ".join(failed[i] for i in dropping) or "false"
-        return self._arrow(
-            f"SELECT {', '.join(columns)}, ({dropped}) AS __dropped, "
-            f"list_filter([{names}]::VARCHAR[], lambda x: x IS NOT NULL) AS __names "
-            f"FROM {quote(relation)}"
-        )
+        return self._arrow(f"SELECT {columns} FROM {quote(relation)}")
 
     def close(self) -> None:
         self.connection.close()
         self.tables.clear()
+
+
+def _true_counts(flags: pa.Table) -> list[int]:
+    return [int(pc.sum(column).as_py() or 0) for column in flags.columns]
+
+
+def _any_true(columns: list[pa.ChunkedArray], rows: int) -> pa.ChunkedArray:
+    if not columns:
+        return pa.chunked_array([pa.array([False] * rows, pa.bool_())])
+    combined = columns[0]
+    for column in columns[1:]:
+        combined = pc.or_(combined, column)
+    return combined
+
+
+def _failed_names(flags: pa.Table, names: list[str], positions: list[int]) -> pa.Array:
+    """For each (dropped) row, the names of the DROP ROW expectations it failed."""
+    columns = [flags.column(i).to_pylist() for i in positions]
+    rows = [[n for n, column in zip(names, columns, strict=True) if column[r]]
+            for r in range(flags.num_rows)]  # fmt: skip
+    return pa.array(rows, pa.list_(pa.string()))
 
 
 def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -9,7 +10,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
 from retail_lakehouse.pipeline.graph import PipelineGraph
-from retail_lakehouse.pipeline.queries import SOURCE_DIALECT
+from retail_lakehouse.pipeline.queries import SOURCE_DIALECT, read_files_calls
 from retail_lakehouse.pipeline.runner import QUARANTINE_SUFFIX
 
 
@@ -29,23 +30,35 @@ def table_lineage(graph: PipelineGraph) -> list[TableEdge]:
     return edges
 
 
-def column_lineage(graph: PipelineGraph, dataset: str, column: str) -> list[str]:
-    """The ``table.column`` leaves a column of ``dataset`` is computed from (sorted).
+def column_lineage(
+    graph: PipelineGraph,
+    dataset: str,
+    column: str,
+    schemas: Mapping[str, Mapping[str, str]],
+) -> list[str]:
+    """The ``dataset.column`` leaves a column of ``dataset`` is computed from (sorted).
 
-    Upstream datasets are inlined so the trace goes back to the first dataset that reads
-    files; an expression sqlglot cannot trace yields an empty list.
+    Datasets with a known schema (the stored tables that read files, e.g. bronze) are the
+    leaves; the others are inlined so the trace crosses silver and gold. An expression
+    sqlglot cannot trace yields an empty list.
     """
     sources = {
         p.dataset.name: p.tree.sql(dialect=SOURCE_DIALECT)
         for p in graph.order
-        if p.dataset.name != dataset
+        if p.dataset.name != dataset and p.dataset.name not in schemas
     }
+    schema = {name: dict(columns) for name, columns in schemas.items()}
     try:
         query = graph.get(dataset).tree.sql(dialect=SOURCE_DIALECT)
-        root = lineage(column, query, {}, sources=sources, dialect=SOURCE_DIALECT)
+        root = lineage(column, query, schema, sources=sources, dialect=SOURCE_DIALECT)
     except (SqlglotError, KeyError, ValueError):
         return []
     return sorted(set(_leaves(root)))
+
+
+def file_reading_datasets(graph: PipelineGraph) -> list[str]:
+    """Datasets whose queries read files (their schemas come from storage)."""
+    return [p.dataset.name for p in graph.order if read_files_calls(p.tree)]
 
 
 def _leaves(node: Node) -> list[str]:
