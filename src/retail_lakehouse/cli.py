@@ -28,7 +28,7 @@ EXIT_FAILED = 1
 
 def _usage_errors() -> tuple[type[Exception], ...]:
     """Errors caused by the user's input: one line, exit code 2 (imported when needed)."""
-    from retail_lakehouse.engines.duckdb_engine import EngineError
+    from retail_lakehouse.engines.base import EngineError
     from retail_lakehouse.pipeline.model import DefinitionError
     from retail_lakehouse.query import QueryError
     from retail_lakehouse.storage.delta import StorageError

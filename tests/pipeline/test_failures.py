@@ -89,8 +89,13 @@ def test_fail_update_leaves_every_table_as_it_was(
                "  CONSTRAINT c EXPECT (a > 0) ON VIOLATION DELETE ROW\n) AS SELECT 1 AS a;\n",
          "99_extra.sql:2"),
         (None, "INSERT INTO x VALUES (1);\n", "99_extra.sql:1"),
+        ({"02_silver.sql": ("EXPECT (list_price > 0)", "EXPECT (list_prize > 0)")}, None,
+         "02_silver.sql:28: an expectation of 'silver_products'"),
+        ({"03_gold.sql": ("count(order_id) AS total_orders", "count(order_key) AS total_orders")},
+         None, "'gold_daily_sales_summary'"),
     ],
-    ids=["syntax", "unknown-table", "cycle", "unknown-variable", "bad-action", "not-create"],
+    ids=["syntax", "unknown-table", "cycle", "unknown-variable", "bad-action", "not-create",
+         "unknown-expectation-column", "unknown-query-column"],
 )  # fmt: skip
 def test_bad_definitions_are_one_line_errors_and_change_nothing(
     ready: Path, capsys: pytest.CaptureFixture[str],

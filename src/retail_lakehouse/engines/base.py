@@ -20,6 +20,10 @@ from sqlglot import exp
 from retail_lakehouse.pipeline.model import Expectation
 
 
+class EngineError(RuntimeError):
+    """An engine failure while executing a dataset (one line)."""
+
+
 class EngineName(StrEnum):
     DUCKDB = "duckdb"
     SPARK = "spark"

@@ -19,6 +19,7 @@ from sqlglot import exp
 
 from retail_lakehouse.engines.base import (
     CheckedRelation,
+    EngineError,
     EngineName,
     ExpectationCounts,
     Sources,
@@ -29,10 +30,6 @@ from retail_lakehouse.pipeline.queries import SOURCE_DIALECT, read_files_calls
 TARGET_DIALECT = "duckdb"
 _READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
 _METADATA_COLUMNS = {"file_path": "filename", "file_name": "filename"}
-
-
-class EngineError(RuntimeError):
-    """An engine failure while executing a dataset (one line)."""
 
 
 def quote(name: str) -> str:
@@ -95,8 +92,9 @@ class DuckDBEngine:
 
     def alias(self, name: str, relation: str) -> None:
         if relation in self.tables:
-            self.connection.register(name, self.tables[relation])
+            self._keep(name, self.tables[relation])
         else:
+            self.tables.pop(name, None)
             self._sql(
                 f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS SELECT * FROM {quote(relation)}"
             )
@@ -104,8 +102,8 @@ class DuckDBEngine:
     def rows(self, relation: str) -> int:
         if relation in self.tables:
             return int(self.tables[relation].num_rows)
-        row = self._sql(f"SELECT count(*) FROM {quote(relation)}").fetchone()
-        return int(row[0]) if row else 0
+        rows = self._sql(f"SELECT count(*) FROM {quote(relation)}").fetchall()
+        return int(rows[0][0]) if rows else 0
 
     def export(self, relation: str) -> pa.Table:
         if relation in self.tables:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from retail_lakehouse.engines.base import CheckedRelation, Engine, Sources
+from retail_lakehouse.engines.base import CheckedRelation, Engine, EngineError, Sources
 from retail_lakehouse.pipeline.checkpoints import (
     CheckpointStore,
     Fingerprint,
@@ -120,12 +120,15 @@ class UpdateRunner:
         sources, new_files = self._sources(planned, streaming)
         result = f"__result_{dataset.name}"
         stored = self._stored_relation(dataset) if streaming else None
-        if streaming and stored is not None and not self._has_new_input(planned, sources):
-            self.engine.empty_like(result, stored)
-            input_rows = 0
-        else:
-            input_rows = self.engine.run_query(result, planned.tree, sources)
-        checked = self.engine.check(result, dataset.expectations, self.result.update_id)
+        try:
+            if streaming and stored is not None and not self._has_new_input(planned, sources):
+                self.engine.empty_like(result, stored)
+                input_rows = 0
+            else:
+                input_rows = self.engine.run_query(result, planned.tree, sources)
+        except EngineError as exc:
+            raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
+        checked = self._check(dataset, result)
         self._fail_on_violations(dataset, checked)
         self._publish(dataset, checked, stored)
         self.result.datasets.append(
@@ -142,6 +145,15 @@ class UpdateRunner:
             )
         )
         return _Pending(planned, checked, new_files)
+
+    def _check(self, dataset: Dataset, result: str) -> CheckedRelation:
+        try:
+            return self.engine.check(result, dataset.expectations, self.result.update_id)
+        except EngineError as exc:
+            names = ", ".join(e.name for e in dataset.expectations)
+            raise DefinitionError(
+                dataset.location, f"an expectation of '{dataset.name}' ({names}) fails: {exc}"
+            ) from None
 
     def _sources(
         self, planned: PlannedDataset, streaming: bool

@@ -1,0 +1,88 @@
+"""Streaming tables: files ingested once, STREAM(dataset) reads only new rows, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retail_lakehouse.pipeline.local import run_update
+from retail_lakehouse.pipeline.project import load_pipeline
+from retail_lakehouse.pipeline.settings import SettingsError, load_settings
+from retail_lakehouse.storage.delta import DeltaStore
+from tests.pipeline.conftest import make_landing
+
+PIPELINE_SQL = """
+CREATE OR REFRESH STREAMING TABLE raw_orders
+AS SELECT *, _metadata.file_path AS _source_file
+FROM STREAM read_files('${landing_path}/orders', format => '${landing_format}');
+
+CREATE OR REFRESH STREAMING TABLE big_orders (
+  CONSTRAINT cheap_shipping EXPECT (shipping_cost < 12)
+)
+AS SELECT order_id, customer_id, shipping_cost
+FROM STREAM(raw_orders) WHERE shipping_cost > ${min_cost};
+
+CREATE OR REFRESH MATERIALIZED VIEW order_count
+AS SELECT count(*) AS n, count(DISTINCT _source_file) AS files FROM raw_orders;
+"""
+
+
+def write_pipeline(root: Path, configuration: str = "min_cost: '10'") -> Path:
+    folder = root / "my_pipeline"
+    (folder / "sql").mkdir(parents=True)
+    (folder / "sql" / "pipeline.sql").write_text(PIPELINE_SQL)
+    settings = folder / "settings.yaml"
+    settings.write_text(f"name: mine\nsql: sql\ntables: mine\nconfiguration:\n  {configuration}\n")
+    return settings
+
+
+def test_stream_of_a_dataset_reads_only_its_new_rows(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    pipeline = load_pipeline(write_pipeline(root), root)
+    first = run_update(pipeline, root, full_refresh=False)
+    big = next(d for d in first.datasets if d.name == "big_orders")
+    assert 0 < big.written_rows < 4000
+    warn = big.expectations[0]
+    assert warn.action == "warn" and warn.failed_records > 0  # kept and counted
+    assert big.quarantined_rows == 0
+
+    source = sorted((root / "landing" / "orders").iterdir())[0]
+    (root / "landing" / "orders" / "part-77777.parquet").write_bytes(source.read_bytes())
+    second = run_update(pipeline, root, full_refresh=False)
+    assert next(d for d in second.datasets if d.name == "raw_orders").written_rows == 4000
+    big_again = next(d for d in second.datasets if d.name == "big_orders")
+    assert big_again.written_rows == big.written_rows
+    store = DeltaStore(root / "mine")
+    assert store.read("big_orders").num_rows == 2 * big.written_rows
+    assert store.read("order_count").to_pylist() == [{"n": 8000, "files": 2}]
+
+    third = run_update(pipeline, root, full_refresh=False)
+    assert all(d.written_rows == 0 for d in third.datasets if d.kind == "streaming_table")
+
+
+def test_full_refresh_reingests_everything(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    pipeline = load_pipeline(write_pipeline(root), root)
+    run_update(pipeline, root, full_refresh=False)
+    again = run_update(pipeline, root, full_refresh=True)
+    assert next(d for d in again.datasets if d.name == "raw_orders").written_rows == 4000
+    assert DeltaStore(root / "mine").read("raw_orders").num_rows == 4000
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("name: mine\nsql: sql\nunknown: 1\n", "unknown: Extra inputs are not permitted"),
+        ("name: 'bad name'\nsql: sql\n", "name: String should match pattern"),
+        ("- a\n", "must be a mapping"),
+        ("name: [\n", "invalid YAML"),
+    ],
+)
+def test_settings_errors_are_one_line(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text(text)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert message in str(caught.value) and str(caught.value).startswith(str(path))
+    assert "\n" not in str(caught.value)
