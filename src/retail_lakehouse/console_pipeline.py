@@ -13,6 +13,7 @@ from retail_lakehouse.pipeline.lineage import TableEdge
 from retail_lakehouse.pipeline.results import UpdateResult
 
 _LAYER_ORDER = {"bronze": 0, "silver": 1, "gold": 2, "other": 3}
+_KIND_LABELS = {"streaming_table": "stream", "materialized_view": "mview", "temporary_view": "view"}
 
 
 def datasets_summary(update: UpdateResult) -> Table:
@@ -25,7 +26,7 @@ def datasets_summary(update: UpdateResult) -> Table:
     ordered = sorted(update.datasets, key=lambda d: _LAYER_ORDER[d.layer])
     for result in ordered:
         table.add_row(
-            result.layer, result.name, result.kind.replace("_", " "), f"{result.input_rows:,}",
+            result.layer, result.name, _KIND_LABELS[result.kind], f"{result.input_rows:,}",
             f"{result.written_rows:,}", f"{result.quarantined_rows:,}", f"{result.seconds:.2f}",
         )  # fmt: skip
     table.caption = (

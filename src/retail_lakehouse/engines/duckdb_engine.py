@@ -88,7 +88,7 @@ class DuckDBEngine:
 
     def union(self, relation: str, parts: Sequence[str]) -> None:
         body = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts)
-        self._sql(f"CREATE OR REPLACE TEMP VIEW {quote(relation)} AS {body}")
+        self._keep(relation, self._arrow(body))  # read stored tables once, not per reader
 
     def alias(self, name: str, relation: str) -> None:
         if relation in self.tables:
