@@ -110,12 +110,15 @@ def test_bad_definitions_are_one_line_errors_and_change_nothing(
     assert versions(ready) == before
 
 
-def test_corrupt_delta_log_is_a_one_line_error(
-    ready: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("damage", ["garbled", "deleted"])
+def test_corrupt_or_missing_delta_log_is_a_one_line_error(
+    ready: Path, capsys: pytest.CaptureFixture[str], damage: str
 ) -> None:
     log = ready / "tables" / "silver_orders" / "_delta_log"
-    latest = sorted(log.glob("*.json"))[-1]
-    latest.write_text("{not json")
+    if damage == "garbled":
+        sorted(log.glob("*.json"))[-1].write_text("{not json")
+    else:
+        shutil.rmtree(log)
     settings_before = versions_without(ready, "silver_orders")
     code = main(["run", "--lakehouse", str(ready)])
     err = capsys.readouterr().err
