@@ -11,13 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import pyarrow as pa
-import pyarrow.dataset as pads
 from sqlglot import exp
 
 from retail_lakehouse.pipeline.model import Expectation
+
+if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed: 0.4 s
+    import pyarrow.dataset as pads
 
 
 class EngineError(RuntimeError):

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as pads
 from sqlglot import exp
 
 from retail_lakehouse.engines.base import (
@@ -26,6 +26,9 @@ from retail_lakehouse.engines.base import (
 )
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.pipeline.queries import SOURCE_DIALECT, read_files_calls
+
+if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed: 0.4 s
+    import pyarrow.dataset as pads
 
 TARGET_DIALECT = "duckdb"
 _READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}

@@ -25,10 +25,9 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
-import pyarrow.dataset as pds
 import pyarrow.fs as pafs
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import (
@@ -40,6 +39,9 @@ from deltalake.exceptions import (
 
 from retail_lakehouse.storage.errors import StorageError, one_line
 from retail_lakehouse.storage.schema_check import schema_problem
+
+if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed: 0.4 s
+    import pyarrow.dataset as pds
 
 __all__ = ["DeltaStore", "SchemaMode", "StorageError", "TableVersion", "WriteMode"]
 
