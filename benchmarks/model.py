@@ -8,10 +8,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 from benchmarks.measure import ProcessRun
+from benchmarks.pipeline_log import Layer, UpdateSummary
 
 Tool = Literal["retail", "tpchgen-cli", "dbldatagen"]
 Status = Literal["ok", "failed", "skipped", "not installed"]
 Verdict = Literal["pass", "fail", "n/a"]
+PipelineTool = Literal["retail run", "pyspark"]
+# fresh: new lakehouse, generation + pipeline; again: same lakehouse, pipeline only (bronze
+# appends nothing); full-refresh: every table recomputed; medallion: the PySpark job
+PipelineRun = Literal["fresh", "again", "full-refresh", "medallion"]
 
 NOT_INSTALLED = "not installed (uv sync --group bench)"
 
@@ -91,3 +96,46 @@ class TargetCheck:
     target: str
     measured: str
     verdict: Verdict
+
+
+@dataclass(frozen=True)
+class UpdateTiming:
+    """The pipeline updates of one case: totals best and median, each layer's best."""
+
+    update_best: float
+    update_median: float
+    layers_best: dict[Layer, float]
+    rows_written: int  # by every dataset of the update with the best total
+    rows_by_dataset: dict[str, int]
+
+    @classmethod
+    def of(cls, updates: Sequence[UpdateSummary]) -> UpdateTiming:
+        best = min(updates, key=lambda update: update.seconds)
+        layers = [update.layer_seconds() for update in updates]
+        return cls(
+            update_best=best.seconds,
+            update_median=statistics.median(update.seconds for update in updates),
+            layers_best={layer: min(ls[layer] for ls in layers) for layer in layers[0]},
+            rows_written=best.rows_written,
+            rows_by_dataset=best.rows_by_dataset(),
+        )
+
+
+@dataclass(frozen=True)
+class PipelineCase:
+    """One way of running the medallion pipeline at one size: the rows of the pipeline table."""
+
+    tool: PipelineTool
+    run: PipelineRun
+    size: str
+    status: Status
+    note: str = ""
+    timing: Timing | None = None  # the whole process
+    updates: UpdateTiming | None = None
+    startup_seconds: float | None = None  # PySpark only: until the session is ready
+
+    @classmethod
+    def unavailable(
+        cls, tool: PipelineTool, run: PipelineRun, size: str, status: Status, note: str
+    ) -> PipelineCase:
+        return cls(tool=tool, run=run, size=size, status=status, note=note)

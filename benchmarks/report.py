@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from benchmarks.model import CaseResult, TableRate, TargetCheck, Verdict
+from benchmarks.model import CaseResult, PipelineCase, TableRate, TargetCheck, Verdict
 
 VERDICT_STYLE: dict[Verdict, str] = {"pass": "green", "fail": "bold red", "n/a": "dim"}
 DASH = "-"
@@ -24,6 +24,7 @@ class BenchResults:
     cases: list[CaseResult]
     tables: list[TableRate]
     targets: list[TargetCheck]
+    pipeline: list[PipelineCase] = field(default_factory=list)
 
 
 def seconds(value: float | None) -> str:
@@ -109,6 +110,56 @@ def rate_table(rates: Sequence[TableRate]) -> Table:
     return table
 
 
+PIPELINE_COLUMNS = (
+    "tool", "run", "size", "wall s\n(median)", "peak RSS", "CPU s", "start-up\ns",
+    "bronze\ns", "silver\ns", "gold\ns", "update s\n(median)", "rows out",
+)  # fmt: skip
+PIPELINE_LEFT = frozenset({"tool", "run", "size"})
+PIPELINE_TITLE = (
+    "Pipeline end to end (wall: whole process; update: the pipeline alone; layers: each"
+    " layer's best sum of flow seconds, for retail run without the Delta writes)"
+)
+
+
+def best_and_median(best: float, median: float) -> str:
+    return f"{best:.2f} ({median:.2f})"
+
+
+def pipeline_table(cases: Sequence[PipelineCase]) -> Table:
+    """The pipeline cases; their notes (and why a case did not run) under the table."""
+    notes = [f"{c.tool} {c.run} {c.size}: {pipeline_note(c)}" for c in cases if c.note]
+    table = Table(title=PIPELINE_TITLE, caption="\n".join(notes), caption_justify="left")
+    for header in PIPELINE_COLUMNS:
+        table.add_column(
+            header, justify="left" if header in PIPELINE_LEFT else "right", no_wrap=True
+        )
+    for case in cases:
+        table.add_row(*pipeline_cells(case))
+    return table
+
+
+def pipeline_note(case: PipelineCase) -> str:
+    return case.note if case.status == "ok" else f"[yellow]{case.note}[/]"
+
+
+def pipeline_cells(case: PipelineCase) -> list[str]:
+    if case.timing is None or case.updates is None:
+        return [case.tool, case.run, case.size, *([DASH] * (len(PIPELINE_COLUMNS) - 3))]
+    timing, updates = case.timing, case.updates
+    return [
+        case.tool,
+        case.run,
+        case.size,
+        best_and_median(timing.wall_best, timing.wall_median),
+        memory(timing.peak_tree_rss),
+        seconds(timing.cpu_median),
+        seconds(case.startup_seconds),
+        *(seconds(updates.layers_best[layer]) for layer in ("bronze", "silver", "gold")),
+        best_and_median(updates.update_best, updates.update_median),
+        count(updates.rows_written),
+    ]
+
+
 def target_table(checks: Sequence[TargetCheck]) -> Table:
     table = Table(title="Targets")
     table.add_column("target")
@@ -131,6 +182,8 @@ def print_results(results: BenchResults, console: Console) -> None:
     console.print(case_table(results.cases))
     if results.tables:
         console.print(rate_table(results.tables))
+    if results.pipeline:
+        console.print(pipeline_table(results.pipeline))
     console.print(target_table(results.targets))
 
 
@@ -147,6 +200,7 @@ def results_document(results: BenchResults) -> dict[str, Any]:
         "settings": results.settings,
         "cases": cases,
         "tables": tables,
+        "pipeline": [asdict(p) for p in results.pipeline],
         "targets": [asdict(t) for t in results.targets],
     }
 

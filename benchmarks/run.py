@@ -2,8 +2,10 @@
 
 Runs our generator as a whole process at each scale (plus scale 5 when the tpchgen-cli
 comparison runs), then once in-process per scale for per-table rates, then the comparisons
-(tpchgen-cli at SF1, dbldatagen on local Spark at our scale-1 row counts), checks the
-targets, prints the tables and writes them as JSON to ``benchmarks/out/results.json``.
+(tpchgen-cli at SF1, dbldatagen on local Spark at our scale-1 row counts), then our pipeline
+end to end (``retail run``: fresh, again, full refresh) at each scale and the same medallion
+on PySpark at scale 1, checks the targets, prints the tables and writes them as JSON to
+``benchmarks/out/results.json``.
 """
 
 from __future__ import annotations
@@ -21,15 +23,18 @@ from typing import Any, Literal, get_args
 from rich.console import Console
 
 from benchmarks.measure import SAMPLE_SECONDS
-from benchmarks.model import CaseResult, TableRate
-from benchmarks.ours import benchmark_cli, table_rates
+from benchmarks.model import CaseResult, PipelineCase, TableRate
+from benchmarks.ours import benchmark_cli, scale_label, table_rates
+from benchmarks.pipeline import benchmark_pipeline
 from benchmarks.report import BenchResults, print_results, write_json
 from benchmarks.spark_compare import benchmark_dbldatagen
-from benchmarks.targets import TPCH_COMPARISON_SCALE, check_targets
+from benchmarks.spark_medallion import benchmark_spark_medallion
+from benchmarks.targets import MEDALLION_SCALE, TPCH_COMPARISON_SCALE, check_targets
 from benchmarks.tpchgen import SCALE_FACTOR, benchmark_tpchgen, size_label, tpchgen_installed
 
-Comparison = Literal["tpchgen", "dbldatagen"]
-COMPARISONS: tuple[Comparison, ...] = get_args(Comparison)
+Part = Literal["tpchgen", "dbldatagen", "pipeline", "spark-medallion"]
+PARTS: tuple[Part, ...] = get_args(Part)
+COMPARISONS: frozenset[Part] = frozenset({"tpchgen", "dbldatagen", "spark-medallion"})
 DEFAULT_OUT = Path(__file__).with_name("out") / "results.json"
 SPARK_SCALE = 1.0
 WIDE_CONSOLE = 150
@@ -39,22 +44,26 @@ WIDE_CONSOLE = 150
 class Settings:
     scales: tuple[float, ...]
     repeat: int
-    comparisons: frozenset[Comparison]
-    skip_reason: str  # shown in the rows of comparisons not run
+    parts: frozenset[Part]  # the comparisons and the pipeline runs that run
+    skipped_by_flag: frozenset[Part]  # left out by --skip (the others not run: by --quick)
     per_table: bool
     workdir: Path | None
     out: Path
 
     def our_scales(self) -> list[float]:
         """The asked scales, plus scale 5 when there is a tpchgen-cli run to compare with."""
-        tpchgen_runs = "tpchgen" in self.comparisons and tpchgen_installed()
+        tpchgen_runs = "tpchgen" in self.parts and tpchgen_installed()
         return sorted({*self.scales, TPCH_COMPARISON_SCALE} if tpchgen_runs else set(self.scales))
+
+    def skip_reason(self, part: Part) -> str:
+        """Shown in the rows of a part that does not run."""
+        return "skipped: --skip" if part in self.skipped_by_flag else "skipped: --quick"
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "scales": self.our_scales(),
             "repeat": self.repeat,
-            "comparisons": sorted(self.comparisons),
+            "parts": sorted(self.parts),
             "per_table": self.per_table,
         }
 
@@ -66,19 +75,19 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     parser.add_argument(
         "--quick", action="store_true", help="scale 1 only, one run, no comparisons"
     )
-    parser.add_argument("--skip", choices=COMPARISONS, action="append", default=[])
+    parser.add_argument("--skip", choices=PARTS, action="append", default=[])
     parser.add_argument("--no-per-table", action="store_true", help="skip the in-process runs")
     parser.add_argument("--workdir", type=Path, help="where outputs are written (a temp dir)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="the JSON results file")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    skipped: set[Comparison] = set(COMPARISONS) if args.quick else set(args.skip)
+    skipped: set[Part] = set(args.skip) | (set(COMPARISONS) if args.quick else set())
     return Settings(
         scales=(1.0,) if args.quick else tuple(args.scales),
         repeat=1 if args.quick else args.repeat,
-        comparisons=frozenset(set(COMPARISONS) - skipped),
-        skip_reason="skipped: --quick" if args.quick else "skipped: --skip",
+        parts=frozenset(set(PARTS) - skipped),
+        skipped_by_flag=frozenset(args.skip),
         per_table=not args.no_per_table,
         workdir=args.workdir,
         out=args.out,
@@ -110,19 +119,55 @@ def run_per_table(settings: Settings, workdir: Path, console: Console) -> list[T
 
 
 def run_comparisons(settings: Settings, workdir: Path, console: Console) -> list[CaseResult]:
-    if "tpchgen" in settings.comparisons:
+    if "tpchgen" in settings.parts:
         console.log(f"tpchgen-cli at {size_label(SCALE_FACTOR)} ({settings.repeat}x)")
         tpch = benchmark_tpchgen(settings.repeat, workdir)
     else:
         tpch = CaseResult.unavailable(
-            "tpchgen-cli", size_label(SCALE_FACTOR), "skipped", settings.skip_reason
+            "tpchgen-cli", size_label(SCALE_FACTOR), "skipped", settings.skip_reason("tpchgen")
         )
-    if "dbldatagen" in settings.comparisons:
+    if "dbldatagen" in settings.parts:
         console.log("dbldatagen on local Spark at our scale-1 row counts (1x)")
         spark = benchmark_dbldatagen(SPARK_SCALE, workdir)
     else:
-        spark = CaseResult.unavailable("dbldatagen", "scale 1", "skipped", settings.skip_reason)
+        spark = CaseResult.unavailable(
+            "dbldatagen", "scale 1", "skipped", settings.skip_reason("dbldatagen")
+        )
     return [tpch, spark]
+
+
+def run_pipelines(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:
+    scales = sorted(set(settings.scales))
+    if "pipeline" in settings.parts:
+        listed = ", ".join(f"{scale:g}" for scale in scales)
+        console.log(
+            f"retail run --scale {listed}: fresh, again, full refresh ({settings.repeat}x each)"
+        )
+        cases = benchmark_pipeline(scales, settings.repeat, workdir)
+    else:
+        cases = [
+            PipelineCase.unavailable(
+                "retail run", "fresh", scale_label(s), "skipped", settings.skip_reason("pipeline")
+            )
+            for s in scales
+        ]
+    return [*cases, run_spark_medallion(settings, workdir, console, cases)]
+
+
+def run_spark_medallion(
+    settings: Settings, workdir: Path, console: Console, ours: list[PipelineCase]
+) -> PipelineCase:
+    label = scale_label(MEDALLION_SCALE)
+    if "spark-medallion" not in settings.parts:
+        return PipelineCase.unavailable(
+            "pyspark", "medallion", label, "skipped", settings.skip_reason("spark-medallion")
+        )
+    console.log(f"PySpark medallion on local Spark at {label} ({settings.repeat} runs, 1 session)")
+    reference = next(
+        (c.updates for c in ours if c.run == "fresh" and c.size == label and c.updates), None
+    )
+    rows = reference.rows_by_dataset if reference else None
+    return benchmark_spark_medallion(MEDALLION_SCALE, settings.repeat, workdir, rows)
 
 
 def run_benchmarks(settings: Settings, console: Console) -> BenchResults:
@@ -131,7 +176,9 @@ def run_benchmarks(settings: Settings, console: Console) -> BenchResults:
     cases = run_ours(settings, workdir, console)
     rates = run_per_table(settings, workdir, console)
     cases += run_comparisons(settings, workdir, console)
-    return BenchResults(machine_facts(), settings.as_dict(), cases, rates, check_targets(cases))
+    pipeline = run_pipelines(settings, workdir, console)
+    targets = check_targets(cases, pipeline)
+    return BenchResults(machine_facts(), settings.as_dict(), cases, rates, targets, pipeline)
 
 
 def output_console() -> Console:

@@ -1,11 +1,19 @@
-"""The performance targets of the generator, and checking measured results against them."""
+"""The performance targets of the generator and the pipeline, and checking results against them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from benchmarks.model import CaseResult, TargetCheck, Tool, Verdict
+from benchmarks.model import (
+    CaseResult,
+    PipelineCase,
+    PipelineRun,
+    PipelineTool,
+    TargetCheck,
+    Tool,
+    Verdict,
+)
 from benchmarks.ours import scale_label
 from benchmarks.tpchgen import SCALE_FACTOR, size_label
 
@@ -21,6 +29,9 @@ class WallTarget:
 
 
 WALL_TARGETS = (WallTarget(1.0, 2.0), WallTarget(10.0, 15.0))
+RUN_WALL_TARGETS = (WallTarget(1.0, 5.0), WallTarget(10.0, 30.0))  # retail run, end to end
+MEDALLION_SCALE = 1.0
+SPARK_SPEEDUP = 20.0  # our pipeline alone at least this many times faster than PySpark
 
 
 def verdict(met: bool) -> Verdict:
@@ -62,8 +73,44 @@ def check_against_tpchgen(cases: Sequence[CaseResult]) -> TargetCheck:
     return TargetCheck(label, f"{mine:,.0f} vs {other:,.0f}{ratio}", verdict(mine > other))
 
 
-def check_targets(cases: Sequence[CaseResult]) -> list[TargetCheck]:
+def find_run(
+    cases: Sequence[PipelineCase], tool: PipelineTool, run: PipelineRun, size: str
+) -> PipelineCase | None:
+    for case in cases:
+        if (case.tool, case.run, case.size) == (tool, run, size) and case.timing is not None:
+            return case
+    return None
+
+
+def check_run_wall(cases: Sequence[PipelineCase], target: WallTarget) -> TargetCheck:
+    label = f"retail run {scale_label(target.scale)} end to end < {target.limit_seconds:g} s"
+    case = find_run(cases, "retail run", "fresh", scale_label(target.scale))
+    if case is None or case.timing is None:
+        return TargetCheck(label, "not run", "n/a")
+    wall = case.timing.wall_best
+    return TargetCheck(label, f"{wall:.2f} s (best)", verdict(wall < target.limit_seconds))
+
+
+def check_against_spark(cases: Sequence[PipelineCase]) -> TargetCheck:
+    """Our fresh run's update (pipeline alone) against the PySpark job's best run."""
+    size = scale_label(MEDALLION_SCALE)
+    label = f"pipeline alone >= {SPARK_SPEEDUP:g}x faster than PySpark medallion ({size})"
+    ours = find_run(cases, "retail run", "fresh", size)
+    theirs = find_run(cases, "pyspark", "medallion", size)
+    if ours is None or theirs is None or ours.updates is None or theirs.updates is None:
+        return TargetCheck(label, "not run", "n/a")
+    mine, other = ours.updates.update_best, theirs.updates.update_best
+    ratio = other / mine if mine > 0 else float("inf")
+    measured = f"PySpark {other:.2f} s / ours {mine:.2f} s = {ratio:.1f}x (best)"
+    return TargetCheck(label, measured, verdict(ratio >= SPARK_SPEEDUP))
+
+
+def check_targets(
+    cases: Sequence[CaseResult], pipeline: Sequence[PipelineCase] = ()
+) -> list[TargetCheck]:
     checks = [check_wall(cases, target) for target in WALL_TARGETS]
     checks += [check_rss(c) for c in cases if c.tool == "retail" and c.timing is not None]
     checks.append(check_against_tpchgen(cases))
+    checks += [check_run_wall(pipeline, target) for target in RUN_WALL_TARGETS]
+    checks.append(check_against_spark(pipeline))
     return checks

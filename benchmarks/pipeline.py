@@ -1,0 +1,85 @@
+"""Our pipeline end to end: ``retail run`` processes, timed, with their updates' event logs.
+
+Each repeat, per scale, takes a fresh lakehouse through three runs in a row:
+
+* ``fresh``: ``retail run --scale S --lakehouse <new folder>``: generation of the landing
+  zone, the pipeline, and the process start-up;
+* ``again``: the same command on the same lakehouse: the landing zone exists, so only the
+  pipeline runs, and the bronze streaming tables find no new files (they append nothing,
+  the materialized views are recomputed);
+* ``full-refresh``: ``retail run --full-refresh``: every table recomputed from the
+  existing landing zone.
+
+After each run, its update (total seconds and each dataset's flow seconds) is read from the
+lakehouse's event log.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import get_args
+
+from benchmarks.measure import ProcessRun, run_measured
+from benchmarks.model import PipelineCase, PipelineRun, Timing, UpdateTiming
+from benchmarks.ours import retail_executable, scale_label
+from benchmarks.pipeline_log import UpdateSummary, last_update
+
+OUR_RUNS: tuple[PipelineRun, ...] = tuple(r for r in get_args(PipelineRun) if r != "medallion")
+EXTRA_ARGUMENTS: dict[PipelineRun, tuple[str, ...]] = {
+    "fresh": (),
+    "again": (),
+    "full-refresh": ("--full-refresh",),
+}
+TABLES = "tables"
+
+
+@dataclass
+class Measured:
+    """The repeats of one (scale, run) so far, or the first failure."""
+
+    runs: list[ProcessRun] = field(default_factory=list)
+    updates: list[UpdateSummary] = field(default_factory=list)
+    failure: str | None = None
+
+
+def run_argv(scale: float, lakehouse: Path, run: PipelineRun) -> list[str]:
+    argv = [str(retail_executable()), "run", "--scale", f"{scale:g}"]
+    return [*argv, "--lakehouse", str(lakehouse), *EXTRA_ARGUMENTS[run]]
+
+
+def run_sequence(scale: float, workdir: Path, measured: dict[PipelineRun, Measured]) -> None:
+    """fresh, again, full-refresh on one new lakehouse, added to ``measured``."""
+    with tempfile.TemporaryDirectory(prefix="retail-pipeline-bench-", dir=workdir) as tmp:
+        lakehouse = Path(tmp) / "lakehouse"
+        for run in OUR_RUNS:
+            log = Path(tmp) / f"{run}.log"
+            process = run_measured(run_argv(scale, lakehouse, run), log)
+            update = last_update(lakehouse / TABLES) if process.ok else None
+            if update is None:
+                measured[run].failure = process.failure_note if not process.ok else "no update"
+                return  # the later runs need this one
+            measured[run].runs.append(process)
+            measured[run].updates.append(update)
+
+
+def benchmark_pipeline(scales: Sequence[float], repeat: int, workdir: Path) -> list[PipelineCase]:
+    """``repeat`` sequences per scale, going round the scales as the generator runs do."""
+    measured = {scale: {run: Measured() for run in OUR_RUNS} for scale in scales}
+    for _ in range(repeat):
+        for scale in scales:
+            if not any(m.failure for m in measured[scale].values()):
+                run_sequence(scale, workdir, measured[scale])
+    return [case_of(scale, run, measured[scale][run]) for scale in scales for run in OUR_RUNS]
+
+
+def case_of(scale: float, run: PipelineRun, measured: Measured) -> PipelineCase:
+    label = scale_label(scale)
+    if not measured.runs:
+        reason = measured.failure or "not run: an earlier run of the sequence failed"
+        return PipelineCase.unavailable("retail run", run, label, "failed", reason)
+    note = f"failed once: {measured.failure}" if measured.failure else ""
+    timing, updates = Timing.of(measured.runs), UpdateTiming.of(measured.updates)
+    return PipelineCase("retail run", run, label, "ok", note, timing, updates)
