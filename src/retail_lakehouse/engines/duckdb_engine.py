@@ -137,7 +137,12 @@ class DuckDBEngine:
         bad = bad.append_column("_failed_expectations", names)
         bad = bad.append_column("_update_id", pa.array([update_id] * bad.num_rows, pa.string()))
         self._keep(quarantine, bad)
+        self._drop(relation)  # split into kept and quarantine: free the unsplit copy
         return CheckedRelation(kept, quarantine, self.rows(kept), bad.num_rows, counts)
+
+    def _drop(self, relation: str) -> None:
+        self.tables.pop(relation, None)
+        self.connection.unregister(relation)
 
     def _flags(self, relation: str, expectations: Sequence[Expectation]) -> pa.Table:
         """One boolean column per expectation (true: the row fails it), aligned with rows."""
