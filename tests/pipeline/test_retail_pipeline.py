@@ -176,6 +176,16 @@ def test_gold_equals_an_independent_computation(lakehouse: Path) -> None:
         assert performance[product]["units_sold"] == units
 
 
+def test_bronze_has_the_landing_columns_plus_ingestion_metadata(lakehouse: Path) -> None:
+    import pyarrow.parquet as pq
+
+    landing = pq.read_schema(next((lakehouse / "landing" / "orders").iterdir())).names
+    bronze = tables(lakehouse).read("bronze_orders")
+    assert bronze.column_names == [*landing, "_ingested_at", "_source_file"]
+    files = set(bronze["_source_file"].to_pylist())
+    assert files == {str(p) for p in (lakehouse / "landing" / "orders").iterdir()}
+
+
 def test_event_log_records_every_flow(lakehouse: Path) -> None:
     log = tables(lakehouse).read("event_log").to_pylist()
     flows = [e for e in log if e["event_type"] == "flow_progress"]

@@ -207,9 +207,8 @@ def _reader_call(call: exp.Anonymous, files: Sequence[Path]) -> exp.Expr:
     if reader is None:
         raise EngineError(f"read_files format '{file_format}' is not supported locally")
     paths = exp.Array(expressions=[exp.Literal.string(str(f)) for f in files])
-    arguments: list[exp.Expr] = [
+    arguments: list[exp.Expr] = [  # the file name is DuckDB's virtual column, not in *
         paths,
-        exp.EQ(this=exp.var("filename"), expression=exp.true()),
         exp.EQ(this=exp.var("union_by_name"), expression=exp.true()),
     ]
     return exp.Anonymous(this=reader, expressions=arguments)
