@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal
 
 DatasetKind = Literal["materialized_view", "streaming_table", "temporary_view"]
 ViolationAction = Literal["warn", "drop", "fail"]  # no ON VIOLATION / DROP ROW / FAIL UPDATE
-DATASET_KINDS: tuple[str, ...] = get_args(DatasetKind)
-VIOLATION_ACTIONS: tuple[str, ...] = get_args(ViolationAction)
 
 
 @dataclass(frozen=True)

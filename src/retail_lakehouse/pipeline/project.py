@@ -7,13 +7,12 @@ the lakehouse: ``landing_path`` (``<lakehouse>/landing``), ``landing_format`` an
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
-from retail_lakehouse.generate.manifest import MANIFEST_FILE
+from retail_lakehouse.generate.manifest import MANIFEST_FILE, read_manifest
 from retail_lakehouse.generate.runner import LANDING_DIR
 from retail_lakehouse.pipeline.graph import PipelineGraph, build_graph
 from retail_lakehouse.pipeline.settings import PipelineSettings, load_settings
@@ -44,10 +43,9 @@ def landing_defaults(lakehouse: Path) -> dict[str, str]:
         "landing_format": "parquet",
         "as_of_date": datetime.now(UTC).date().isoformat(),  # the manifest's, when there is one
     }
-    manifest = landing / MANIFEST_FILE
-    if manifest.exists():
-        document = json.loads(manifest.read_text(encoding="utf-8"))
-        defaults["landing_format"] = READ_FILES_FORMATS.get(document.get("format"), "parquet")
+    if (landing / MANIFEST_FILE).exists():
+        document = read_manifest(landing)
+        defaults["landing_format"] = READ_FILES_FORMATS.get(str(document.get("format")), "parquet")
         defaults["as_of_date"] = str(document.get("reference_time", ""))[:10]
     return defaults
 

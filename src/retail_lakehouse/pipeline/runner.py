@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -275,10 +274,3 @@ def _expectation_results(
         ExpectationResult(c.name, dataset.name, actions[c.name], c.passed, c.failed)
         for c in checked.counts
     )
-
-
-def full_configuration(
-    configured: Mapping[str, str], defaults: Mapping[str, str]
-) -> dict[str, str]:
-    """The settings' configuration over the runner's defaults."""
-    return {**defaults, **configured}
