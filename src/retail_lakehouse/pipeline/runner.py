@@ -12,12 +12,9 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import pyarrow as pa
 
 from retail_lakehouse.engines.base import CheckedRelation, Engine, EngineError, Sources
 from retail_lakehouse.pipeline.checkpoints import (
@@ -26,6 +23,7 @@ from retail_lakehouse.pipeline.checkpoints import (
     fingerprint,
     list_source_files,
 )
+from retail_lakehouse.pipeline.commit import Committer, TableWrite
 from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
@@ -36,20 +34,10 @@ from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 QUARANTINE_SUFFIX = "_quarantine"
 CHECKPOINT_DIR = "_checkpoints"
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
-WRITE_THREADS = 2
 
 
 class ExpectationFailedError(RuntimeError):
     """A FAIL UPDATE expectation was violated: the update stops and writes nothing."""
-
-
-@dataclass(frozen=True)
-class _Write:
-    name: str
-    data: pa.Table | pa.RecordBatchReader
-    mode: WriteMode
-    schema_mode: SchemaMode | None
-    cluster_by: list[str]
 
 
 @dataclass
@@ -86,10 +74,8 @@ class UpdateRunner:
         began = time.perf_counter()
         self._check_stored_tables()
         try:
-            pending = [self._compute(planned) for planned in self.graph.order]
-            write_began = time.perf_counter()
-            self._commit([p for p in pending if p.planned.dataset.is_table])
-            self.result.write_seconds = time.perf_counter() - write_began
+            with Committer(self.store, self.checkpoints) as committer:
+                self._compute_and_commit(committer)
         except BaseException as exc:
             self.result.status = "FAILED"
             self.result.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -99,6 +85,26 @@ class UpdateRunner:
         self.result.seconds = time.perf_counter() - began
         self.store.write(self.event_log, events_table(self.result), mode="append")
         return self.result
+
+    def _compute_and_commit(self, committer: Committer) -> None:
+        """Compute every dataset, then write the tables. Writing only after everything
+        was computed means a FAIL UPDATE or an engine error changes no table (writing
+        early measured no faster here: both phases are CPU-bound on the same cores)."""
+        pending = [self._compute(planned) for planned in self.graph.order]
+        tables = [item for item in pending if item.planned.dataset.is_table]
+        write_began = time.perf_counter()
+        for item in tables:
+            committer.submit(self._planned_writes(item))
+        committer.finish()
+        self._record_checkpoints(tables)
+        self.result.write_seconds = time.perf_counter() - write_began
+
+    def _record_checkpoints(self, done: list[_Pending]) -> None:
+        for item in done:
+            if item.planned.dataset.kind == "streaming_table":
+                if self.full_refresh:
+                    self.checkpoints.forget(item.planned.dataset.name)
+                self.checkpoints.record(item.planned.dataset.name, item.new_files)
 
     def _check_stored_tables(self) -> None:
         """Load every table the update will write: a corrupt log fails before any work."""
@@ -206,24 +212,7 @@ class UpdateRunner:
 
     # --- phase two: commit -------------------------------------------------------------
 
-    def _commit(self, pending: list[_Pending]) -> None:
-        writes = [w for item in pending for w in self._planned_writes(item)]
-        before = [self.store.version(w.name) for w in writes]
-        snapshot = self.checkpoints.snapshot()
-        try:
-            self._write_all(writes)
-            for item in pending:
-                if item.planned.dataset.kind == "streaming_table":
-                    if self.full_refresh:
-                        self.checkpoints.forget(item.planned.dataset.name)
-                    self.checkpoints.record(item.planned.dataset.name, item.new_files)
-        except BaseException:
-            for version in reversed(before):
-                self.store.restore(version)
-            self.checkpoints.put_back(snapshot)
-            raise
-
-    def _planned_writes(self, item: _Pending) -> list[_Write]:
+    def _planned_writes(self, item: _Pending) -> list[TableWrite]:
         dataset = item.planned.dataset
         append = dataset.kind == "streaming_table" and not self.full_refresh
         mode: WriteMode = "append" if append else "overwrite"
@@ -235,22 +224,10 @@ class UpdateRunner:
         for name, relation, cluster in targets:
             if append and not self.engine.rows(relation) and self.store.exists(name):
                 continue  # nothing new: no empty commit
-            writes.append(_Write(name, self.engine.export(relation), mode, schema_mode, cluster))
+            writes.append(
+                TableWrite(name, self.engine.export(relation), mode, schema_mode, cluster)
+            )
         return writes
-
-    def _write_all(self, writes: list[_Write]) -> None:
-        """Write (and Z-order) tables on a few threads: delta-rs releases the GIL."""
-        with ThreadPoolExecutor(max_workers=WRITE_THREADS) as pool:
-            futures = [pool.submit(self._write_one, w) for w in writes]
-            errors = [f.exception() for f in futures]
-        for error in errors:
-            if error is not None:
-                raise error
-
-    def _write_one(self, write: _Write) -> None:
-        self.store.write(write.name, write.data, mode=write.mode, schema_mode=write.schema_mode)
-        if write.cluster_by:
-            self.store.optimize(write.name, write.cluster_by)
 
     def _log_failure(self) -> None:
         with contextlib.suppress(Exception):  # the update's own error is the one to report
