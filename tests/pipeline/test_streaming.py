@@ -25,6 +25,10 @@ FROM STREAM(raw_orders) WHERE shipping_cost > ${min_cost};
 
 CREATE OR REFRESH MATERIALIZED VIEW order_count
 AS SELECT count(*) AS n, count(DISTINCT _source_file) AS files FROM raw_orders;
+
+CREATE OR REFRESH MATERIALIZED VIEW orders_by_channel
+PARTITIONED BY (channel)
+AS SELECT order_id, channel, shipping_cost FROM raw_orders;
 """
 
 
@@ -59,6 +63,16 @@ def test_stream_of_a_dataset_reads_only_its_new_rows(tmp_path: Path) -> None:
 
     third = run_update(pipeline, root, full_refresh=False)
     assert all(d.written_rows == 0 for d in third.datasets if d.kind == "streaming_table")
+
+
+def test_partitioned_by_partitions_the_delta_table(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    run_update(load_pipeline(write_pipeline(root), root), root, full_refresh=False)
+    folder = root / "mine" / "orders_by_channel"
+    assert sorted(p.name for p in folder.glob("channel=*")) == [
+        "channel=marketplace", "channel=mobile_app", "channel=web",
+    ]  # fmt: skip
+    assert DeltaStore(root / "mine").read("orders_by_channel").num_rows == 4000
 
 
 def test_full_refresh_reingests_everything(tmp_path: Path) -> None:

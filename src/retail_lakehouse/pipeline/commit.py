@@ -27,6 +27,7 @@ class TableWrite:
     mode: WriteMode
     schema_mode: SchemaMode | None
     cluster_by: list[str]  # Z-order on these after writing (empty: no optimize)
+    partition_by: tuple[str, ...] = ()
 
 
 class Committer:
@@ -69,6 +70,6 @@ class Committer:
         self.checkpoints.put_back(self._snapshot)
 
     def _write(self, write: TableWrite) -> None:
-        self.store.write(write.name, write.data, mode=write.mode, schema_mode=write.schema_mode)
+        self.store.write(write.name, write.data, write.mode, write.schema_mode, write.partition_by)
         if write.cluster_by:
             self.store.optimize(write.name, write.cluster_by)

@@ -217,16 +217,17 @@ class UpdateRunner:
         append = dataset.kind == "streaming_table" and not self.full_refresh
         mode: WriteMode = "append" if append else "overwrite"
         schema_mode: SchemaMode | None = None if append else "overwrite"
-        targets = [(dataset.name, item.checked.kept, _cluster_columns(dataset))]
+        partitions = dataset.partition_by
+        targets = [(dataset.name, item.checked.kept, _cluster_columns(dataset), partitions)]
         if dataset.expectations:
-            targets.append((dataset.name + QUARANTINE_SUFFIX, item.checked.quarantine, []))
+            quarantine = dataset.name + QUARANTINE_SUFFIX
+            targets.append((quarantine, item.checked.quarantine, [], partitions))
         writes = []
-        for name, relation, cluster in targets:
+        for name, relation, cluster, partition_by in targets:
             if append and not self.engine.rows(relation) and self.store.exists(name):
                 continue  # nothing new: no empty commit
-            writes.append(
-                TableWrite(name, self.engine.export(relation), mode, schema_mode, cluster)
-            )
+            data = self.engine.export(relation)
+            writes.append(TableWrite(name, data, mode, schema_mode, cluster, partition_by))
         return writes
 
     def _log_failure(self) -> None:

@@ -155,14 +155,18 @@ def write_table(
     data: pa.Table | pa.RecordBatchReader,
     mode: WriteMode,
     schema_mode: SchemaMode | None,
+    partition_by: Sequence[str] = (),
 ) -> int:
-    """Write ``data`` as one commit (creating the table if needed); returns the new version."""
+    """Write ``data`` as one commit (creating the table if needed); returns the new version.
+
+    ``partition_by`` applies when the write creates or overwrites the table."""
     table = load_table_if_present(path)
     if table is not None:
         _check_schema(path, table, data.schema, mode, schema_mode)
     try:
         target = path if table is None else table
-        write_deltalake(target, data, mode=mode, schema_mode=schema_mode)
+        partitions = list(partition_by) or None
+        write_deltalake(target, data, mode=mode, schema_mode=schema_mode, partition_by=partitions)
     except Exception as exc:  # delta-rs raises a bare Exception for Arrow cast errors
         raise StorageError(path, f"cannot {mode}: {_describe_write_failure(exc)}") from exc
     if table is None:
@@ -267,8 +271,9 @@ class DeltaStore:
         data: pa.Table | pa.RecordBatchReader,
         mode: WriteMode,
         schema_mode: SchemaMode | None = None,
+        partition_by: Sequence[str] = (),
     ) -> int:
-        return write_table(self.table_path(name), data, mode, schema_mode)
+        return write_table(self.table_path(name), data, mode, schema_mode, partition_by)
 
     def restore(self, before: TableVersion) -> None:
         restore_table(before)
