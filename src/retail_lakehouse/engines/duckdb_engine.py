@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
@@ -57,6 +58,8 @@ class DuckDBEngine:
     def __init__(self, threads: int | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
         self.connection.execute("SET TimeZone = 'UTC'")
+        # check() pairs each row with its expectation flags by position: keep scan order
+        self.connection.execute("SET preserve_insertion_order = true")
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
         self.tables: dict[str, pa.Table] = {}
@@ -163,7 +166,7 @@ def _true_counts(flags: pa.Table) -> list[int]:
 
 def _any_true(columns: list[pa.ChunkedArray], rows: int) -> pa.ChunkedArray:
     if not columns:
-        return pa.chunked_array([pa.array([False] * rows, pa.bool_())])
+        return pa.chunked_array([pa.array(np.zeros(rows, dtype=bool))])
     combined = columns[0]
     for column in columns[1:]:
         combined = pc.or_(combined, column)
