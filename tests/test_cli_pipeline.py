@@ -41,6 +41,13 @@ def test_run_prints_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert (tmp_path / "tables" / "silver_orders" / "_delta_log").is_dir()
 
 
+def test_reused_landing_zone_is_noted(lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--lakehouse", str(lakehouse), "--scale", "2"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "reused the existing landing zone" in out and "scale 1.0 (asked 2.0)" in out
+    assert "--regenerate" in out
+
+
 def test_dry_run_reads_and_writes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -17,7 +17,8 @@ from retail_lakehouse.console_pipeline import (
     lineage_lines,
     plan_tree,
 )
-from retail_lakehouse.generate.runner import GenerateOptions
+from retail_lakehouse.generate.manifest import read_manifest
+from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.lineage import (
     column_lineage,
@@ -52,8 +53,26 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
         )  # fmt: skip
     if result.generated is not None:
         console.print(generate_summary(result.generated))
+    else:
+        _note_reused_landing(console, generate_options)
     console.print(datasets_summary(result.update))
     console.print(expectations_summary(result.update))
+
+
+def _note_reused_landing(console: Console, options: GenerateOptions) -> None:
+    """Say so when the existing landing zone was made with other options than asked for."""
+    manifest = read_manifest(options.lakehouse / LANDING_DIR)
+    asked = {"scale": options.scale, "seed": options.seed, "defect_scale": options.defect_scale}
+    differs = [
+        f"{key} {manifest.get(key)} (asked {value})"
+        for key, value in asked.items()
+        if manifest.get(key) != value
+    ]
+    if differs:
+        console.print(
+            f"[yellow]note:[/yellow] reused the existing landing zone ({', '.join(differs)}); "
+            "pass --regenerate to generate it again"
+        )
 
 
 def query(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:
