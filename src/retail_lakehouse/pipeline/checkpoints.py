@@ -7,9 +7,10 @@ after the update's tables are committed, each with an atomic rename.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+
+from retail_lakehouse.generate.manifest import write_text_atomic
 
 Fingerprint = tuple[int, int]
 
@@ -54,9 +55,7 @@ class CheckpointStore:
     def record(self, dataset: str, files: Mapping[str, Fingerprint]) -> None:
         merged = self.seen(dataset) | dict(files)
         self.root.mkdir(parents=True, exist_ok=True)
-        temporary = self._path(dataset).with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(merged, indent=1, sort_keys=True), encoding="utf-8")
-        temporary.replace(self._path(dataset))
+        write_text_atomic(self._path(dataset), json.dumps(merged, indent=1, sort_keys=True))
 
     def forget(self, dataset: str) -> None:
         self._path(dataset).unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from retail_lakehouse.generate.spec.loading import SpecError, _first_error
+from retail_lakehouse.generate.spec.loading import SpecError, describe_validation_error
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
@@ -47,5 +47,5 @@ def load_settings(path: Path) -> tuple[PipelineSettings, Path]:
     try:
         settings = PipelineSettings.model_validate(data)
     except ValidationError as exc:
-        raise SettingsError(f"{path}: {_first_error(exc, data)}") from None
+        raise SettingsError(f"{path}: {describe_validation_error(exc, data)}") from None
     return settings, (path.parent / settings.sql).resolve()

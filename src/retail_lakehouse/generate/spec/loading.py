@@ -30,7 +30,7 @@ def parse_spec(data: object, source: str) -> DatasetSpec:
     try:
         return DatasetSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError(f"{source}: {_first_error(exc, data)}") from None
+        raise SpecError(f"{source}: {describe_validation_error(exc, data)}") from None
 
 
 def load_spec(path: Path) -> DatasetSpec:
@@ -57,7 +57,8 @@ def dump_spec(spec: DatasetSpec) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-def _first_error(exc: ValidationError, data: dict[str, Any]) -> str:
+def describe_validation_error(exc: ValidationError, data: dict[str, Any]) -> str:
+    """The first error as 'path.to.field: message (and N more)', positions named."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     path = _render_location(first["loc"], data)
