@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import operator
 from collections.abc import Callable, Mapping
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -112,8 +113,11 @@ _COMPARE: dict[type[ast.cmpop], Callable[[Any, Any], Any]] = {
 }
 
 
+@cache
 def parse_expression(text: str) -> ast.expr:
-    """Parse and check an expression; raises :class:`ExpressionError` on anything else."""
+    """Parse and check an expression; raises :class:`ExpressionError` on anything else.
+
+    Cached: every block evaluates the same few expressions (the tree is never mutated)."""
     try:
         tree = ast.parse(text.strip(), mode="eval").body
     except SyntaxError as exc:
@@ -157,9 +161,7 @@ class _Evaluator:
         self.columns = columns
         self.size = size
         self.reference_time = reference_time
-
-    def eval(self, node: ast.expr) -> Value:
-        handlers: dict[type[ast.expr], Callable[[Any], Value]] = {
+        self.handlers: dict[type[ast.expr], Callable[[Any], Value]] = {
             ast.Constant: self._constant,
             ast.Name: self._name,
             ast.BinOp: self._bin_op,
@@ -169,7 +171,9 @@ class _Evaluator:
             ast.IfExp: self._if_exp,
             ast.Call: self._call,
         }
-        handler = handlers.get(type(node))
+
+    def eval(self, node: ast.expr) -> Value:
+        handler = self.handlers.get(type(node))
         if handler is None:
             raise ExpressionError(f"'{type(node).__name__}' cannot be evaluated here")
         return handler(node)
