@@ -129,17 +129,18 @@ def file_source(call: exp.Anonymous, dataset: Dataset) -> FileSource:
 
 
 def replace_streams(tree: exp.Expr, streams: Mapping[str, str]) -> None:
-    """``STREAM(x)`` / ``STREAM x`` -> a plain reference to the relation of x's new rows
-    (``streams`` maps dataset names to relations; other names are kept)."""
+    """``STREAM(x) [AS a]`` / ``STREAM x`` -> a plain reference to the relation of x's new
+    rows (``streams`` maps dataset names to relations; other names are kept)."""
     for stream in list(tree.find_all(exp.Stream)):
         inner = stream.find(exp.Table)
         if inner is None:
             continue
+        wrapper = stream.this  # STREAM(x) AS a parses as a subquery holding the alias
+        alias = inner.args.get("alias") or (wrapper.args.get("alias") if wrapper else None)
         if isinstance(inner.this, exp.Identifier):
             relation = streams.get(inner.name, inner.name)
-            reference = exp.table_(exp.to_identifier(relation, quoted=True))
-            reference.set("alias", inner.args.get("alias"))
-            inner = reference
+            inner = exp.table_(exp.to_identifier(relation, quoted=True))
+        inner.set("alias", alias)
         stream.replace(inner)
 
 
