@@ -11,6 +11,8 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -32,6 +34,11 @@ LOCAL_SETTINGS = {
     "spark.sql.shuffle.partitions": "4",  # small data on few cores: 200 tasks per shuffle is waste
     "spark.sql.adaptive.enabled": "true",
     "spark.driver.memory": "4g",
+    # the engine never creates catalog tables: keep Spark's empty warehouse folder out of
+    # the user's working directory
+    "spark.sql.warehouse.dir": str(
+        Path(tempfile.gettempdir()) / "retail-lakehouse-spark-warehouse"
+    ),
 }
 """Settings for a session this package starts itself (start-up only)."""
 
