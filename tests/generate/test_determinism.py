@@ -158,3 +158,11 @@ def test_plan_rows_follow_scale_and_overrides(retail_spec: DatasetSpec) -> None:
     rows = resolve_rows(retail_spec, 0.5, {"products": 7})
     assert rows == {"customers": 50_000, "products": 7, "orders": 250_000, "order_items": 500_000}
     assert DatasetPlan(retail_spec, 1, rows).rows["products"] == 7
+
+
+def test_a_block_of_no_rows_has_every_column(retail_spec: DatasetSpec) -> None:
+    plan = small_plan(retail_spec, rows=TINY)
+    for table in TABLES:
+        empty = generate_block(plan, table, 5, 5).data
+        assert empty.num_rows == 0
+        assert empty.schema.equals(generate_block(plan, table, 0, 1).data.schema)

@@ -1,8 +1,9 @@
 """The engine protocol: the few operations the pipeline runner needs from an engine.
 
 The runner is engine-neutral: it hands over query trees in the Spark / Databricks dialect
-and names; an engine rewrites sources for itself, executes, and keeps the relations. No
-shared code asks which engine it has.
+and names; an engine rewrites sources for itself, executes, keeps the relations, and
+writes them to the table store in its own way (Arrow through delta-rs, or its own Parquet
+files committed to the Delta log). No shared code asks which engine it has.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-import pyarrow as pa
 from sqlglot import exp
 
 from retail_lakehouse.pipeline.model import Expectation
-
-if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed: 0.4 s
-    import pyarrow.dataset as pads
+from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 
 
 class EngineError(RuntimeError):
@@ -59,8 +57,21 @@ class CheckedRelation:
     counts: tuple[ExpectationCounts, ...]
 
 
+@dataclass(frozen=True)
+class TableWrite:
+    """One table commit of an update: a relation written to a table of the store."""
+
+    name: str
+    relation: str
+    mode: WriteMode
+    schema_mode: SchemaMode | None
+    cluster_by: tuple[str, ...] = ()  # Z-order on these after writing (empty: no optimize)
+    partition_by: tuple[str, ...] = ()
+
+
 class Engine(Protocol):
     name: EngineName
+    storage: str  # how it writes tables, for the summary and the event log
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         """Execute ``tree`` into a new relation; returns its row count."""
@@ -70,8 +81,8 @@ class Engine(Protocol):
         """A new empty relation with the columns of ``like``."""
         ...
 
-    def attach(self, relation: str, data: pads.Dataset) -> None:
-        """Make stored data scannable as ``relation``."""
+    def attach(self, relation: str, store: DeltaStore, table: str) -> None:
+        """Make a stored table's current version scannable as ``relation``."""
         ...
 
     def union(self, relation: str, parts: Sequence[str]) -> None:
@@ -90,8 +101,8 @@ class Engine(Protocol):
 
     def rows(self, relation: str) -> int: ...
 
-    def export(self, relation: str) -> pa.Table | pa.RecordBatchReader:
-        """A relation's rows as Arrow (for writing)."""
+    def write(self, write: TableWrite, store: DeltaStore) -> None:
+        """Commit the relation's rows to the table (one Delta commit)."""
         ...
 
     def close(self) -> None: ...

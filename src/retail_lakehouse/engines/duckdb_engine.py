@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import duckdb
 import numpy as np
@@ -24,12 +23,16 @@ from retail_lakehouse.engines.base import (
     EngineName,
     ExpectationCounts,
     Sources,
+    TableWrite,
 )
 from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.pipeline.queries import SOURCE_DIALECT, read_files_calls
-
-if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed: 0.4 s
-    import pyarrow.dataset as pads
+from retail_lakehouse.pipeline.queries import (
+    SOURCE_DIALECT,
+    read_files_calls,
+    replace_metadata_columns,
+    replace_streams,
+)
+from retail_lakehouse.storage.delta import DeltaStore
 
 TARGET_DIALECT = "duckdb"
 _READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
@@ -54,6 +57,7 @@ class DuckDBEngine:
     times faster here than DuckDB temporary tables), or DuckDB views over them."""
 
     name = EngineName.DUCKDB
+    storage = "Delta (delta-rs)"
 
     def __init__(self, threads: int | None = None) -> None:
         self.connection = duckdb.connect(":memory:")
@@ -89,8 +93,8 @@ class DuckDBEngine:
     def empty_like(self, relation: str, like: str) -> None:
         self._keep(relation, self._arrow(f"SELECT * FROM {quote(like)} LIMIT 0"))
 
-    def attach(self, relation: str, data: pads.Dataset) -> None:
-        self.connection.register(relation, data)
+    def attach(self, relation: str, store: DeltaStore, table: str) -> None:
+        self.connection.register(relation, store.dataset(table))
 
     def union(self, relation: str, parts: Sequence[str]) -> None:
         body = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts)
@@ -115,6 +119,10 @@ class DuckDBEngine:
         if relation in self.tables:
             return self.tables[relation]
         return self._arrow(f"SELECT * FROM {quote(relation)}")
+
+    def write(self, write: TableWrite, store: DeltaStore) -> None:
+        data = self.export(write.relation)
+        store.write(write.name, data, write.mode, write.schema_mode, write.partition_by)
 
     def check(
         self, relation: str, expectations: Sequence[Expectation], update_id: str
@@ -186,18 +194,8 @@ def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:
     tree = tree.copy()
     for call, files in zip(read_files_calls(tree), sources.files, strict=True):
         call.replace(_reader_call(call, files))
-    for stream in list(tree.find_all(exp.Stream)):
-        inner = stream.find(exp.Table)
-        if inner is None:
-            continue
-        if isinstance(inner.this, exp.Identifier):
-            relation = sources.streams.get(inner.name, inner.name)
-            inner = exp.to_table(quote(relation), dialect=TARGET_DIALECT)
-            inner.set("alias", stream.find(exp.Table).args.get("alias"))  # type: ignore[union-attr]
-        stream.replace(inner)
-    for column in list(tree.find_all(exp.Column)):
-        if column.table == "_metadata" and column.name in _METADATA_COLUMNS:
-            column.replace(exp.column(_METADATA_COLUMNS[column.name]))
+    replace_streams(tree, sources.streams)
+    replace_metadata_columns(tree, _METADATA_COLUMNS)
     return tree
 
 

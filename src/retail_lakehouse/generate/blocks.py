@@ -44,6 +44,14 @@ def generate_block(plan: DatasetPlan, table_name: str, start: int, stop: int) ->
     return Block(table.name, start, pa.table(arrays, names=names), _defect_ids(table, draw))
 
 
+def defect_ids_of_block(
+    plan: DatasetPlan, table_name: str, start: int, stop: int
+) -> dict[str, I64]:
+    """Only the defect ids of a block (no values drawn): what the manifest needs."""
+    table = plan.table(table_name)
+    return _defect_ids(table, draw_table_defects(plan, table, start, stop))
+
+
 def _defect_ids(table: TableSpec, draw: DefectDraw) -> dict[str, I64]:
     key = table.column_map()[table.primary_key]
     assert isinstance(key, SequenceColumn)

@@ -50,7 +50,8 @@ def _lift(fn: Callable[..., Array]) -> Callable[..., Value]:
 
 
 def _round(x: Array, digits: Array | None = None) -> Array:
-    places = int(np.asarray(digits).flat[0]) if digits is not None else 0
+    digits = np.asarray(digits) if digits is not None else np.zeros(1, dtype=np.int64)
+    places = int(digits.flat[0]) if digits.size else 0  # a block of no rows has no digits
     return round_decimal(np.asarray(x, dtype=np.float64), places)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,7 +47,10 @@ __all__ = [
     "GenerateReport",
     "Parallelism",
     "TableReport",
+    "TableWriter",
+    "block_ranges",
     "generate_dataset",
+    "generate_with",
     "run_block",
     "write_part",
 ]
@@ -146,21 +149,39 @@ def _executor(options: GenerateOptions, plan: DatasetPlan) -> Executor:
     return ProcessPoolExecutor(workers, context, initializer=_install_plan, initargs=(plan,))
 
 
+TableWriter = Callable[[DatasetPlan, dict[str, Path]], dict[str, TableTally]]
+"""Writes every table of a plan into its staging folder; returns what each table added up to."""
+
+
 def generate_dataset(
     spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
 ) -> GenerateReport:
     """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary."""
+
+    def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
+        warm_up(plan)
+        return _run_blocks(plan, options, staging, progress)
+
+    return generate_with(spec, options, write_tables)
+
+
+def generate_with(
+    spec: DatasetSpec, options: GenerateOptions, write_tables: TableWriter
+) -> GenerateReport:
+    """Stage every table with ``write_tables``, publish them all, then write the manifest.
+
+    Whoever writes the parts (local workers, Spark tasks), a failed run leaves the previous
+    landing zone as it was."""
     began = time.perf_counter()
     if options.block_rows < 1:
         raise ValueError(f"block_rows must be at least 1, got {options.block_rows}")
     rows = resolve_rows(spec, options.scale, options.rows)
     plan = DatasetPlan(spec, options.seed, rows, options.defect_scale)
-    warm_up(plan)
     landing = options.lakehouse / LANDING_DIR
     landing.mkdir(parents=True, exist_ok=True)
     staging = {t.name: staging_dir_for(landing / t.name) for t in spec.tables}
     try:
-        tallies = _run_blocks(plan, options, staging, progress)
+        tallies = write_tables(plan, staging)
         for name, folder in staging.items():  # only once every block of every table is written
             publish_dir(folder, landing / name)
     except BaseException:

@@ -3,35 +3,25 @@
 Each table's version is remembered before its first write of the update; if anything
 fails (a write, or a dataset computed after some tables were already written), every
 table written is restored to that version and the streaming checkpoints are put back.
-delta-rs releases the GIL, so writes overlap each other and the engine's work.
+The engine writes (delta-rs releases the GIL; Spark runs concurrent jobs), so writes
+overlap each other.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 from types import TracebackType
 
-import pyarrow as pa
-
+from retail_lakehouse.engines.base import Engine, TableWrite
 from retail_lakehouse.pipeline.checkpoints import CheckpointStore
-from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, TableVersion, WriteMode
+from retail_lakehouse.storage.delta import DeltaStore, TableVersion
 
 WRITE_THREADS = 2
 
 
-@dataclass(frozen=True)
-class TableWrite:
-    name: str
-    data: pa.Table | pa.RecordBatchReader
-    mode: WriteMode
-    schema_mode: SchemaMode | None
-    cluster_by: list[str]  # Z-order on these after writing (empty: no optimize)
-    partition_by: tuple[str, ...] = ()
-
-
 class Committer:
-    def __init__(self, store: DeltaStore, checkpoints: CheckpointStore) -> None:
+    def __init__(self, engine: Engine, store: DeltaStore, checkpoints: CheckpointStore) -> None:
+        self.engine = engine
         self.store = store
         self.checkpoints = checkpoints
         self._snapshot = checkpoints.snapshot()
@@ -70,6 +60,6 @@ class Committer:
         self.checkpoints.put_back(self._snapshot)
 
     def _write(self, write: TableWrite) -> None:
-        self.store.write(write.name, write.data, write.mode, write.schema_mode, write.partition_by)
+        self.engine.write(write, self.store)
         if write.cluster_by:
             self.store.optimize(write.name, write.cluster_by)

@@ -6,6 +6,7 @@ module only looks at the tree (engine-neutral); engines rewrite it for execution
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlglot
@@ -122,3 +123,28 @@ def file_source(call: exp.Anonymous, dataset: Dataset) -> FileSource:
     return FileSource(
         positional[0].name, file_format.lower(), tuple(sorted(options.items())), streaming
     )
+
+
+# --- rewriting sources (engines call these on a copy of the tree) ---------------------------
+
+
+def replace_streams(tree: exp.Expr, streams: Mapping[str, str]) -> None:
+    """``STREAM(x)`` / ``STREAM x`` -> a plain reference to the relation of x's new rows
+    (``streams`` maps dataset names to relations; other names are kept)."""
+    for stream in list(tree.find_all(exp.Stream)):
+        inner = stream.find(exp.Table)
+        if inner is None:
+            continue
+        if isinstance(inner.this, exp.Identifier):
+            relation = streams.get(inner.name, inner.name)
+            reference = exp.table_(exp.to_identifier(relation, quoted=True))
+            reference.set("alias", inner.args.get("alias"))
+            inner = reference
+        stream.replace(inner)
+
+
+def replace_metadata_columns(tree: exp.Expr, columns: Mapping[str, str]) -> None:
+    """``_metadata.<field>`` -> the engine's column for that field (e.g. the file path)."""
+    for column in list(tree.find_all(exp.Column)):
+        if column.table == "_metadata" and column.name in columns:
+            column.replace(exp.column(columns[column.name]))

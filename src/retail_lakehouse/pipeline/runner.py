@@ -16,14 +16,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from retail_lakehouse.engines.base import CheckedRelation, Engine, EngineError, Sources
+from retail_lakehouse.engines.base import (
+    CheckedRelation,
+    Engine,
+    EngineError,
+    Sources,
+    TableWrite,
+)
 from retail_lakehouse.pipeline.checkpoints import (
     CheckpointStore,
     Fingerprint,
     fingerprint,
     list_source_files,
 )
-from retail_lakehouse.pipeline.commit import Committer, TableWrite
+from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
@@ -74,7 +80,7 @@ class UpdateRunner:
         began = time.perf_counter()
         self._check_stored_tables()
         try:
-            with Committer(self.store, self.checkpoints) as committer:
+            with Committer(self.engine, self.store, self.checkpoints) as committer:
                 self._compute_and_commit(committer)
         except BaseException as exc:
             self.result.status = "FAILED"
@@ -189,7 +195,7 @@ class UpdateRunner:
         if self.full_refresh or not self.store.exists(dataset.name):
             return None
         relation = f"__stored_{dataset.name}"
-        self.engine.attach(relation, self.store.dataset(dataset.name))
+        self.engine.attach(relation, self.store, dataset.name)
         return relation
 
     def _fail_on_violations(self, dataset: Dataset, checked: CheckedRelation) -> None:
@@ -221,13 +227,12 @@ class UpdateRunner:
         targets = [(dataset.name, item.checked.kept, _cluster_columns(dataset), partitions)]
         if dataset.expectations:
             quarantine = dataset.name + QUARANTINE_SUFFIX
-            targets.append((quarantine, item.checked.quarantine, [], partitions))
+            targets.append((quarantine, item.checked.quarantine, (), partitions))
         writes = []
         for name, relation, cluster, partition_by in targets:
             if append and not self.engine.rows(relation) and self.store.exists(name):
                 continue  # nothing new: no empty commit
-            data = self.engine.export(relation)
-            writes.append(TableWrite(name, data, mode, schema_mode, cluster, partition_by))
+            writes.append(TableWrite(name, relation, mode, schema_mode, cluster, partition_by))
         return writes
 
     def _log_failure(self) -> None:
@@ -235,13 +240,13 @@ class UpdateRunner:
             self.store.write(self.event_log, events_table(self.result), mode="append")
 
 
-def _cluster_columns(dataset: Dataset) -> list[str]:
+def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:
     """CLUSTER BY columns, then those of the pipelines.autoOptimize.zOrderCols property."""
     columns = list(dataset.cluster_by)
     z_order = dataset.property(ZORDER_PROPERTY)
     if z_order:
         columns += [c.strip() for c in z_order.split(",") if c.strip() and c.strip() not in columns]
-    return columns
+    return tuple(columns)
 
 
 def _expectation_results(

@@ -124,7 +124,7 @@ _SCHEMA_REMEDY: dict[WriteMode, str] = {
 }
 
 
-def _check_schema(
+def check_schema(
     path: Path,
     table: DeltaTable,
     incoming: pa.Schema,
@@ -162,7 +162,7 @@ def write_table(
     ``partition_by`` applies when the write creates or overwrites the table."""
     table = load_table_if_present(path)
     if table is not None:
-        _check_schema(path, table, data.schema, mode, schema_mode)
+        check_schema(path, table, data.schema, mode, schema_mode)
     try:
         target = path if table is None else table
         partitions = list(partition_by) or None

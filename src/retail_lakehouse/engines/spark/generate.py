@@ -1,0 +1,180 @@
+"""Generating a landing zone on Spark: the local generator's blocks, drawn by Spark tasks.
+
+Each table becomes ``spark.range(number_of_blocks)`` mapped with ``mapInArrow`` to the very
+``generate_block`` the local runner calls, so the rows are the same for the same seed and
+spec whatever the number of partitions or executors; Spark's writer writes them. Defect ids
+for the manifest come from a second, light job that only draws which rows carry defects.
+Staging, publishing and the manifest are the local generator's (``generate_with``).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyarrow as pa
+
+from retail_lakehouse.generate.blocks import defect_ids_of_block, generate_block
+from retail_lakehouse.generate.manifest import TableTally
+from retail_lakehouse.generate.plan import DatasetPlan
+from retail_lakehouse.generate.runner import (
+    GenerateOptions,
+    GenerateReport,
+    block_ranges,
+    generate_with,
+)
+from retail_lakehouse.generate.spec import DatasetSpec, dump_spec, parse_spec_text
+from retail_lakehouse.generate.values import decode_dictionaries
+from retail_lakehouse.generate.writers import OutputFormat
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
+
+_DEFECT_SCHEMA = "table string, defect string, id long"
+
+
+@dataclass(frozen=True)
+class PlanRecipe:
+    """What a task needs to rebuild the plan: small, picklable, hashable."""
+
+    spec_yaml: str
+    seed: int
+    rows: tuple[tuple[str, int], ...]
+    defect_scale: float
+
+    @staticmethod
+    def of(plan: DatasetPlan) -> PlanRecipe:
+        return PlanRecipe(
+            dump_spec(plan.spec), plan.seed, tuple(plan.rows.items()), plan.defect_scale
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def plan_from(recipe: PlanRecipe) -> DatasetPlan:
+    """The plan, built once per Python worker (Spark reuses workers between tasks)."""
+    spec = parse_spec_text(recipe.spec_yaml, "<spark task>")
+    return DatasetPlan(spec, recipe.seed, dict(recipe.rows), recipe.defect_scale)
+
+
+def generate_on_spark(
+    spark: SparkSession, spec: DatasetSpec, options: GenerateOptions
+) -> GenerateReport:
+    """Generate every table of ``spec`` under ``<lakehouse>/landing`` with Spark tasks."""
+
+    def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
+        recipe = PlanRecipe.of(plan)
+        tallies = {
+            name: _write_table(spark, plan, recipe, name, staging[name], options)
+            for name in plan.spec.table_order()
+        }
+        _add_defect_ids(spark, plan, recipe, options.block_rows, tallies)
+        return tallies
+
+    return generate_with(spec, options, write_tables)
+
+
+def _write_table(
+    spark: SparkSession,
+    plan: DatasetPlan,
+    recipe: PlanRecipe,
+    table: str,
+    folder: Path,
+    options: GenerateOptions,
+) -> TableTally:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    began = time.perf_counter()
+    blocks = -(-plan.rows[table] // options.block_rows)
+    schema = decode_dictionaries(generate_block(plan, table, 0, 0).data).schema
+    draw = functools.partial(_draw_blocks, recipe, table, options.block_rows)
+    frame = spark.range(0, blocks, 1, max(blocks, 1)).mapInArrow(draw, from_arrow_schema(schema))
+    _writer(frame, options.output_format).save(str(folder))
+    _remove_bookkeeping_files(folder)
+    files = sorted(p for p in folder.iterdir() if p.is_file())
+    return TableTally(
+        rows=plan.rows[table],
+        bytes=sum(p.stat().st_size for p in files),
+        files=[p.name for p in files],
+        seconds=time.perf_counter() - began,
+    )
+
+
+def _draw_blocks(
+    recipe: PlanRecipe, table: str, block_rows: int, batches: Iterator[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
+    """Task side: each input row is a block number; yield that block's rows."""
+    plan = plan_from(recipe)
+    total = plan.rows[table]
+    for batch in batches:
+        for number in batch.column(0).to_pylist():
+            start = number * block_rows
+            data = generate_block(plan, table, start, min(start + block_rows, total)).data
+            yield from decode_dictionaries(data).to_batches()
+
+
+def _writer(frame: DataFrame, output_format: OutputFormat) -> DataFrameWriter:
+    writer = frame.write.mode("overwrite")
+    if output_format == "parquet":
+        return writer.format("parquet").option("compression", "snappy")
+    # the local writers' text: ISO-8601 timestamps with microseconds and a zone suffix
+    writer = writer.option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX")
+    if output_format == "csv":
+        return writer.format("csv").option("header", "true")
+    return writer.format("json").option("ignoreNullFields", "false")
+
+
+def _remove_bookkeeping_files(folder: Path) -> None:
+    """Spark's _SUCCESS marker and Hadoop's .crc checksums: readers skip them anyway."""
+    for path in folder.iterdir():
+        if path.is_file() and path.name.startswith(("_", ".")):
+            path.unlink()
+
+
+def _add_defect_ids(
+    spark: SparkSession,
+    plan: DatasetPlan,
+    recipe: PlanRecipe,
+    block_rows: int,
+    tallies: dict[str, TableTally],
+) -> None:
+    tasks = [
+        (name, start, stop)
+        for name in plan.spec.table_order()
+        for start, stop in block_ranges(plan.rows[name], block_rows)
+    ]
+    if not tasks:
+        return
+    frame = spark.createDataFrame(tasks, "table string, start long, stop long")
+    found = (
+        frame.repartition(len(tasks))
+        .mapInArrow(functools.partial(_draw_defect_ids, recipe), _DEFECT_SCHEMA)
+        .toArrow()
+    )
+    for name, tally in tallies.items():
+        for defect in plan.table(name).defects:
+            hit = np.logical_and(
+                np.asarray(found.column("table")) == name,
+                np.asarray(found.column("defect")) == defect.name,
+            )
+            tally.add_ids({defect.name: np.asarray(found.column("id"))[hit].astype(np.int64)})
+
+
+def _draw_defect_ids(
+    recipe: PlanRecipe, batches: Iterator[pa.RecordBatch]
+) -> Iterator[pa.RecordBatch]:
+    plan = plan_from(recipe)
+    for batch in batches:
+        columns = (batch.column(i).to_pylist() for i in range(3))
+        for table, start, stop in zip(*columns, strict=True):
+            for defect, ids in defect_ids_of_block(plan, table, start, stop).items():
+                yield pa.RecordBatch.from_pydict(
+                    {"table": [table] * ids.size, "defect": [defect] * ids.size, "id": ids},
+                    schema=pa.schema(
+                        [("table", pa.string()), ("defect", pa.string()), ("id", pa.int64())]
+                    ),
+                )
