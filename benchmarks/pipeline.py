@@ -11,7 +11,8 @@ Each repeat, per scale, takes a fresh lakehouse through three runs in a row:
   existing landing zone.
 
 After each run, its update (total seconds and each dataset's flow seconds) is read from the
-lakehouse's event log.
+lakehouse's event log. The same sequence runs with ``--engine spark`` (local[2]) at scale 1,
+so the cost of the JVM shows next to the embedded engine's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import get_args
 
 from benchmarks.measure import ProcessRun, run_measured
-from benchmarks.model import PipelineCase, PipelineRun, Timing, UpdateTiming
+from benchmarks.model import PipelineCase, PipelineRun, PipelineTool, Timing, UpdateTiming
 from benchmarks.ours import retail_executable, scale_label
 from benchmarks.pipeline_log import UpdateSummary, last_update
 
@@ -34,6 +35,7 @@ EXTRA_ARGUMENTS: dict[PipelineRun, tuple[str, ...]] = {
     "full-refresh": ("--full-refresh",),
 }
 TABLES = "tables"
+SPARK_MASTER = "local[2]"
 
 
 @dataclass
@@ -45,18 +47,26 @@ class Measured:
     failure: str | None = None
 
 
-def run_argv(scale: float, lakehouse: Path, run: PipelineRun) -> list[str]:
-    argv = [str(retail_executable()), "run", "--scale", f"{scale:g}"]
+ENGINE_ARGUMENTS: dict[PipelineTool, tuple[str, ...]] = {
+    "retail run": (),
+    "retail run --engine spark": ("--engine", "spark", "--master", SPARK_MASTER),
+}
+
+
+def run_argv(scale: float, lakehouse: Path, run: PipelineRun, tool: PipelineTool) -> list[str]:
+    argv = [str(retail_executable()), "run", "--scale", f"{scale:g}", *ENGINE_ARGUMENTS[tool]]
     return [*argv, "--lakehouse", str(lakehouse), *EXTRA_ARGUMENTS[run]]
 
 
-def run_sequence(scale: float, workdir: Path, measured: dict[PipelineRun, Measured]) -> None:
+def run_sequence(
+    scale: float, workdir: Path, measured: dict[PipelineRun, Measured], tool: PipelineTool
+) -> None:
     """fresh, again, full-refresh on one new lakehouse, added to ``measured``."""
     with tempfile.TemporaryDirectory(prefix="retail-pipeline-bench-", dir=workdir) as tmp:
         lakehouse = Path(tmp) / "lakehouse"
         for run in OUR_RUNS:
             log = Path(tmp) / f"{run}.log"
-            process = run_measured(run_argv(scale, lakehouse, run), log)
+            process = run_measured(run_argv(scale, lakehouse, run, tool), log)
             update = last_update(lakehouse / TABLES) if process.ok else None
             if update is None:
                 measured[run].failure = process.failure_note if not process.ok else "no update"
@@ -65,21 +75,25 @@ def run_sequence(scale: float, workdir: Path, measured: dict[PipelineRun, Measur
             measured[run].updates.append(update)
 
 
-def benchmark_pipeline(scales: Sequence[float], repeat: int, workdir: Path) -> list[PipelineCase]:
+def benchmark_pipeline(
+    scales: Sequence[float], repeat: int, workdir: Path, tool: PipelineTool = "retail run"
+) -> list[PipelineCase]:
     """``repeat`` sequences per scale, going round the scales as the generator runs do."""
     measured = {scale: {run: Measured() for run in OUR_RUNS} for scale in scales}
     for _ in range(repeat):
         for scale in scales:
             if not any(m.failure for m in measured[scale].values()):
-                run_sequence(scale, workdir, measured[scale])
-    return [case_of(scale, run, measured[scale][run]) for scale in scales for run in OUR_RUNS]
+                run_sequence(scale, workdir, measured[scale], tool)
+    return [case_of(scale, run, measured[scale][run], tool) for scale in scales for run in OUR_RUNS]
 
 
-def case_of(scale: float, run: PipelineRun, measured: Measured) -> PipelineCase:
+def case_of(scale: float, run: PipelineRun, measured: Measured, tool: PipelineTool) -> PipelineCase:
     label = scale_label(scale)
     if not measured.runs:
         reason = measured.failure or "not run: an earlier run of the sequence failed"
-        return PipelineCase.unavailable("retail run", run, label, "failed", reason)
+        return PipelineCase.unavailable(tool, run, label, "failed", reason)
     note = f"failed once: {measured.failure}" if measured.failure else ""
+    if tool != "retail run":
+        note = f"local Spark {SPARK_MASTER}, Delta via delta-rs; " + note
     timing, updates = Timing.of(measured.runs), UpdateTiming.of(measured.updates)
-    return PipelineCase("retail run", run, label, "ok", note, timing, updates)
+    return PipelineCase(tool, run, label, "ok", note.strip("; "), timing, updates)

@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args
 from rich.console import Console
 
 from benchmarks.measure import SAMPLE_SECONDS
-from benchmarks.model import CaseResult, PipelineCase, TableRate
+from benchmarks.model import CaseResult, PipelineCase, PipelineTool, TableRate
 from benchmarks.ours import benchmark_cli, scale_label, table_rates
 from benchmarks.pipeline import benchmark_pipeline
 from benchmarks.report import BenchResults, print_results, write_json
@@ -32,9 +32,11 @@ from benchmarks.spark_medallion import benchmark_spark_medallion
 from benchmarks.targets import MEDALLION_SCALE, TPCH_COMPARISON_SCALE, check_targets
 from benchmarks.tpchgen import SCALE_FACTOR, benchmark_tpchgen, size_label, tpchgen_installed
 
-Part = Literal["tpchgen", "dbldatagen", "pipeline", "spark-medallion"]
+Part = Literal["tpchgen", "dbldatagen", "pipeline", "spark-engine", "spark-medallion"]
 PARTS: tuple[Part, ...] = get_args(Part)
-COMPARISONS: frozenset[Part] = frozenset({"tpchgen", "dbldatagen", "spark-medallion"})
+COMPARISONS: frozenset[Part] = frozenset(
+    {"tpchgen", "dbldatagen", "spark-engine", "spark-medallion"}
+)
 DEFAULT_OUT = Path(__file__).with_name("out") / "results.json"
 SPARK_SCALE = 1.0
 WIDE_CONSOLE = 150
@@ -151,7 +153,19 @@ def run_pipelines(settings: Settings, workdir: Path, console: Console) -> list[P
             )
             for s in scales
         ]
+    cases += run_spark_engine(settings, workdir, console)
     return [*cases, run_spark_medallion(settings, workdir, console, cases)]
+
+
+def run_spark_engine(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:
+    """``retail run --engine spark`` at scale 1: the same sequence on local Spark."""
+    tool: PipelineTool = "retail run --engine spark"
+    label = scale_label(MEDALLION_SCALE)
+    if "spark-engine" not in settings.parts:
+        reason = settings.skip_reason("spark-engine")
+        return [PipelineCase.unavailable(tool, "fresh", label, "skipped", reason)]
+    console.log(f"{tool} at {label}: fresh, again, full refresh ({settings.repeat}x each)")
+    return benchmark_pipeline([MEDALLION_SCALE], settings.repeat, workdir, tool)
 
 
 def run_spark_medallion(

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from retail_lakehouse import __version__
+from retail_lakehouse.engines.names import EngineName
 from retail_lakehouse.generate.builtin import (
     BUILTIN_DATASETS,
     BuiltinDataset,
@@ -29,11 +30,15 @@ EXIT_FAILED = 1
 def _usage_errors() -> tuple[type[Exception], ...]:
     """Errors caused by the user's input: one line, exit code 2 (imported when needed)."""
     from retail_lakehouse.engines.base import EngineError
+    from retail_lakehouse.engines.spark.session import SparkUnavailableError
     from retail_lakehouse.pipeline.model import DefinitionError
     from retail_lakehouse.query import QueryError
     from retail_lakehouse.storage.delta import StorageError
 
-    return CliError, SpecError, PlanError, DefinitionError, StorageError, QueryError, EngineError
+    return (
+        CliError, SpecError, PlanError, DefinitionError, StorageError, QueryError, EngineError,
+        SparkUnavailableError,
+    )  # fmt: skip
 
 
 def _update_failures() -> tuple[type[Exception], ...]:
@@ -96,11 +101,18 @@ def _add_generation_options(parser: argparse.ArgumentParser) -> None:
         help="multiplies every defect rate of the spec (0: clean data, 2: twice as dirty)",
     )  # fmt: skip
     parser.add_argument("--block-rows", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--engine", type=EngineName, choices=list(EngineName), default=EngineName.DUCKDB,
+        help="duckdb (embedded, default) or spark (needs the spark extra and Java)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--master", default=None, help="Spark master URL with --engine spark (default local[*])"
+    )
 
 
 def _add_run_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run = commands.add_parser(
-        "run", help="generate the landing zone if missing, then run the pipeline (DuckDB + Delta)"
+        "run", help="generate the landing zone if missing, then run the pipeline into Delta tables"
     )
     _add_generation_options(run)
     run.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
@@ -149,13 +161,17 @@ def _generate(args: argparse.Namespace) -> None:
     from rich.console import Console
 
     from retail_lakehouse.console import RowProgress, generate_summary
-    from retail_lakehouse.generate.runner import generate_dataset
+    from retail_lakehouse.engines.factory import create_engine
 
     options = _generate_options(args)
     spec = _load(args.spec)
     console = Console()
-    with RowProgress(console) as progress:
-        report = generate_dataset(spec, options, progress)
+    engine = create_engine(args.engine, args.master)
+    try:
+        with RowProgress(console) as progress:
+            report = engine.generate_landing(spec, options, progress)
+    finally:
+        engine.close()
     console.print(generate_summary(report))
 
 

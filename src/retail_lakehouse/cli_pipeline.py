@@ -17,6 +17,7 @@ from retail_lakehouse.console_pipeline import (
     lineage_lines,
     plan_tree,
 )
+from retail_lakehouse.engines.factory import create_engine
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
 from retail_lakehouse.generate.spec import DatasetSpec
@@ -46,11 +47,15 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
         console.print(plan_tree(pipeline.graph))
         return
     generate_options = options(args)
-    with RowProgress(console) as progress:
-        result = run_local(
-            load_spec(args.spec), generate_options, _settings(args),
-            regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
-        )  # fmt: skip
+    engine = create_engine(args.engine, args.master)
+    try:
+        with RowProgress(console) as progress:
+            result = run_local(
+                load_spec(args.spec), generate_options, _settings(args), engine,
+                regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
+            )  # fmt: skip
+    finally:
+        engine.close()
     if result.generated is not None:
         console.print(generate_summary(result.generated))
     else:

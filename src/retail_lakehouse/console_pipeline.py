@@ -30,7 +30,8 @@ def datasets_summary(update: UpdateResult) -> Table:
             f"{result.written_rows:,}", f"{result.quarantined_rows:,}", f"{result.seconds:.2f}",
         )  # fmt: skip
     table.caption = (
-        f"{update.status} in {update.seconds:.2f} s (writing Delta: {update.write_seconds:.2f} s)"
+        f"{update.status} in {update.seconds:.2f} s on {update.engine} "
+        f"(writing tables: {update.write_seconds:.2f} s; {update.storage})"
     )
     return table
 

@@ -11,13 +11,28 @@ from retail_lakehouse.engines.base import Engine, EngineName
 from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
 from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
+from tests.spark_support import spark_session
 
 SMALL = {"customers": 800, "products": 150, "orders": 4000, "order_items": 9000}
-ENGINE_FACTORIES: dict[EngineName, Callable[[], Engine]] = {EngineName.DUCKDB: DuckDBEngine}
 
 
-@pytest.fixture(params=list(ENGINE_FACTORIES), ids=lambda e: e.value)
+def _spark_engine() -> Engine:
+    from retail_lakehouse.engines.spark.engine import SparkEngine
+
+    return SparkEngine(spark_session())
+
+
+ENGINE_FACTORIES: dict[EngineName, Callable[[], Engine]] = {
+    EngineName.DUCKDB: DuckDBEngine,
+    EngineName.SPARK: _spark_engine,
+}
+ENGINE_MARKS = {EngineName.SPARK: [pytest.mark.spark]}
+ENGINE_PARAMS = [pytest.param(e, marks=ENGINE_MARKS.get(e, []), id=e.value) for e in EngineName]
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
 def engine_name(request: pytest.FixtureRequest) -> EngineName:
+    """The engine matrix: every test taking this runs on each engine."""
     name: EngineName = request.param
     return name
 

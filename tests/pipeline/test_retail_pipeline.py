@@ -8,7 +8,7 @@ independently with pyarrow.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -174,6 +174,10 @@ def test_gold_equals_an_independent_computation(lakehouse: Path) -> None:
     performance = {r["product_id"]: r for r in store.read("gold_product_performance").to_pylist()}
     for product, units in per_product.items():
         assert performance[product]["units_sold"] == units
+    for customer in store.read("gold_customer_lifetime_value").to_pylist():
+        if customer["total_orders"]:  # half up to the cent, exactly (not a float's rounding)
+            mean = customer["lifetime_value"] / customer["total_orders"]
+            assert customer["avg_order_value"] == mean.quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def test_bronze_has_the_landing_columns_plus_ingestion_metadata(lakehouse: Path) -> None:

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
 from sqlglot import exp
 
+from retail_lakehouse.engines.names import EngineName as EngineName
+from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
+from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 
 
 class EngineError(RuntimeError):
     """An engine failure while executing a dataset (one line)."""
-
-
-class EngineName(StrEnum):
-    DUCKDB = "duckdb"
-    SPARK = "spark"
 
 
 @dataclass(frozen=True)
@@ -72,6 +69,12 @@ class TableWrite:
 class Engine(Protocol):
     name: EngineName
     storage: str  # how it writes tables, for the summary and the event log
+
+    def generate_landing(
+        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None
+    ) -> GenerateReport:
+        """Generate the landing zone the way this engine scales (same rows either way)."""
+        ...
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         """Execute ``tree`` into a new relation; returns its row count."""

@@ -25,6 +25,13 @@ from retail_lakehouse.engines.base import (
     Sources,
     TableWrite,
 )
+from retail_lakehouse.generate.runner import (
+    GenerateOptions,
+    GenerateReport,
+    ProgressSink,
+    generate_dataset,
+)
+from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.pipeline.queries import (
     SOURCE_DIALECT,
@@ -84,6 +91,12 @@ class DuckDBEngine:
     def _keep(self, relation: str, table: pa.Table) -> None:
         self.tables[relation] = table
         self.connection.register(relation, table)
+
+    def generate_landing(
+        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None
+    ) -> GenerateReport:
+        """The local generator (forked worker processes): the embedded default."""
+        return generate_dataset(spec, options, progress)
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         executable = rewrite_sources(tree, sources)

@@ -81,12 +81,16 @@ def _flow_event(update: UpdateResult, result: DatasetResult) -> dict[str, Any]:
 
 
 def _update_event(update: UpdateResult) -> dict[str, Any]:
-    details = {"update_progress": {"state": update.status, "error": update.error}}
+    details = {
+        "update_progress": {"state": update.status, "error": update.error},
+        "engine": update.engine,
+        "storage": update.storage,
+    }
     return {
         "timestamp": datetime.now(UTC),
         "event_type": "update_progress",
         "level": "INFO" if update.status == "COMPLETED" else "ERROR",
-        "message": f"Update {update.update_id[:8]} is {update.status}."
+        "message": f"Update {update.update_id[:8]} is {update.status} on {update.engine}."
         + (f" {update.error}" if update.error else ""),
         "dataset_name": None,
         "status": update.status,

@@ -1,7 +1,8 @@
 """The main job on the embedded engine: landing data (generated if missing) -> pipeline.
 
 ``run_local`` is what ``retail run`` calls: it generates the landing zone when there is
-none (or when asked to), loads the pipeline, and runs one update with DuckDB and Delta.
+none (or when asked to), loads the pipeline, and runs one update on the given engine
+(DuckDB by default, or Spark) into Delta tables.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
+from retail_lakehouse.engines.base import Engine
+from retail_lakehouse.engines.factory import create_engine
 from retail_lakehouse.generate.manifest import MANIFEST_FILE
 from retail_lakehouse.generate.runner import (
     LANDING_DIR,
     GenerateOptions,
     GenerateReport,
     ProgressSink,
-    generate_dataset,
 )
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
@@ -36,16 +37,26 @@ def landing_exists(lakehouse: Path) -> bool:
 
 
 def ensure_landing(
-    spec: DatasetSpec, options: GenerateOptions, regenerate: bool, progress: ProgressSink | None
+    engine: Engine,
+    spec: DatasetSpec,
+    options: GenerateOptions,
+    regenerate: bool,
+    progress: ProgressSink | None,
 ) -> GenerateReport | None:
     if landing_exists(options.lakehouse) and not regenerate:
         return None
-    return generate_dataset(spec, options, progress)
+    return engine.generate_landing(spec, options, progress)
 
 
-def run_update(pipeline: LoadedPipeline, lakehouse: Path, full_refresh: bool) -> UpdateResult:
+def run_update(
+    pipeline: LoadedPipeline, lakehouse: Path, full_refresh: bool, engine: Engine | None = None
+) -> UpdateResult:
+    """One update of ``pipeline`` on ``engine`` (default: a new DuckDB engine, closed after).
+
+    Pass an engine to attach to an existing session, e.g. ``SparkEngine(spark)``."""
+    own = engine is None
+    engine = engine if engine is not None else create_engine()
     store = DeltaStore(pipeline.tables_root(lakehouse))
-    engine = DuckDBEngine()
     try:
         runner = UpdateRunner(
             pipeline.settings.name, pipeline.graph, engine, store,
@@ -53,18 +64,21 @@ def run_update(pipeline: LoadedPipeline, lakehouse: Path, full_refresh: bool) ->
         )  # fmt: skip
         return runner.run()
     finally:
-        engine.close()
+        if own:
+            engine.close()
 
 
 def run_local(
     spec: DatasetSpec,
     options: GenerateOptions,
     settings_path: Path,
+    engine: Engine,
     regenerate: bool = False,
     full_refresh: bool = False,
     progress: ProgressSink | None = None,
 ) -> LocalRun:
-    generated = ensure_landing(spec, options, regenerate, progress)
+    generated = ensure_landing(engine, spec, options, regenerate, progress)
     pipeline = load_pipeline(settings_path, options.lakehouse)
-    update = run_update(pipeline, options.lakehouse, full_refresh or generated is not None)
+    full = full_refresh or generated is not None
+    update = run_update(pipeline, options.lakehouse, full, engine)
     return LocalRun(generated, update)

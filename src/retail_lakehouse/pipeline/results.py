@@ -49,3 +49,5 @@ class UpdateResult:
     datasets: list[DatasetResult] = field(default_factory=list)
     seconds: float = 0.0
     write_seconds: float = 0.0
+    engine: str = ""  # which engine ran the update
+    storage: str = ""  # how that engine wrote the tables

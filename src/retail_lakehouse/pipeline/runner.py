@@ -75,6 +75,7 @@ class UpdateRunner:
         self.full_refresh = full_refresh
         self.checkpoints = CheckpointStore(store.root / CHECKPOINT_DIR)
         self.result = UpdateResult(str(uuid.uuid4()), pipeline, datetime.now(UTC))
+        self.result.engine, self.result.storage = str(engine.name), engine.storage
 
     def run(self) -> UpdateResult:
         began = time.perf_counter()

@@ -25,6 +25,7 @@ from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.runner import (
     GenerateOptions,
     GenerateReport,
+    ProgressSink,
     block_ranges,
     generate_with,
 )
@@ -62,16 +63,24 @@ def plan_from(recipe: PlanRecipe) -> DatasetPlan:
 
 
 def generate_on_spark(
-    spark: SparkSession, spec: DatasetSpec, options: GenerateOptions
+    spark: SparkSession,
+    spec: DatasetSpec,
+    options: GenerateOptions,
+    progress: ProgressSink | None = None,
 ) -> GenerateReport:
     """Generate every table of ``spec`` under ``<lakehouse>/landing`` with Spark tasks."""
 
     def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
         recipe = PlanRecipe.of(plan)
-        tallies = {
-            name: _write_table(spark, plan, recipe, name, staging[name], options)
-            for name in plan.spec.table_order()
-        }
+        order = plan.spec.table_order()
+        if progress is not None:
+            for name in order:
+                progress.start(name, plan.rows[name])
+        tallies = {}
+        for name in order:
+            tallies[name] = _write_table(spark, plan, recipe, name, staging[name], options)
+            if progress is not None:
+                progress.advance(name, plan.rows[name])
         _add_defect_ids(spark, plan, recipe, options.block_rows, tallies)
         return tallies
 

@@ -40,8 +40,12 @@ class SparkUnavailableError(RuntimeError):
     """PySpark is not installed, or Spark could not start (one line)."""
 
 
+def pyspark_installed() -> bool:
+    return importlib.util.find_spec("pyspark") is not None
+
+
 def require_pyspark() -> None:
-    if importlib.util.find_spec("pyspark") is None:
+    if not pyspark_installed():
         raise SparkUnavailableError(
             "the Spark engine needs PySpark: pip install 'retail-lakehouse[spark]' "
             "(or uv sync --extra spark)"

@@ -22,7 +22,7 @@ AS SELECT
   loyalty_tier,
   CAST(marketing_opt_in AS BOOLEAN) AS marketing_opt_in,
   datediff(DATE '${as_of_date}', CAST(CAST(signup_ts AS TIMESTAMP) AS DATE)) AS account_age_days,
-  row_number() OVER (PARTITION BY customer_id ORDER BY _ingested_at) AS _key_rank
+  CAST(row_number() OVER (PARTITION BY customer_id ORDER BY _ingested_at) AS INT) AS _key_rank
 FROM bronze_customers;
 
 CREATE OR REFRESH MATERIALIZED VIEW silver_products (
@@ -43,7 +43,7 @@ AS SELECT
   CAST(stock_quantity AS INT) AS stock_quantity,
   CAST(is_active AS BOOLEAN) AS is_active,
   CAST(created_ts AS TIMESTAMP) AS created_ts,
-  row_number() OVER (PARTITION BY product_id ORDER BY _ingested_at) AS _key_rank
+  CAST(row_number() OVER (PARTITION BY product_id ORDER BY _ingested_at) AS INT) AS _key_rank
 FROM bronze_products;
 
 CREATE OR REFRESH MATERIALIZED VIEW silver_orders (
@@ -71,7 +71,7 @@ AS SELECT
     ELSE 'large'
   END AS order_size_bucket,
   c.customer_id IS NOT NULL AS _customer_found,
-  row_number() OVER (PARTITION BY o.order_id ORDER BY o._ingested_at) AS _key_rank
+  CAST(row_number() OVER (PARTITION BY o.order_id ORDER BY o._ingested_at) AS INT) AS _key_rank
 FROM bronze_orders AS o
 LEFT JOIN (SELECT DISTINCT customer_id FROM silver_customers) AS c ON o.customer_id = c.customer_id
 LEFT JOIN (
@@ -100,7 +100,7 @@ AS SELECT
   o.order_id IS NOT NULL AS _order_found,
   p.product_id IS NOT NULL AS _product_found,
   coalesce(p.is_active, false) AS _product_active,
-  row_number() OVER (PARTITION BY i.order_item_id ORDER BY i._ingested_at) AS _key_rank
+  CAST(row_number() OVER (PARTITION BY i.order_item_id ORDER BY i._ingested_at) AS INT) AS _key_rank
 FROM bronze_order_items AS i
 LEFT JOIN silver_orders AS o ON i.order_id = o.order_id
 LEFT JOIN silver_products AS p ON i.product_id = p.product_id;

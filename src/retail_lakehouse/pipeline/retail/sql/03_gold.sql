@@ -3,6 +3,9 @@
 --   delivered orders count); revenue is the sum of its items' line totals, quantity x
 --   unit price, where the unit price already has the item's discount applied; shipping
 --   costs are not revenue. So the four tables add up to the same totals.
+-- Average order values are rounded half up to the cent in integer arithmetic,
+--   (cents x 2 + orders) DIV (orders x 2), so every engine gives the same cent (DuckDB
+--   divides decimals in floating point, Spark exactly).
 
 CREATE TEMPORARY VIEW revenue_lines
 COMMENT 'Items of orders that count towards revenue, with their order.'
@@ -35,7 +38,11 @@ AS SELECT
   c.loyalty_tier,
   count(r.order_id) AS total_orders,
   CAST(coalesce(sum(r.order_value), 0) AS DECIMAL(18, 2)) AS lifetime_value,
-  CAST(coalesce(avg(r.order_value), 0) AS DECIMAL(18, 2)) AS avg_order_value,
+  CAST(coalesce(
+    (CAST(sum(r.order_value) * 200 AS BIGINT) + count(r.order_id))
+      DIV nullif(2 * count(r.order_id), 0) * 0.01,
+    0
+  ) AS DECIMAL(18, 2)) AS avg_order_value,
   min(r.order_ts) AS first_order_ts,
   max(r.order_ts) AS last_order_ts,
   CASE
@@ -56,7 +63,7 @@ AS SELECT
   p.product_name,
   p.category,
   p.brand,
-  coalesce(sum(l.units), 0) AS units_sold,
+  CAST(coalesce(sum(l.units), 0) AS BIGINT) AS units_sold,
   CAST(coalesce(sum(l.revenue), 0) AS DECIMAL(18, 2)) AS revenue,
   count(l.order_id) AS orders
 FROM silver_products AS p
@@ -74,7 +81,10 @@ AS SELECT
   order_date,
   count(order_id) AS total_orders,
   CAST(sum(order_value) AS DECIMAL(18, 2)) AS total_revenue,
-  CAST(avg(order_value) AS DECIMAL(18, 2)) AS avg_order_value,
+  CAST(
+    (CAST(sum(order_value) * 200 AS BIGINT) + count(order_id)) DIV (2 * count(order_id)) * 0.01
+    AS DECIMAL(18, 2)
+  ) AS avg_order_value,
   count(DISTINCT customer_id) AS unique_customers
 FROM revenue_orders
 GROUP BY order_date;
@@ -84,7 +94,7 @@ COMMENT 'Per category: revenue, units sold, and the share of active products in 
 AS SELECT
   p.category,
   CAST(coalesce(sum(pp.revenue), 0) AS DECIMAL(18, 2)) AS total_revenue,
-  coalesce(sum(pp.units_sold), 0) AS total_units_sold,
+  CAST(coalesce(sum(pp.units_sold), 0) AS BIGINT) AS total_units_sold,
   CAST(
     100.0 * count_if(p.is_active AND p.stock_quantity > 0) / nullif(count_if(p.is_active), 0)
     AS DECIMAL(5, 2)

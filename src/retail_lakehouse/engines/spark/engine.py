@@ -1,0 +1,244 @@
+"""The Spark engine: the pipeline's SQL run natively in Spark SQL, tables committed to Delta.
+
+Relations are DataFrames registered as temporary views. Query results and the rows kept by
+expectations are local checkpoints, so counts, downstream reads and writes all see the same
+rows (``current_timestamp()`` and window ties are evaluated once). Tables are written as
+Parquet by Spark into a fresh folder and added to the Delta log by delta-rs, so local
+Spark, which cannot load Delta's jars here, still produces Delta tables that DuckDB, delta-rs
+and ``retail query`` read, with the same rollback as the embedded engine.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlglot import exp
+
+from retail_lakehouse.engines.base import (
+    CheckedRelation,
+    EngineError,
+    EngineName,
+    ExpectationCounts,
+    Sources,
+    TableWrite,
+)
+from retail_lakehouse.engines.spark.generate import generate_on_spark
+from retail_lakehouse.engines.spark.session import prepare_session, start_session
+from retail_lakehouse.engines.spark.sources import (
+    FILE_PATH_COLUMN,
+    TARGET_DIALECT,
+    FileRead,
+    rewrite_for_spark,
+)
+from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
+from retail_lakehouse.generate.spec import DatasetSpec
+from retail_lakehouse.pipeline.model import Expectation
+from retail_lakehouse.pipeline.queries import SOURCE_DIALECT
+from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta_files import (
+    commit_files,
+    discard_files,
+    new_files_folder,
+    table_files,
+)
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+T = TypeVar("T")
+STORAGE = "Delta (Spark writes Parquet, delta-rs commits the log)"
+
+
+def quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def spark_condition(condition: str) -> str:
+    """An expectation's condition (Databricks SQL) in Spark SQL."""
+    return exp.maybe_parse(condition, dialect=SOURCE_DIALECT).sql(dialect=TARGET_DIALECT)
+
+
+class SparkEngine:
+    name = EngineName.SPARK
+    storage = STORAGE
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = prepare_session(spark)
+        self.frames: dict[str, DataFrame] = {}
+        self.counts: dict[str, int] = {}
+        self.views: set[str] = set()
+
+    @classmethod
+    def start(cls, master: str) -> SparkEngine:
+        """An engine on a session this process starts (``local[2]``, ``spark://...``)."""
+        return cls(start_session(master))
+
+    def _guard(self, action: Callable[[], T]) -> T:
+        """Spark's errors as one-line EngineErrors."""
+        from py4j.protocol import Py4JJavaError
+        from pyspark.errors import PySparkException
+
+        try:
+            return action()
+        except (PySparkException, Py4JJavaError) as exc:
+            text = str(exc).strip()
+            raise EngineError(text.splitlines()[0] if text else type(exc).__name__) from None
+
+    def _keep(self, relation: str, frame: DataFrame, rows: int | None = None) -> None:
+        self.frames[relation] = frame
+        frame.createOrReplaceTempView(relation)
+        self.views.add(relation)
+        if rows is None:
+            self.counts.pop(relation, None)
+        else:
+            self.counts[relation] = rows
+
+    def generate_landing(
+        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None
+    ) -> GenerateReport:
+        """Spark tasks draw the blocks (the same rows as the local generator)."""
+        return generate_on_spark(self.spark, spec, options, progress)
+
+    def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
+        def execute() -> DataFrame:
+            statement = rewrite_for_spark(tree, sources, relation, self._register_files)
+            return self.spark.sql(statement).localCheckpoint(eager=True)
+
+        self._keep(relation, self._guard(execute))
+        return self.rows(relation)
+
+    def _register_files(self, read: FileRead) -> list[str]:
+        import pyspark.sql.functions as sf
+
+        reader = self.spark.read.format(read.file_format).options(**read.options)
+        frame = reader.load([str(path) for path in read.files])
+        columns = list(frame.columns)
+        path = sf.regexp_replace(sf.col("_metadata.file_path"), "^file:(//)?", "")
+        frame = frame.select(*[sf.col(quote(c)) for c in columns], path.alias(FILE_PATH_COLUMN))
+        frame.createOrReplaceTempView(read.view)
+        self.views.add(read.view)
+        return columns
+
+    def empty_like(self, relation: str, like: str) -> None:
+        self._keep(relation, self.frames[like].limit(0), 0)
+
+    def attach(self, relation: str, store: DeltaStore, table: str) -> None:
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        stored = table_files(store.table_path(table))
+        schema = from_arrow_schema(stored.schema, prefer_timestamp_ntz=True)
+        if stored.files:
+            reader = self.spark.read.schema(schema).option("basePath", str(stored.path))
+            frame = reader.parquet(*[str(f) for f in stored.files]).select(*schema.names)
+        else:
+            frame = self.spark.createDataFrame([], schema)
+        self._keep(relation, frame)
+
+    def union(self, relation: str, parts: Sequence[str]) -> None:
+        frames = [self.frames[p] for p in parts]
+        combined = functools.reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
+        known = [self.counts.get(p) for p in parts]
+        rows = sum(k for k in known if k is not None) if None not in known else None
+        self._keep(relation, combined, rows)
+
+    def alias(self, name: str, relation: str) -> None:
+        self._keep(name, self.frames[relation], self.counts.get(relation))
+
+    def rows(self, relation: str) -> int:
+        if relation not in self.counts:
+            self.counts[relation] = self._guard(self.frames[relation].count)
+        return self.counts[relation]
+
+    def check(
+        self, relation: str, expectations: Sequence[Expectation], update_id: str
+    ) -> CheckedRelation:
+        frame, total = self.frames[relation], self.rows(relation)
+        kept, quarantine = f"{relation}__kept", f"{relation}__quarantine"
+        if not expectations:
+            self._keep(kept, frame, total)
+            self._keep(quarantine, frame.limit(0), 0)
+            return CheckedRelation(kept, quarantine, total, 0, ())
+        return self._guard(lambda: self._split(frame, total, expectations, update_id, relation))
+
+    def _split(
+        self,
+        frame: DataFrame,
+        total: int,
+        expectations: Sequence[Expectation],
+        update_id: str,
+        relation: str,
+    ) -> CheckedRelation:
+        import pyspark.sql.functions as sf
+
+        flags = [f"__failed_{i}" for i in range(len(expectations))]
+        flagged = frame.selectExpr(
+            "*",
+            *(
+                f"NOT coalesce(({spark_condition(e.condition)}), false) AS {flag}"
+                for e, flag in zip(expectations, flags, strict=True)
+            ),
+        )
+        dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
+        dropped = _any(sf.col(flags[i]) for i in dropping)
+        sums = flagged.agg(
+            *(sf.sum(sf.col(f).cast("long")).alias(f) for f in flags),
+            sf.sum(dropped.cast("long")).alias("__dropped"),
+        ).first()
+        failed = [int(sums[f] or 0) if sums is not None else 0 for f in flags]
+        dropped_rows = int(sums["__dropped"] or 0) if sums is not None else 0
+        counts = tuple(
+            ExpectationCounts(e.name, f, total - f)
+            for e, f in zip(expectations, failed, strict=True)
+        )
+        columns = [sf.col(quote(c)) for c in frame.columns]
+        kept_frame = flagged.where(~dropped).select(*columns).localCheckpoint(eager=True)
+        names = sf.filter(
+            sf.array(*(sf.when(sf.col(flags[i]), sf.lit(expectations[i].name)) for i in dropping)),
+            lambda name: name.isNotNull(),
+        )
+        bad = flagged.where(dropped).select(
+            *columns,
+            names.alias("_failed_expectations"),
+            sf.lit(update_id).alias("_update_id"),
+        )
+        kept, quarantine = f"{relation}__kept", f"{relation}__quarantine"
+        self._keep(kept, kept_frame, total - dropped_rows)
+        self._keep(quarantine, bad, dropped_rows)
+        return CheckedRelation(kept, quarantine, total - dropped_rows, dropped_rows, counts)
+
+    def write(self, write: TableWrite, store: DeltaStore) -> None:
+        from pyspark.sql.pandas.types import to_arrow_schema
+
+        frame = self.frames[write.relation]
+        path = store.table_path(write.name)
+        folder = new_files_folder(path)
+        try:
+            self._guard(
+                lambda: (
+                    frame.write.mode("error").partitionBy(*write.partition_by).parquet(str(folder))
+                )
+            )
+            schema = to_arrow_schema(frame.schema, timezone="UTC")
+            commit_files(path, folder, schema, write.mode, write.schema_mode, write.partition_by)
+        finally:
+            discard_files(folder)
+
+    def close(self) -> None:
+        for view in self.views:
+            self.spark.catalog.dropTempView(view)
+        for frame in self.frames.values():
+            frame.unpersist()
+        self.views.clear()
+        self.frames.clear()
+        self.counts.clear()
+
+
+def _any(columns: Iterable[Column]) -> Column:
+    import pyspark.sql.functions as sf
+
+    combined = sf.lit(False)
+    for column in columns:
+        combined = combined | column
+    return combined
