@@ -18,6 +18,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 BUNDLE_FILE = "databricks.yml"
+JOB = "retail_data_generator"
+PIPELINE = "retail_pipeline"
 REFERENCE = re.compile(r"\$\{([^{}]+)\}")
 JOB_PARAMETER = re.compile(r"\{\{job\.parameters\.([^{}]+)\}\}")
 TARGET_ONLY = frozenset({"default", "mode"})  # what a target says of itself, not settings
@@ -43,6 +45,11 @@ class Bundle:
     def path_in(self, kind: str, key: str, relative: str) -> Path:
         """A path written in a resource, resolved against the file that defines it."""
         return (self.defined_in[kind, key].parent / relative).resolve()
+
+    def pipeline_files(self) -> list[list[Path]]:
+        """For each library of the pipeline, the files it names."""
+        libraries = self.resource("pipelines", PIPELINE)["libraries"]
+        return [library_files(self, library) for library in libraries]
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -173,3 +180,40 @@ def references(node: Any) -> Iterator[tuple[str, str]]:
     for where, text in strings(node):
         for match in REFERENCE.finditer(text):
             yield where, match.group(1)
+
+
+def glob_files(pattern: Path) -> list[Path]:
+    """The files matching ``pattern``; ``folder/**`` is every file under the folder."""
+    wild = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), None)
+    if wild is None:
+        return [pattern] if pattern.is_file() else []
+    rest = "/".join(pattern.parts[wild:])
+    rest = f"{rest}/*" if rest.endswith("**") else rest
+    return [path for path in Path(*pattern.parts[:wild]).glob(rest) if path.is_file()]
+
+
+def library_files(bundle: Bundle, library: Mapping[str, Any]) -> list[Path]:
+    """The files a pipeline library names: a ``file`` path or a ``glob`` include pattern."""
+    if "file" in library:
+        path = bundle.path_in("pipelines", PIPELINE, library["file"]["path"])
+        return [path] if path.is_file() else []
+    return glob_files(bundle.path_in("pipelines", PIPELINE, library["glob"]["include"]))
+
+
+def wheel_task(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The job's ``python_wheel_task``."""
+    tasks = document["resources"]["jobs"][JOB]["tasks"]
+    (task,) = (task for task in tasks if "python_wheel_task" in task)
+    wheel: dict[str, Any] = task["python_wheel_task"]
+    return wheel
+
+
+def job_arguments(document: Mapping[str, Any]) -> list[str]:
+    """The wheel task's parameters as a run passes them: job parameters at their defaults."""
+    defaults = {
+        p["name"]: str(p["default"]) for p in document["resources"]["jobs"][JOB]["parameters"]
+    }
+    return [
+        JOB_PARAMETER.sub(lambda match: defaults[match.group(1)], str(parameter))
+        for parameter in wheel_task(document)["parameters"]
+    ]

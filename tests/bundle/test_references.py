@@ -10,20 +10,23 @@ the defaults ``retail run`` uses locally.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.plan import DEFAULT_SEED
 from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
+from retail_lakehouse.jobs import landing_options
 from retail_lakehouse.pipeline.project import READ_FILES_FORMATS, builtin_settings_path
 from retail_lakehouse.pipeline.settings import load_settings
 from retail_lakehouse.pipeline.sql_files import parse_sql_folder
 from tests.bundle.bundle_files import (
+    JOB,
     JOB_PARAMETER,
+    PIPELINE,
     REFERENCE,
     Bundle,
+    job_arguments,
     load_bundle,
     references,
     resolved_target,
@@ -33,41 +36,11 @@ from tests.bundle.bundle_files import (
 )
 
 TARGETS = load_bundle().targets()
-JOB = "retail_data_generator"
-PIPELINE = "retail_pipeline"
 KNOWN_ROOTS = {"var", "resources", "bundle", "workspace"}
 
 
 def builtin_sql_folder() -> Path:
     return load_settings(builtin_settings_path())[1]
-
-
-def glob_files(pattern: Path) -> list[Path]:
-    """The files matching ``pattern``; ``folder/**`` is every file under the folder."""
-    wild = next((i for i, part in enumerate(pattern.parts) if any(c in part for c in "*?[")), None)
-    if wild is None:
-        return [pattern] if pattern.is_file() else []
-    rest = "/".join(pattern.parts[wild:])
-    rest = f"{rest}/*" if rest.endswith("**") else rest
-    return [path for path in Path(*pattern.parts[:wild]).glob(rest) if path.is_file()]
-
-
-def library_files(bundle: Bundle, library: dict[str, Any]) -> list[Path]:
-    """The files a pipeline library names: a ``file`` path or a ``glob`` include pattern."""
-    if "file" in library:
-        path = bundle.path_in("pipelines", PIPELINE, library["file"]["path"])
-        return [path] if path.is_file() else []
-    return glob_files(bundle.path_in("pipelines", PIPELINE, library["glob"]["include"]))
-
-
-def wheel_task(document: dict[str, Any]) -> dict[str, Any]:
-    (task,) = (t for t in document["resources"]["jobs"][JOB]["tasks"] if "python_wheel_task" in t)
-    wheel: dict[str, Any] = task["python_wheel_task"]
-    return wheel
-
-
-def option(parameters: list[str], name: str) -> str:
-    return parameters[parameters.index(name) + 1]
 
 
 def test_the_bundle_has_a_dev_default_and_a_prod_target(bundle: Bundle) -> None:
@@ -124,7 +97,7 @@ def test_the_pipeline_runs_after_the_generator(bundle: Bundle) -> None:
 
 def test_pipeline_libraries_are_the_package_sql_files(bundle: Bundle) -> None:
     pipeline = bundle.resource("pipelines", PIPELINE)
-    listed = [library_files(bundle, library) for library in pipeline["libraries"]]
+    listed = bundle.pipeline_files()
     assert all(listed), "every library glob and file path matches files"
     package_sql = sorted(builtin_sql_folder().rglob("*.sql"))
     assert package_sql
@@ -149,10 +122,13 @@ def test_configuration_fills_exactly_the_variables_of_the_sql(bundle: Bundle, ta
 @pytest.mark.parametrize("target", TARGETS)
 def test_the_job_writes_where_the_pipeline_reads(bundle: Bundle, target: str) -> None:
     document = resolved_target(bundle, target)
-    lakehouse = option(wheel_task(document)["parameters"], "--lakehouse")
+    options = landing_options(job_arguments(document))  # as the entry point reads them
+    values = variable_values(document)
+    assert (options.scale, options.seed) == (float(values["scale"]), int(values["seed"]))
+    assert options.output_format == "parquet"
     configuration = document["resources"]["pipelines"][PIPELINE]["configuration"]
-    assert configuration["landing_path"] == f"{lakehouse}/{LANDING_DIR}"
-    assert lakehouse.startswith(f"/Volumes/{document['variables']['catalog']['default']}/")
+    assert configuration["landing_path"] == (options.lakehouse / LANDING_DIR).as_posix()
+    assert options.lakehouse.parts[:3] == ("/", "Volumes", values["catalog"])
 
 
 def test_the_pipeline_reads_what_the_generator_writes(bundle: Bundle) -> None:
