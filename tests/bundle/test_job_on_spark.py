@@ -1,0 +1,122 @@
+"""The bundle's job, task by task, on local Spark: the entry point, then the listed SQL.
+
+The generator task runs the wheel's entry point with the parameters the job passes (job
+parameters at their defaults), overriding only the lakehouse (there is no Unity Catalog
+volume here) and the scale (to keep it small) as later arguments; its tables must be the
+local generator's. The pipeline task's SQL files, with the resource's configuration and
+``landing_path`` pointed at that local Parquet, then run as one update on Spark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from retail_lakehouse import jobs
+from retail_lakehouse.engines.spark.engine import SparkEngine
+from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.generate.manifest import read_manifest
+from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions, generate_dataset
+from retail_lakehouse.generate.values import decode_dictionaries
+from retail_lakehouse.pipeline.local import run_update
+from retail_lakehouse.pipeline.project import load_pipeline
+from retail_lakehouse.pipeline.results import UpdateResult
+from tests.bundle.bundle_files import PIPELINE, Bundle, job_arguments, resolved_target
+from tests.spark_support import spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+pytestmark = pytest.mark.spark
+SMALL_SCALE = "0.01"
+
+
+@pytest.fixture(scope="module")
+def spark() -> SparkSession:
+    return spark_session()
+
+
+@pytest.fixture(scope="module")
+def job_options(
+    bundle: Bundle, spark: SparkSession, tmp_path_factory: pytest.TempPathFactory
+) -> GenerateOptions:
+    """Runs the generator task's entry point; the options it ran with."""
+    lakehouse = tmp_path_factory.mktemp("job")
+    arguments = [
+        *job_arguments(resolved_target(bundle, "dev")),
+        *("--lakehouse", str(lakehouse), "--scale", SMALL_SCALE),
+    ]
+    jobs.generate_landing(arguments)
+    return jobs.landing_options(arguments)
+
+
+def rows_and_defects(manifest: dict[str, Any]) -> dict[str, Any]:
+    """Each table's manifest entry without its files (named and sized by the writer)."""
+    return {
+        name: {key: value for key, value in entry.items() if key not in {"files", "bytes"}}
+        for name, entry in manifest["tables"].items()
+    }
+
+
+def test_entry_point_writes_the_local_generators_tables(
+    job_options: GenerateOptions, tmp_path: Path
+) -> None:
+    local = replace(job_options, lakehouse=tmp_path, workers=1, parallelism="threads")
+    generate_dataset(builtin_spec(), local)
+    landing, local_landing = job_options.lakehouse / LANDING_DIR, tmp_path / LANDING_DIR
+    manifest = read_manifest(landing)
+    assert (manifest["seed"], manifest["scale"]) == (job_options.seed, float(SMALL_SCALE))
+    assert rows_and_defects(manifest) == rows_and_defects(read_manifest(local_landing))
+    for table in builtin_spec().tables:
+        assert sorted((landing / table.name).glob("part-*.parquet")), table.name
+        expected = decode_dictionaries(pq.read_table(local_landing / table.name))
+        assert pq.read_table(landing / table.name).equals(expected), table.name
+
+
+def pipeline_settings(bundle: Bundle, landing: Path, folder: Path) -> Path:
+    """Local settings for the resource's SQL files and configuration, reading ``landing``."""
+    listed = [path for files in bundle.pipeline_files() for path in files]
+    (sql_folder,) = {path.parent for path in listed}
+    configuration = resolved_target(bundle, "dev")["resources"]["pipelines"][PIPELINE][
+        "configuration"
+    ]
+    settings = {
+        "name": "retail",
+        "sql": str(sql_folder),
+        "configuration": {**configuration, "landing_path": str(landing)},
+    }
+    path = folder / "settings.yaml"
+    path.write_text(yaml.safe_dump(settings), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def update(bundle: Bundle, spark: SparkSession, job_options: GenerateOptions) -> UpdateResult:
+    lakehouse = job_options.lakehouse
+    pipeline = load_pipeline(
+        pipeline_settings(bundle, lakehouse / LANDING_DIR, lakehouse), lakehouse
+    )
+    engine = SparkEngine(spark)
+    try:
+        return run_update(pipeline, lakehouse, full_refresh=True, engine=engine)
+    finally:
+        engine.close()
+
+
+def test_listed_sql_runs_on_spark_over_what_the_job_wrote(
+    bundle: Bundle, job_options: GenerateOptions, update: UpdateResult
+) -> None:
+    assert (update.status, update.error) == ("COMPLETED", None)
+    assert update.engine == "spark"
+    written = {dataset.name: dataset.written_rows for dataset in update.datasets}
+    manifest = read_manifest(job_options.lakehouse / LANDING_DIR)
+    for table, entry in manifest["tables"].items():
+        assert written[f"bronze_{table}"] == entry["rows"]
+    assert all(written[name] > 0 for name in written if name.startswith("gold_"))
+    quarantined = sum(dataset.quarantined_rows for dataset in update.datasets)
+    assert quarantined > 0, "the generator's defects reach the expectations"
