@@ -8,6 +8,7 @@ a notebook's or a job's, so the engine can attach to it.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -80,7 +81,12 @@ def start_session(master: str = DEFAULT_MASTER) -> SparkSession:
 
 
 def prepare_session(spark: SparkSession) -> SparkSession:
-    """Apply the runtime settings the engine relies on to an existing session."""
+    """Apply the runtime settings the engine relies on to an existing session.
+
+    A setting the session refuses (Databricks serverless allows only a few) is left as the
+    platform has it; sessions this package starts get every one at start-up."""
     for key, value in RUNTIME_SETTINGS.items():
-        spark.conf.set(key, value)
+        with contextlib.suppress(Exception):  # Py4J / Connect errors: no common base class
+            if spark.conf.get(key, None) != value:
+                spark.conf.set(key, value)
     return spark
