@@ -71,6 +71,14 @@ def test_fail_update_leaves_every_table_as_it_was(
     log = DeltaStore(ready / "tables").read("event_log").to_pylist()
     failed = [e for e in log if e["event_type"] == "update_progress" and e["status"] == "FAILED"]
     assert len(failed) == 1 and "shipped_after_ordered" in failed[0]["message"]
+    flows = [e for e in log if e["update_id"] == failed[0]["update_id"]
+             and e["event_type"] == "flow_progress"]  # fmt: skip
+    tripped = [f for f in flows if f["status"] == "FAILED"]
+    assert [f["dataset_name"] for f in tripped] == ["silver_orders"]
+    assert tripped[0]["rows_written"] == 0 and tripped[0]["level"] == "ERROR"
+    counts = {e["name"]: e["failed_records"] for e in tripped[0]["expectations"]}
+    assert counts["shipped_after_ordered"] == int(err.split(" failed for ")[1].split()[0]) > 0
+    assert all(f["status"] == "COMPLETED" for f in flows if f is not tripped[0])
 
 
 @pytest.mark.parametrize(
