@@ -1,15 +1,20 @@
-"""Shared fixtures: small plans of the built-in retail dataset, generated in memory."""
+"""Shared fixtures: small plans of the built-in retail dataset, generated in memory, and one
+small lakehouse with a few runs behind it for the run report."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 
+from retail_lakehouse.cli import main
 from retail_lakehouse.generate.blocks import generate_table
 from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.spec import DatasetSpec
 from tests.helpers import small_plan
+from tests.pipeline.conftest import failing_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +43,15 @@ def retail_defects(retail_plan: DatasetPlan) -> dict[str, dict[str, list[int]]]:
         }
         for name in retail_plan.rows
     }
+
+
+@pytest.fixture(scope="session")
+def reported_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A scale 0.01 lakehouse after three ``retail run``s: a completed update, one a FAIL
+    UPDATE expectation stopped, and an incremental one."""
+    root = tmp_path_factory.mktemp("reported")
+    run = ["run", "--lakehouse", str(root), "--scale", "0.01", "--workers", "1"]
+    assert main(run) == 0
+    assert main([*run, "--pipeline", str(failing_pipeline(root))]) == 1
+    assert main(run) == 0
+    return root

@@ -39,6 +39,8 @@ def test_run_prints_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "valid_email" in out and "COMPLETED" in out
     assert (tmp_path / "landing" / "_manifest.json").exists()
     assert (tmp_path / "tables" / "silver_orders" / "_delta_log").is_dir()
+    report = (tmp_path / "report.html").resolve()
+    assert out.strip().splitlines()[-1].startswith(f"Report: {report} (") and report.is_file()
 
 
 def test_reused_landing_zone_is_noted(lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
-from retail_lakehouse import __version__
+from retail_lakehouse import __version__, cli_report
 from retail_lakehouse.engines.names import EngineName
 from retail_lakehouse.generate.builtin import (
     BUILTIN_DATASETS,
@@ -33,11 +33,12 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     from retail_lakehouse.engines.spark.session import SparkUnavailableError
     from retail_lakehouse.pipeline.model import DefinitionError
     from retail_lakehouse.query import QueryError
+    from retail_lakehouse.report.runs import ReportError
     from retail_lakehouse.storage.delta import StorageError
 
     return (
         CliError, SpecError, PlanError, DefinitionError, StorageError, QueryError, EngineError,
-        SparkUnavailableError,
+        SparkUnavailableError, ReportError,
     )  # fmt: skip
 
 
@@ -73,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _add_run_parser(commands)
     _add_query_parsers(commands)
+    cli_report.add_report_parser(commands)
 
     spec = commands.add_parser("spec", help="show or check dataset specs")
     spec_commands = spec.add_subparsers(dest="spec_command", required=True)
@@ -192,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             _generate(args)
         elif args.command == "spec":
             _spec(args)
+        elif args.command == "report":
+            cli_report.report(args)
         else:
             from retail_lakehouse import cli_pipeline
 

@@ -1,4 +1,8 @@
-"""The pipeline commands of the CLI (``run``, ``query``, ``lineage``): parse, call, print."""
+"""The pipeline commands of the CLI (``run``, ``query``, ``lineage``): parse, call, print.
+
+``run`` ends by writing the HTML run report (also after an update a FAIL UPDATE expectation
+stopped, which the event log records) and printing its path as the last line.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from retail_lakehouse.cli_report import write_report
 from retail_lakehouse.console import RowProgress, generate_summary
 from retail_lakehouse.console_pipeline import (
     arrow_table,
@@ -28,6 +33,7 @@ from retail_lakehouse.pipeline.lineage import (
 )
 from retail_lakehouse.pipeline.local import run_local
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.pipeline.runner import ExpectationFailedError
 from retail_lakehouse.query import QueryError, as_csv, as_json, open_lakehouse, run_sql
 from retail_lakehouse.storage.delta import DeltaStore
 
@@ -54,6 +60,9 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
                 load_spec(args.spec), generate_options, _settings(args), engine,
                 regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
             )  # fmt: skip
+    except ExpectationFailedError:  # the event log has the failed update: report it too
+        print(write_report(args.lakehouse, args.pipeline))
+        raise
     finally:
         engine.close()
     if result.generated is not None:
@@ -62,6 +71,7 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
         _note_reused_landing(console, generate_options)
     console.print(datasets_summary(result.update))
     console.print(expectations_summary(result.update))
+    print(write_report(args.lakehouse, args.pipeline))
 
 
 def _note_reused_landing(console: Console, options: GenerateOptions) -> None:

@@ -7,6 +7,7 @@ of Databricks) and transpiled with sqlglot; ``dialect="duckdb"`` runs them as th
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,14 +28,19 @@ class QueryError(ValueError):
     """A query that cannot run (one line)."""
 
 
-def open_lakehouse(tables_root: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session with a view per Delta table under ``tables_root``."""
+def open_lakehouse(
+    tables_root: Path, only: Collection[str] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB session with a view per Delta table under ``tables_root``
+    (per table of ``only`` that is there, when given)."""
     if not tables_root.is_dir():
         raise QueryError(f"{tables_root}: no tables here; run 'retail run' first")
     store = DeltaStore(tables_root)
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
     for name in store.list_tables():
+        if only is not None and name not in only:
+            continue
         connection.register(f"__delta_{name}", store.dataset(name))
         connection.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "__delta_{name}"')
     return connection

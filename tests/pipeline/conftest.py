@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from retail_lakehouse.engines.base import Engine, EngineName
 from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
 from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
+from retail_lakehouse.pipeline.project import builtin_settings_path
 from tests.spark_support import spark_session
 
 SMALL = {"customers": 800, "products": 150, "orders": 4000, "order_items": 9000}
+BUILTIN_SQL = builtin_settings_path().parent / "sql"
 
 
 def _spark_engine() -> Engine:
@@ -46,3 +49,26 @@ def make_landing(
     )  # fmt: skip
     generate_dataset(builtin_spec(), options)
     return root
+
+
+def custom_pipeline(root: Path, edit: dict[str, tuple[str, str]] | None = None,
+                    extra: str | None = None) -> Path:  # fmt: skip
+    """A copy of the retail pipeline under ``root/pipeline`` with text replaced per file."""
+    folder = root / "pipeline"
+    shutil.copytree(BUILTIN_SQL, folder / "sql")
+    for name, (old, new) in (edit or {}).items():
+        path = folder / "sql" / name
+        text = path.read_text()
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1))
+    if extra is not None:
+        (folder / "sql" / "99_extra.sql").write_text(extra)
+    settings = folder / "pipeline.yaml"
+    settings.write_text("name: custom\nsql: sql\n")
+    return settings
+
+
+def failing_pipeline(root: Path) -> Path:
+    """The retail pipeline with shipped_after_ordered as FAIL UPDATE, which the data trips."""
+    drop = "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION DROP ROW"
+    return custom_pipeline(root, {"02_silver.sql": (drop, drop.replace("DROP ROW", "FAIL UPDATE"))})

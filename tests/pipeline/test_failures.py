@@ -8,28 +8,8 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.cli import main
-from retail_lakehouse.pipeline.project import builtin_settings_path
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing
-
-BUILTIN_SQL = builtin_settings_path().parent / "sql"
-
-
-def custom_pipeline(root: Path, edit: dict[str, tuple[str, str]] | None = None,
-                    extra: str | None = None) -> Path:  # fmt: skip
-    """A copy of the retail pipeline under ``root/pipeline`` with text replaced per file."""
-    folder = root / "pipeline"
-    shutil.copytree(BUILTIN_SQL, folder / "sql")
-    for name, (old, new) in (edit or {}).items():
-        path = folder / "sql" / name
-        text = path.read_text()
-        assert old in text, old
-        path.write_text(text.replace(old, new, 1))
-    if extra is not None:
-        (folder / "sql" / "99_extra.sql").write_text(extra)
-    settings = folder / "pipeline.yaml"
-    settings.write_text("name: custom\nsql: sql\n")
-    return settings
+from tests.pipeline.conftest import custom_pipeline, failing_pipeline, make_landing
 
 
 def versions(root: Path) -> dict[str, int | None]:
@@ -58,10 +38,7 @@ def test_fail_update_leaves_every_table_as_it_was(
 ) -> None:
     before = versions(ready)
     rows_before = DeltaStore(ready / "tables").read("silver_orders").num_rows
-    settings = custom_pipeline(ready, {"02_silver.sql": (
-        "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION DROP ROW",
-        "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION FAIL UPDATE",
-    )})  # fmt: skip
+    settings = failing_pipeline(ready)
     code, err = run_cli(ready, settings, capsys)
     assert code == 1
     assert "expectation 'shipped_after_ordered' of 'silver_orders' failed" in err
@@ -71,6 +48,14 @@ def test_fail_update_leaves_every_table_as_it_was(
     log = DeltaStore(ready / "tables").read("event_log").to_pylist()
     failed = [e for e in log if e["event_type"] == "update_progress" and e["status"] == "FAILED"]
     assert len(failed) == 1 and "shipped_after_ordered" in failed[0]["message"]
+    flows = [e for e in log if e["update_id"] == failed[0]["update_id"]
+             and e["event_type"] == "flow_progress"]  # fmt: skip
+    tripped = [f for f in flows if f["status"] == "FAILED"]
+    assert [f["dataset_name"] for f in tripped] == ["silver_orders"]
+    assert tripped[0]["rows_written"] == 0 and tripped[0]["level"] == "ERROR"
+    counts = {e["name"]: e["failed_records"] for e in tripped[0]["expectations"]}
+    assert counts["shipped_after_ordered"] == int(err.split(" failed for ")[1].split()[0]) > 0
+    assert all(f["status"] == "COMPLETED" for f in flows if f is not tripped[0])
 
 
 @pytest.mark.parametrize(

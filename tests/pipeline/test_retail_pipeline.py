@@ -17,32 +17,13 @@ import pyarrow.compute as pc
 import pytest
 
 from retail_lakehouse.engines.base import EngineName
+from retail_lakehouse.pipeline.ground_truth import CAUGHT_BY, expected_failures
 from retail_lakehouse.pipeline.local import run_update
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import ENGINE_FACTORIES, make_landing
 
-# expectation (dataset, name) -> the generator defect it must catch exactly
-CAUGHT_BY = {
-    ("silver_customers", "email_present"): ("customers", "null_email"),
-    ("silver_customers", "valid_email"): ("customers", "malformed_email"),
-    ("silver_customers", "unique_customer_id"): ("customers", "duplicate_customer"),
-    ("silver_products", "product_name_present"): ("products", "null_product_name"),
-    ("silver_products", "positive_price"): ("products", "non_positive_price"),
-    ("silver_products", "unique_product_id"): ("products", "duplicate_product"),
-    ("silver_orders", "customer_id_present"): ("orders", "null_customer_id"),
-    ("silver_orders", "valid_customer"): ("orders", "missing_customer"),
-    ("silver_orders", "shipped_after_ordered"): ("orders", "shipped_before_order"),
-    ("silver_orders", "unique_order_id"): ("orders", "duplicate_order"),
-    ("silver_order_items", "product_id_present"): ("order_items", "null_product_id"),
-    ("silver_order_items", "valid_order"): ("order_items", "missing_order"),
-    ("silver_order_items", "valid_product"): ("order_items", "missing_product"),
-    ("silver_order_items", "active_product"): ("order_items", "inactive_product"),
-    ("silver_order_items", "positive_quantity"): ("order_items", "non_positive_quantity"),
-    ("silver_order_items", "positive_unit_price"): ("order_items", "non_positive_price"),
-    ("silver_order_items", "unique_order_item_id"): ("order_items", "duplicate_item"),
-}
 KEYS = {"silver_customers": "customer_id", "silver_products": "product_id",
         "silver_orders": "order_id", "silver_order_items": "order_item_id"}  # fmt: skip
 
@@ -80,12 +61,11 @@ def test_expectation_counts_equal_the_ground_truth(
 ) -> None:
     root = make_landing(tmp_path, seed=seed, defect_scale=defect_scale)
     update = run(root, engine_name)
-    truth = manifest(root)["tables"]
+    truth = manifest(root)
     seen = set()
     for result in update.datasets:
         for expectation in result.expectations:
-            source = CAUGHT_BY.get((result.name, expectation.name))
-            expected = truth[source[0]]["defects"][source[1]]["count"] if source else 0
+            expected = expected_failures(truth, result.name, expectation.name)
             assert expectation.failed_records == expected, (result.name, expectation.name)
             seen.add((result.name, expectation.name))
     assert set(CAUGHT_BY) <= seen

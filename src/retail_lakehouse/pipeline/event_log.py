@@ -57,7 +57,7 @@ def _flow_event(update: UpdateResult, result: DatasetResult) -> dict[str, Any]:
     ]
     details = {
         "flow_progress": {
-            "status": "COMPLETED",
+            "status": result.status,
             "metrics": {"num_output_rows": result.written_rows},
             "data_quality": {
                 "dropped_records": result.quarantined_rows,
@@ -68,10 +68,10 @@ def _flow_event(update: UpdateResult, result: DatasetResult) -> dict[str, Any]:
     return {
         "timestamp": result.finished,
         "event_type": "flow_progress",
-        "level": "INFO",
-        "message": f"Flow '{result.name}' has COMPLETED.",
+        "level": "INFO" if result.status == "COMPLETED" else "ERROR",
+        "message": f"Flow '{result.name}' has {result.status}.",
         "dataset_name": result.name,
-        "status": "COMPLETED",
+        "status": result.status,
         "rows_written": result.written_rows,
         "rows_quarantined": result.quarantined_rows,
         "duration_seconds": result.seconds,

@@ -9,7 +9,14 @@ from typing import Literal
 from retail_lakehouse.pipeline.model import DatasetKind, ViolationAction
 
 UpdateStatus = Literal["COMPLETED", "FAILED"]
+FlowStatus = Literal["COMPLETED", "FAILED"]  # FAILED: a FAIL UPDATE expectation tripped
 Layer = Literal["bronze", "silver", "gold", "other"]
+
+
+def layer_of(name: str) -> Layer:
+    """The medallion layer a dataset's name prefix says (``other`` without one)."""
+    prefix = name.split("_", 1)[0]
+    return prefix if prefix in ("bronze", "silver", "gold") else "other"  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -32,11 +39,11 @@ class DatasetResult:
     seconds: float
     started: datetime
     finished: datetime
+    status: FlowStatus = "COMPLETED"
 
     @property
     def layer(self) -> Layer:
-        prefix = self.name.split("_", 1)[0]
-        return prefix if prefix in ("bronze", "silver", "gold") else "other"  # type: ignore[return-value]
+        return layer_of(self.name)
 
 
 @dataclass

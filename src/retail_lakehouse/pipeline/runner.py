@@ -20,6 +20,7 @@ from retail_lakehouse.engines.base import (
     CheckedRelation,
     Engine,
     EngineError,
+    ExpectationCounts,
     Sources,
     TableWrite,
 )
@@ -34,7 +35,12 @@ from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
 from retail_lakehouse.pipeline.queries import file_sources
-from retail_lakehouse.pipeline.results import DatasetResult, ExpectationResult, UpdateResult
+from retail_lakehouse.pipeline.results import (
+    DatasetResult,
+    ExpectationResult,
+    FlowStatus,
+    UpdateResult,
+)
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 
 QUARANTINE_SUFFIX = "_quarantine"
@@ -141,22 +147,41 @@ class UpdateRunner:
         except EngineError as exc:
             raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
         checked = self._check(dataset, result)
-        self._fail_on_violations(dataset, checked)
+        tripped = _tripped_fail_expectation(dataset, checked)
+        if tripped is not None:  # logged with its counts, so the event log says which
+            self._record(dataset, input_rows, checked, started, began, "FAILED")
+            raise ExpectationFailedError(
+                f"{dataset.location}: expectation '{tripped.name}' of '{dataset.name}' failed "
+                f"for {tripped.failed} rows (ON VIOLATION FAIL UPDATE): no table was changed"
+            )
         self._publish(dataset, checked, stored)
+        self._record(dataset, input_rows, checked, started, began, "COMPLETED")
+        return _Pending(planned, checked, new_files)
+
+    def _record(
+        self,
+        dataset: Dataset,
+        input_rows: int,
+        checked: CheckedRelation,
+        started: datetime,
+        began: float,
+        status: FlowStatus,
+    ) -> None:
+        """Add the dataset's result; a FAILED flow wrote nothing."""
+        written = (checked.kept_rows, checked.quarantined_rows) if status == "COMPLETED" else (0, 0)
         self.result.datasets.append(
             DatasetResult(
                 dataset.name,
                 dataset.kind,
                 input_rows,
-                checked.kept_rows,
-                checked.quarantined_rows,
+                *written,
                 _expectation_results(dataset, checked),
                 time.perf_counter() - began,
                 started,
                 datetime.now(UTC),
+                status,
             )
         )
-        return _Pending(planned, checked, new_files)
 
     def _check(self, dataset: Dataset, result: str) -> CheckedRelation:
         try:
@@ -199,15 +224,6 @@ class UpdateRunner:
         self.engine.attach(relation, self.store, dataset.name)
         return relation
 
-    def _fail_on_violations(self, dataset: Dataset, checked: CheckedRelation) -> None:
-        actions = {e.name: e.action for e in dataset.expectations}
-        for count in checked.counts:
-            if actions[count.name] == "fail" and count.failed:
-                raise ExpectationFailedError(
-                    f"{dataset.location}: expectation '{count.name}' of '{dataset.name}' failed "
-                    f"for {count.failed} rows (ON VIOLATION FAIL UPDATE): no table was changed"
-                )
-
     def _publish(self, dataset: Dataset, checked: CheckedRelation, stored: str | None) -> None:
         """Let downstream queries read the dataset (and STREAM its new rows)."""
         self.engine.alias(f"__new_{dataset.name}", checked.kept)
@@ -248,6 +264,14 @@ def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:
     if z_order:
         columns += [c.strip() for c in z_order.split(",") if c.strip() and c.strip() not in columns]
     return tuple(columns)
+
+
+def _tripped_fail_expectation(
+    dataset: Dataset, checked: CheckedRelation
+) -> ExpectationCounts | None:
+    """The first FAIL UPDATE expectation some row violated, if any."""
+    actions = {e.name: e.action for e in dataset.expectations}
+    return next((c for c in checked.counts if actions[c.name] == "fail" and c.failed), None)
 
 
 def _expectation_results(

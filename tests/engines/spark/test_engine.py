@@ -21,8 +21,8 @@ from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.pipeline.runner import ExpectationFailedError
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import commit_files as real_commit
-from tests.pipeline.conftest import make_landing
-from tests.pipeline.test_failures import custom_pipeline, versions
+from tests.pipeline.conftest import custom_pipeline, failing_pipeline, make_landing
+from tests.pipeline.test_failures import versions
 from tests.spark_support import spark_session
 
 pytestmark = pytest.mark.spark
@@ -56,10 +56,7 @@ def snapshot(root: Path) -> dict[str, list[str]]:
 
 def test_fail_update_on_spark_changes_no_table(lakehouse: Path) -> None:
     before = versions(lakehouse)
-    settings = custom_pipeline(lakehouse, {"02_silver.sql": (
-        "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION DROP ROW",
-        "EXPECT (shipped_ts IS NULL OR shipped_ts > order_ts) ON VIOLATION FAIL UPDATE",
-    )})  # fmt: skip
+    settings = failing_pipeline(lakehouse)
     with pytest.raises(ExpectationFailedError, match="shipped_after_ordered"):
         run_on_spark(lakehouse, settings)
     assert versions(lakehouse) == before

@@ -1,0 +1,68 @@
+"""The ``report`` command of the CLI, and the report step of ``retail run``.
+
+Both build the HTML run report from the event log and the tables and print where it
+is. The report's libraries are imported only when a report is built, so this module
+is cheap to import for the parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from retail_lakehouse.report import DEFAULT_RUNS, REPORT_FILE
+
+if TYPE_CHECKING:
+    from retail_lakehouse.report.build import BuiltReport
+
+
+def _run_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {count}")
+    return count
+
+
+def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser(
+        "report", help="rebuild the HTML run report from the event log and the tables"
+    )
+    report.add_argument("--lakehouse", type=Path, default=Path("lakehouse"))
+    report.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
+    report.add_argument(
+        "--runs", type=_run_count, default=DEFAULT_RUNS, metavar="N",
+        help=f"how many recent runs to compare (default {DEFAULT_RUNS})",
+    )  # fmt: skip
+    report.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help=f"where to write it (default LAKEHOUSE/{REPORT_FILE})",
+    )
+
+
+def report(args: argparse.Namespace) -> None:
+    """``retail report``."""
+    print(write_report(args.lakehouse, args.pipeline, args.runs, args.output))
+
+
+def write_report(
+    lakehouse: Path,
+    settings: Path | None,
+    runs: int = DEFAULT_RUNS,
+    output: Path | None = None,
+) -> str:
+    """Build the report; the line that says where it is."""
+    from retail_lakehouse.pipeline.project import builtin_settings_path
+    from retail_lakehouse.report.build import build_report
+
+    settings_path = settings if settings is not None else builtin_settings_path()
+    return report_line(build_report(lakehouse, settings_path, runs, output))
+
+
+def report_line(built: BuiltReport) -> str:
+    return f"Report: {built.path.resolve()} ({built.size / 1024:,.0f} KB in {built.seconds:.2f} s)"

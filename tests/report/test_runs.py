@@ -1,0 +1,74 @@
+"""Reading runs back from the event log: order, limit, failures and the latest update's flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retail_lakehouse.report.runs import ReportError, read_events, recent_runs, update_flows
+from retail_lakehouse.storage.delta import DeltaStore
+
+
+def logged(root: Path) -> list[dict[str, Any]]:
+    """The event log as stored, without the module under test."""
+    rows: list[dict[str, Any]] = DeltaStore(root / "tables").read("event_log").to_pylist()
+    return rows
+
+
+def test_runs_are_the_updates_newest_first(reported_lakehouse: Path) -> None:
+    log = logged(reported_lakehouse)
+    updates = sorted((e for e in log if e["event_type"] == "update_progress"),
+                     key=lambda e: e["timestamp"], reverse=True)  # fmt: skip
+    runs = recent_runs(read_events(DeltaStore(reported_lakehouse / "tables"), "event_log"), 10)
+    assert [r.update_id for r in runs] == [u["update_id"] for u in updates]
+    assert [r.status for r in runs] == ["COMPLETED", "FAILED", "COMPLETED"]
+    for run, update in zip(runs, updates, strict=True):
+        assert run.rows_written == update["rows_written"]
+        assert run.rows_quarantined == update["rows_quarantined"]
+        assert run.seconds == update["duration_seconds"]
+        flows = [e for e in log if e["update_id"] == run.update_id and e["dataset_name"]]
+        assert run.failed_records == sum(x["failed_records"] for f in flows
+                                         for x in f["expectations"])  # fmt: skip
+    assert runs[1].error is not None and "shipped_after_ordered" in runs[1].error
+    assert runs[0].error is None and runs[0].failed_records > 0
+
+
+def test_the_limit_keeps_the_newest(reported_lakehouse: Path) -> None:
+    events = read_events(DeltaStore(reported_lakehouse / "tables"), "event_log")
+    everything = recent_runs(events, 10)
+    assert recent_runs(events, 2) == everything[:2]
+    assert recent_runs(events, 1) == everything[:1]
+
+
+def test_flows_of_an_update_in_the_order_they_ran(reported_lakehouse: Path) -> None:
+    store = DeltaStore(reported_lakehouse / "tables")
+    events = read_events(store, "event_log")
+    failed_update = recent_runs(events, 10)[1]
+    flows = update_flows(events, failed_update.update_id, {}, lambda dataset, name: 7)
+    logged_flows = sorted((e for e in logged(reported_lakehouse)
+                           if e["update_id"] == failed_update.update_id and e["dataset_name"]),
+                          key=lambda e: e["timestamp"])  # fmt: skip
+    assert [f.dataset for f in flows] == [e["dataset_name"] for e in logged_flows]
+    assert flows[-1].dataset == "silver_orders" and flows[-1].status == "FAILED"
+    assert all(f.status == "COMPLETED" for f in flows[:-1])
+    for flow, event in zip(flows, logged_flows, strict=True):
+        assert flow.rows_written == event["rows_written"]
+        assert flow.rows_quarantined == event["rows_quarantined"]
+        shown = [(e.name, e.passed_records, e.failed_records) for e in flow.expectations]
+        stored = [
+            (x["name"], x["passed_records"], x["failed_records"]) for x in event["expectations"]
+        ]
+        assert shown == stored
+        assert all(e.action is None and e.expected_failed == 7 for e in flow.expectations)
+
+
+def test_no_event_log_is_a_report_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportError, match="no event log here; run 'retail run' first"):
+        read_events(DeltaStore(tmp_path / "tables"), "event_log")
+
+
+def test_a_log_without_updates_is_a_report_error() -> None:
+    with pytest.raises(ReportError, match="no update yet"):
+        recent_runs([], 10)
