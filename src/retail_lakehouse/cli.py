@@ -163,17 +163,14 @@ def _generate(args: argparse.Namespace) -> None:
     from rich.console import Console
 
     from retail_lakehouse.console import RowProgress, generate_summary
-    from retail_lakehouse.engines.factory import create_engine
+    from retail_lakehouse.engines.factory import create_generator
 
     options = _generate_options(args)
     spec = _load(args.spec)
     console = Console()
-    engine = create_engine(args.engine, args.master)
-    try:
-        with RowProgress(console) as progress:
-            report = engine.generate_landing(spec, options, progress)
-    finally:
-        engine.close()
+    generate = create_generator(args.engine, args.master)
+    with RowProgress(console) as progress:
+        report = generate(spec, options, progress)
     console.print(generate_summary(report))
 
 

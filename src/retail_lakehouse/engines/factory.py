@@ -7,8 +7,18 @@ for, so PySpark stays an optional extra.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from retail_lakehouse.engines.base import Engine, EngineName
+from retail_lakehouse.engines.names import EngineName
+
+if TYPE_CHECKING:  # the engines import DuckDB, sqlglot and delta-rs: only when one is made
+    from retail_lakehouse.engines.base import Engine
+    from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
+    from retail_lakehouse.generate.spec import DatasetSpec
+
+LandingGenerator = Callable[
+    ["DatasetSpec", "GenerateOptions", "ProgressSink | None"], "GenerateReport"
+]
 
 DEFAULT_ENGINE = EngineName.DUCKDB
 DEFAULT_SPARK_MASTER = "local[*]"
@@ -35,3 +45,15 @@ _FACTORIES: dict[EngineName, Callable[[str | None], Engine]] = {
 def create_engine(name: EngineName = DEFAULT_ENGINE, master: str | None = None) -> Engine:
     """A new engine; ``master`` is the Spark master URL (ignored by DuckDB)."""
     return _FACTORIES[name](master)
+
+
+def create_generator(
+    name: EngineName = DEFAULT_ENGINE, master: str | None = None
+) -> LandingGenerator:
+    """What generates a landing zone for ``name``: the local generator for the embedded
+    engine (without loading the pipeline engine at all), Spark tasks for Spark."""
+    if name is EngineName.DUCKDB:
+        from retail_lakehouse.generate.runner import generate_dataset
+
+        return generate_dataset
+    return create_engine(name, master).generate_landing
