@@ -98,7 +98,8 @@ def load_table_if_present(path: Path) -> DeltaTable | None:
 # --- reading --------------------------------------------------------------------------------
 
 
-def _check_data_files(path: Path, table: DeltaTable) -> None:
+def check_data_files(path: Path, table: DeltaTable) -> None:
+    """Every data file the current version lists is on disk."""
     missing = [uri for uri in table.file_uris() if not Path(uri).is_file()]
     if missing:
         example = Path(missing[0]).name
@@ -107,7 +108,7 @@ def _check_data_files(path: Path, table: DeltaTable) -> None:
 
 def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:
     """The table's current files as a pyarrow dataset on pyarrow's local filesystem."""
-    _check_data_files(path, table)
+    check_data_files(path, table)
     filesystem = pafs.SubTreeFileSystem(str(path.resolve()), pafs.LocalFileSystem())
     try:
         return table.to_pyarrow_dataset(filesystem=filesystem)

@@ -29,6 +29,7 @@ from deltalake.transaction import AddAction, RemoveAction
 from retail_lakehouse.storage.delta import (
     SchemaMode,
     WriteMode,
+    check_data_files,
     check_schema,
     load_table,
     load_table_if_present,
@@ -50,10 +51,8 @@ class TableFiles:
 
 def table_files(path: Path) -> TableFiles:
     table = load_table(path)
+    check_data_files(path, table)
     files = [Path(uri) for uri in table.file_uris()]
-    missing = [f for f in files if not f.is_file()]
-    if missing:
-        raise StorageError(path, f"{len(missing)} data file(s) in the log are missing")
     schema = pa.schema(table.schema())
     return TableFiles(path, files, schema, list(table.metadata().partition_columns))
 
