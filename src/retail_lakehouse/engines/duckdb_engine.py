@@ -34,7 +34,7 @@ from retail_lakehouse.generate.runner import (
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.pipeline.queries import (
-    SOURCE_DIALECT,
+    failed_flag_sql,
     read_files_calls,
     replace_metadata_columns,
     replace_streams,
@@ -52,11 +52,6 @@ def quote(name: str) -> str:
 
 def to_duckdb(tree: exp.Expr) -> str:
     return tree.sql(dialect=TARGET_DIALECT)
-
-
-def condition_sql(condition: str) -> str:
-    """A Spark SQL boolean expression in DuckDB's dialect."""
-    return to_duckdb(exp.maybe_parse(condition, dialect=SOURCE_DIALECT))
 
 
 class DuckDBEngine:
@@ -171,7 +166,7 @@ class DuckDBEngine:
     def _flags(self, relation: str, expectations: Sequence[Expectation]) -> pa.Table:
         """One boolean column per expectation (true: the row fails it), aligned with rows."""
         columns = ", ".join(
-            f"NOT coalesce(({condition_sql(e.condition)}), false) AS __failed_{i}"
+            f"{failed_flag_sql(e.condition, TARGET_DIALECT)} AS __failed_{i}"
             for i, e in enumerate(expectations)
         )
         return self._arrow(f"SELECT {columns} FROM {quote(relation)}")

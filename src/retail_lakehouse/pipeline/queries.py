@@ -125,7 +125,14 @@ def file_source(call: exp.Anonymous, dataset: Dataset) -> FileSource:
     )
 
 
-# --- rewriting sources (engines call these on a copy of the tree) ---------------------------
+# --- rewriting for an engine (engines call these on a copy of the tree) ---------------------
+
+
+def failed_flag_sql(condition: str, dialect: str) -> str:
+    """SQL in ``dialect`` that is true where a row fails an expectation's ``condition``
+    (a NULL result fails, as on Databricks)."""
+    tree: exp.Expr = exp.maybe_parse(condition, dialect=SOURCE_DIALECT)
+    return f"NOT coalesce(({tree.sql(dialect=dialect)}), false)"
 
 
 def replace_streams(tree: exp.Expr, streams: Mapping[str, str]) -> None:

@@ -35,7 +35,7 @@ from retail_lakehouse.engines.spark.sources import (
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.pipeline.queries import SOURCE_DIALECT
+from retail_lakehouse.pipeline.queries import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import (
     commit_files,
@@ -53,11 +53,6 @@ STORAGE = "Delta (Spark writes Parquet, delta-rs commits the log)"
 
 def quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
-
-
-def spark_condition(condition: str) -> str:
-    """An expectation's condition (Databricks SQL) in Spark SQL."""
-    return exp.maybe_parse(condition, dialect=SOURCE_DIALECT).sql(dialect=TARGET_DIALECT)
 
 
 class SparkEngine:
@@ -176,7 +171,7 @@ class SparkEngine:
         flagged = frame.selectExpr(
             "*",
             *(
-                f"NOT coalesce(({spark_condition(e.condition)}), false) AS {flag}"
+                f"{failed_flag_sql(e.condition, TARGET_DIALECT)} AS {flag}"
                 for e, flag in zip(expectations, flags, strict=True)
             ),
         )
