@@ -36,7 +36,7 @@ from retail_lakehouse.generate.writers import OutputFormat
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
 
-_DEFECT_SCHEMA = "table string, defect string, id long"
+_DEFECT_IDS = pa.schema([("table", pa.string()), ("defect", pa.string()), ("id", pa.int64())])
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,8 @@ def _add_defect_ids(
     block_rows: int,
     tallies: dict[str, TableTally],
 ) -> None:
+    from pyspark.sql.pandas.types import from_arrow_schema
+
     tasks = [
         (name, start, stop)
         for name in plan.spec.table_order()
@@ -161,16 +163,15 @@ def _add_defect_ids(
     frame = spark.createDataFrame(tasks, "table string, start long, stop long")
     found = (
         frame.repartition(len(tasks))
-        .mapInArrow(functools.partial(_draw_defect_ids, recipe), _DEFECT_SCHEMA)
+        .mapInArrow(functools.partial(_draw_defect_ids, recipe), from_arrow_schema(_DEFECT_IDS))
         .toArrow()
     )
+    tables, defects = found.column("table").to_numpy(), found.column("defect").to_numpy()
+    ids = found.column("id").to_numpy().astype(np.int64)
     for name, tally in tallies.items():
         for defect in plan.table(name).defects:
-            hit = np.logical_and(
-                np.asarray(found.column("table")) == name,
-                np.asarray(found.column("defect")) == defect.name,
-            )
-            tally.add_ids({defect.name: np.asarray(found.column("id"))[hit].astype(np.int64)})
+            hit = (tables == name) & (defects == defect.name)
+            tally.add_ids({defect.name: ids[hit]})
 
 
 def _draw_defect_ids(
@@ -183,7 +184,5 @@ def _draw_defect_ids(
             for defect, ids in defect_ids_of_block(plan, table, start, stop).items():
                 yield pa.RecordBatch.from_pydict(
                     {"table": [table] * ids.size, "defect": [defect] * ids.size, "id": ids},
-                    schema=pa.schema(
-                        [("table", pa.string()), ("defect", pa.string()), ("id", pa.int64())]
-                    ),
+                    schema=_DEFECT_IDS,
                 )
