@@ -155,7 +155,9 @@ class SparkEngine:
             self._keep(kept, frame, total)
             self._keep(quarantine, frame.limit(0), 0)
             return CheckedRelation(kept, quarantine, total, 0, ())
-        return self._guard(lambda: self._split(frame, total, expectations, update_id, relation))
+        return self._guard(
+            lambda: self._split(frame, total, expectations, update_id, (kept, quarantine))
+        )
 
     def _split(
         self,
@@ -163,7 +165,7 @@ class SparkEngine:
         total: int,
         expectations: Sequence[Expectation],
         update_id: str,
-        relation: str,
+        names: tuple[str, str],  # the kept and the quarantine relation
     ) -> CheckedRelation:
         import pyspark.sql.functions as sf
 
@@ -189,16 +191,16 @@ class SparkEngine:
         )
         columns = [sf.col(quote(c)) for c in frame.columns]
         kept_frame = flagged.where(~dropped).select(*columns).localCheckpoint(eager=True)
-        names = sf.filter(
+        failed_names = sf.filter(
             sf.array(*(sf.when(sf.col(flags[i]), sf.lit(expectations[i].name)) for i in dropping)),
             lambda name: name.isNotNull(),
         )
         bad = flagged.where(dropped).select(
             *columns,
-            names.alias("_failed_expectations"),
+            failed_names.alias("_failed_expectations"),
             sf.lit(update_id).alias("_update_id"),
         )
-        kept, quarantine = f"{relation}__kept", f"{relation}__quarantine"
+        kept, quarantine = names
         self._keep(kept, kept_frame, total - dropped_rows)
         self._keep(quarantine, bad, dropped_rows)
         return CheckedRelation(kept, quarantine, total - dropped_rows, dropped_rows, counts)
