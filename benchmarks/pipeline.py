@@ -51,6 +51,9 @@ ENGINE_ARGUMENTS: dict[PipelineTool, tuple[str, ...]] = {
     "retail run": (),
     "retail run --engine spark": ("--engine", "spark", "--master", SPARK_MASTER),
 }
+ENGINE_NOTES: dict[PipelineTool, tuple[str, ...]] = {
+    "retail run --engine spark": (f"local Spark {SPARK_MASTER}, Delta via delta-rs",),
+}
 
 
 def run_argv(scale: float, lakehouse: Path, run: PipelineRun, tool: PipelineTool) -> list[str]:
@@ -92,8 +95,7 @@ def case_of(scale: float, run: PipelineRun, measured: Measured, tool: PipelineTo
     if not measured.runs:
         reason = measured.failure or "not run: an earlier run of the sequence failed"
         return PipelineCase.unavailable(tool, run, label, "failed", reason)
-    note = f"failed once: {measured.failure}" if measured.failure else ""
-    if tool != "retail run":
-        note = f"local Spark {SPARK_MASTER}, Delta via delta-rs; " + note
+    failure = (f"failed once: {measured.failure}",) if measured.failure else ()
+    note = "; ".join(ENGINE_NOTES.get(tool, ()) + failure)
     timing, updates = Timing.of(measured.runs), UpdateTiming.of(measured.updates)
-    return PipelineCase(tool, run, label, "ok", note.strip("; "), timing, updates)
+    return PipelineCase(tool, run, label, "ok", note, timing, updates)
