@@ -158,3 +158,12 @@ def test_retail_query_reads_what_spark_wrote(
     daily = DeltaStore(landings[0] / "tables_duckdb").read("gold_daily_sales_summary")
     assert result.column("orders")[0].as_py() == sum(daily["total_orders"].to_pylist())
     assert result.column("revenue")[0].as_py() == sum(daily["total_revenue"].to_pylist())
+
+
+def test_spark_leaves_no_bookkeeping_files_in_tables(
+    landings: tuple[Path, Path], updates: dict[str, UpdateResult]
+) -> None:
+    tables = landings[0] / "tables_spark"
+    data = [p for p in tables.rglob("*") if p.is_file() and "_delta_log" not in p.parts]
+    assert any(p.suffix == ".parquet" for p in data)
+    assert not [p for p in data if p.name.startswith(("_", "."))]

@@ -24,7 +24,7 @@ from retail_lakehouse.engines.base import (
     Sources,
     TableWrite,
 )
-from retail_lakehouse.engines.spark.generate import generate_on_spark
+from retail_lakehouse.engines.spark.generate import generate_on_spark, remove_bookkeeping_files
 from retail_lakehouse.engines.spark.session import prepare_session, start_session
 from retail_lakehouse.engines.spark.sources import (
     FILE_PATH_COLUMN,
@@ -217,6 +217,7 @@ class SparkEngine:
                     frame.write.mode("error").partitionBy(*write.partition_by).parquet(str(folder))
                 )
             )
+            remove_bookkeeping_files(folder)
             schema = to_arrow_schema(frame.schema, timezone="UTC")
             commit_files(path, folder, schema, write.mode, write.schema_mode, write.partition_by)
         finally:

@@ -103,7 +103,7 @@ def _write_table(
     draw = functools.partial(_draw_blocks, recipe, table, options.block_rows)
     frame = spark.range(0, blocks, 1, max(blocks, 1)).mapInArrow(draw, from_arrow_schema(schema))
     _writer(frame, options.output_format).save(str(folder))
-    _remove_bookkeeping_files(folder)
+    remove_bookkeeping_files(folder)
     files = sorted(p for p in folder.iterdir() if p.is_file())
     return TableTally(
         rows=plan.rows[table],
@@ -137,9 +137,10 @@ def _writer(frame: DataFrame, output_format: OutputFormat) -> DataFrameWriter:
     return writer.format("json").option("ignoreNullFields", "false")
 
 
-def _remove_bookkeeping_files(folder: Path) -> None:
-    """Spark's _SUCCESS marker and Hadoop's .crc checksums: readers skip them anyway."""
-    for path in folder.iterdir():
+def remove_bookkeeping_files(folder: Path) -> None:
+    """Spark's _SUCCESS markers and Hadoop's .crc checksums (in partition folders too):
+    readers skip them anyway, so they would only clutter the landing zone or a table."""
+    for path in list(folder.rglob("*")):
         if path.is_file() and path.name.startswith(("_", ".")):
             path.unlink()
 
