@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from retail_lakehouse.cli_report import write_report
+from retail_lakehouse.cli_report import load_report_pipeline, write_report
 from retail_lakehouse.console import RowProgress, generate_summary
 from retail_lakehouse.console_pipeline import (
     arrow_table,
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
                 regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
             )  # fmt: skip
     except ExpectationFailedError:  # the event log has the failed update: report it too
-        print(write_report(args.lakehouse, args.pipeline))
+        print(write_report(args.lakehouse, load_report_pipeline(args.lakehouse, args.pipeline)))
         raise
     finally:
         engine.close()
@@ -71,7 +71,7 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
         _note_reused_landing(console, generate_options)
     console.print(datasets_summary(result.update))
     console.print(expectations_summary(result.update))
-    print(write_report(args.lakehouse, args.pipeline))
+    print(write_report(args.lakehouse, result.pipeline))
 
 
 def _note_reused_landing(console: Console, options: GenerateOptions) -> None:

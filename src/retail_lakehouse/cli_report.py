@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from retail_lakehouse.report import DEFAULT_RUNS, REPORT_FILE
 
 if TYPE_CHECKING:
+    from retail_lakehouse.pipeline.project import LoadedPipeline
     from retail_lakehouse.report.build import BuiltReport
 
 
@@ -47,21 +48,27 @@ def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentPars
 
 def report(args: argparse.Namespace) -> None:
     """``retail report``."""
-    print(write_report(args.lakehouse, args.pipeline, args.runs, args.output))
+    pipeline = load_report_pipeline(args.lakehouse, args.pipeline)
+    print(write_report(args.lakehouse, pipeline, args.runs, args.output))
+
+
+def load_report_pipeline(lakehouse: Path, settings: Path | None) -> LoadedPipeline:
+    """The pipeline at ``settings`` (default: the built-in one) as it applies to ``lakehouse``."""
+    from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+
+    return load_pipeline(settings if settings is not None else builtin_settings_path(), lakehouse)
 
 
 def write_report(
     lakehouse: Path,
-    settings: Path | None,
+    pipeline: LoadedPipeline,
     runs: int = DEFAULT_RUNS,
     output: Path | None = None,
 ) -> str:
     """Build the report; the line that says where it is."""
-    from retail_lakehouse.pipeline.project import builtin_settings_path
     from retail_lakehouse.report.build import build_report
 
-    settings_path = settings if settings is not None else builtin_settings_path()
-    return report_line(build_report(lakehouse, settings_path, runs, output))
+    return report_line(build_report(lakehouse, pipeline, runs, output))
 
 
 def report_line(built: BuiltReport) -> str:

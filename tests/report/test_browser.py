@@ -17,7 +17,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
-from retail_lakehouse.pipeline.project import builtin_settings_path
+from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.report.build import build_report
 
 pytestmark = pytest.mark.browser
@@ -65,7 +65,8 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 def test_the_report_shows_everything_offline(
     browser: WebDriver, reported_lakehouse: Path, tmp_path: Path
 ) -> None:
-    report = build_report(reported_lakehouse, builtin_settings_path(), output=tmp_path / "r.html")
+    pipeline = load_pipeline(builtin_settings_path(), reported_lakehouse)
+    report = build_report(reported_lakehouse, pipeline, output=tmp_path / "r.html")
     url = report.path.resolve().as_uri()
     for log in ("browser", "performance"):  # what the start page logged is not ours
         read_log(browser, log)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from retail_lakehouse.pipeline.ground_truth import expected_failures
-from retail_lakehouse.pipeline.project import builtin_settings_path
+from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.report.build import BuiltReport, build_report, gather_report
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.report.conftest import embedded_data, expected_gold, table_rows
@@ -21,7 +21,8 @@ MAX_BYTES = 5 * 1024 * 1024
 @pytest.fixture(scope="module")
 def built(reported_lakehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
     output = tmp_path_factory.mktemp("built") / "nested" / "report.html"
-    return build_report(reported_lakehouse, builtin_settings_path(), output=output)
+    pipeline = load_pipeline(builtin_settings_path(), reported_lakehouse)
+    return build_report(reported_lakehouse, pipeline, output=output)
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +97,11 @@ def test_expectations_meet_the_ground_truth(
 
 
 def test_another_pipeline_has_no_ground_truth(reported_lakehouse: Path) -> None:
-    data = gather_report(reported_lakehouse, reported_lakehouse / "pipeline" / "pipeline.yaml", 2)
+    data = gather_report(
+        reported_lakehouse,
+        load_pipeline(reported_lakehouse / "pipeline" / "pipeline.yaml", reported_lakehouse),
+        2,
+    )
     assert data.pipeline == "custom" and len(data.runs) == 2
     checks = [e for flow in data.flows for e in flow.expectations]
     assert checks and all(e.expected_failed is None for e in checks)

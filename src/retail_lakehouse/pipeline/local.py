@@ -29,6 +29,7 @@ from retail_lakehouse.storage.delta import DeltaStore
 @dataclass(frozen=True)
 class LocalRun:
     generated: GenerateReport | None
+    pipeline: LoadedPipeline
     update: UpdateResult
 
 
@@ -81,4 +82,4 @@ def run_local(
     pipeline = load_pipeline(settings_path, options.lakehouse)
     full = full_refresh or generated is not None
     update = run_update(pipeline, options.lakehouse, full, engine)
-    return LocalRun(generated, update)
+    return LocalRun(generated, pipeline, update)

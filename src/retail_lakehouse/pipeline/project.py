@@ -27,6 +27,7 @@ def builtin_settings_path() -> Path:
 
 @dataclass(frozen=True)
 class LoadedPipeline:
+    settings_path: Path
     settings: PipelineSettings
     sql_folder: Path
     configuration: dict[str, str]
@@ -34,6 +35,11 @@ class LoadedPipeline:
 
     def tables_root(self, lakehouse: Path) -> Path:
         return lakehouse / self.settings.tables
+
+    def is_builtin(self) -> bool:
+        """The retail pipeline that ships with the package (the generator's ground truth
+        applies to it)."""
+        return self.settings_path.resolve() == builtin_settings_path().resolve()
 
 
 def landing_defaults(lakehouse: Path) -> dict[str, str]:
@@ -54,4 +60,4 @@ def load_pipeline(settings_path: Path, lakehouse: Path) -> LoadedPipeline:
     settings, sql_folder = load_settings(settings_path)
     configuration = {**landing_defaults(lakehouse), **settings.configuration}
     datasets = parse_sql_folder(sql_folder, configuration)
-    return LoadedPipeline(settings, sql_folder, configuration, build_graph(datasets))
+    return LoadedPipeline(settings_path, settings, sql_folder, configuration, build_graph(datasets))

@@ -1,8 +1,9 @@
 """Builds the run report: gathers what to show, draws it and writes ``report.html``.
 
 ``gather_report`` reads the event log (the last N updates and the latest one's
-datasets), the pipeline definition (the graph and each expectation's action), the
-landing manifest (the ground truth, for the built-in pipeline) and the gold tables;
+datasets), the landing manifest (the ground truth, for the built-in pipeline) and the
+gold tables, and takes the graph and each expectation's action from the loaded pipeline
+(``retail run`` passes the one it ran, so the SQL is not parsed twice);
 ``build_report`` draws the graph and charts and writes the page atomically.
 """
 
@@ -17,7 +18,7 @@ from retail_lakehouse.generate.manifest import MANIFEST_FILE, read_manifest, wri
 from retail_lakehouse.generate.runner import LANDING_DIR
 from retail_lakehouse.pipeline.graph import PipelineGraph
 from retail_lakehouse.pipeline.ground_truth import expected_failures
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.pipeline.project import LoadedPipeline
 from retail_lakehouse.report import DEFAULT_RUNS, REPORT_FILE
 from retail_lakehouse.report.charts import gold_charts, timings_chart
 from retail_lakehouse.report.gold import read_gold
@@ -47,22 +48,24 @@ def default_report_path(lakehouse: Path) -> Path:
 
 
 def build_report(
-    lakehouse: Path, settings_path: Path, runs: int = DEFAULT_RUNS, output: Path | None = None
+    lakehouse: Path,
+    pipeline: LoadedPipeline,
+    runs: int = DEFAULT_RUNS,
+    output: Path | None = None,
 ) -> BuiltReport:
     began = time.perf_counter()
-    page = render_report(gather_report(lakehouse, settings_path, runs))
+    page = render_report(gather_report(lakehouse, pipeline, runs))
     path = output if output is not None else default_report_path(lakehouse)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, page)
     return BuiltReport(path, len(page.encode("utf-8")), time.perf_counter() - began)
 
 
-def gather_report(lakehouse: Path, settings_path: Path, runs: int) -> ReportData:
-    pipeline = load_pipeline(settings_path, lakehouse)
+def gather_report(lakehouse: Path, pipeline: LoadedPipeline, runs: int) -> ReportData:
     tables_root = pipeline.tables_root(lakehouse)
     events = read_events(DeltaStore(tables_root), pipeline.settings.event_log)
     recent = recent_runs(events, runs)
-    truth = _ground_truth(lakehouse, settings_path)
+    truth = _ground_truth(lakehouse, pipeline)
     flows = update_flows(events, recent[0].update_id, _actions(pipeline.graph), truth)
     nodes, edges = lineage_graph(pipeline.graph, flows)
     return ReportData(
@@ -92,11 +95,10 @@ def _actions(graph: PipelineGraph) -> Actions:
     }
 
 
-def _ground_truth(lakehouse: Path, settings_path: Path) -> ExpectedFailures:
+def _ground_truth(lakehouse: Path, pipeline: LoadedPipeline) -> ExpectedFailures:
     """The manifest's counts for the built-in pipeline; no ground truth for another."""
     landing = lakehouse / LANDING_DIR
-    builtin = settings_path.resolve() == builtin_settings_path().resolve()
-    if not builtin or not (landing / MANIFEST_FILE).exists():
+    if not pipeline.is_builtin() or not (landing / MANIFEST_FILE).exists():
         return lambda dataset, expectation: None
     manifest = read_manifest(landing)
     return lambda dataset, expectation: expected_failures(manifest, dataset, expectation)
