@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.fs as pafs
+import pyarrow.parquet as pq
 import pytest
 
 from retail_lakehouse.storage.delta import DeltaStore, StorageError, TableVersion
@@ -536,3 +537,19 @@ def test_process_exits_cleanly_after_reading(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "terminate called" not in result.stderr
+
+
+def test_integer_and_time_columns_are_delta_encoded_the_rest_dictionary(
+    store: DeltaStore,
+) -> None:
+    store.write("orders", sample_table(rows=50), "overwrite")
+
+    (file,) = data_files(store, "orders")
+    metadata = pq.ParquetFile(file).metadata.row_group(0)
+    columns = {metadata.column(i).path_in_schema: metadata.column(i) for i in range(7)}
+    for name in ("id", "quantity", "ordered_at"):
+        assert "DELTA_BINARY_PACKED" in columns[name].encodings, name
+        assert "RLE_DICTIONARY" not in columns[name].encodings, name
+    for name in ("city", "amount"):
+        assert "RLE_DICTIONARY" in columns[name].encodings, name
+    assert {c.compression for c in columns.values()} == {"SNAPPY"}

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-from deltalake import DeltaTable, write_deltalake
+from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_deltalake
 from deltalake.exceptions import (
     CommitFailedError,
     DeltaError,
@@ -118,6 +118,25 @@ def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:
 
 # --- writing --------------------------------------------------------------------------------
 
+# Measured writing scale-10 tables (10M / 5M rows) with delta-rs 1.6 on 2 cores: by default
+# every column is dictionary-encoded, and ids, foreign keys and timestamps (few repeats)
+# cost the most for the least. DELTA_BINARY_PACKED for integer, date and timestamp columns,
+# dictionaries for the rest (strings, decimals, booleans), snappy:
+#   table                default: cpu s / MB     this: cpu s / MB
+#   silver_order_items       4.4 / 170             2.0 / 100
+#   bronze_order_items       2.8 / 126             2.2 /  61
+#   bronze_orders            2.4 / 135             1.5 /  84
+#   silver_customers         0.7 /  35             0.7 /  30
+# Delta encoding of decimals (INT64 in the file) was slower and larger than dictionaries.
+_DELTA_ENCODED = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date)
+
+
+def writer_properties(schema: pa.Schema) -> WriterProperties:
+    """How delta-rs encodes the data files of a table with this schema."""
+    delta = ColumnProperties(dictionary_enabled=False, encoding="DELTA_BINARY_PACKED")
+    columns = {f.name: delta for f in schema if any(test(f.type) for test in _DELTA_ENCODED)}
+    return WriterProperties(compression="SNAPPY", column_properties=columns)
+
 
 _SCHEMA_REMEDY: dict[WriteMode, str] = {
     "append": "schema_mode='merge' would add or null-fill columns",
@@ -167,7 +186,10 @@ def write_table(
     try:
         target = path if table is None else table
         partitions = list(partition_by) or None
-        write_deltalake(target, data, mode=mode, schema_mode=schema_mode, partition_by=partitions)
+        write_deltalake(
+            target, data, mode=mode, schema_mode=schema_mode, partition_by=partitions,
+            writer_properties=writer_properties(data.schema),
+        )  # fmt: skip
     except Exception as exc:  # delta-rs raises a bare Exception for Arrow cast errors
         raise StorageError(path, f"cannot {mode}: {_describe_write_failure(exc)}") from exc
     if table is None:
