@@ -9,6 +9,7 @@ import sqlglot
 from retail_lakehouse.engines.base import EngineName, Sources, TableWrite
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta_files import commit_files
 from tests.pipeline.conftest import ENGINE_FACTORIES
 
 ROWS = "SELECT * FROM VALUES (1, 5), (2, -1), (3, NULL), (-4, -2), (-5, 7) AS t(id, qty)"
@@ -28,7 +29,7 @@ def test_check_counts_and_quarantines_with_every_failed_drop_expectation(
         engine.run_query("r", sqlglot.parse_one(ROWS, read="spark"), Sources())
         checked = engine.check("r", EXPECTATIONS, "update-1")
         for name, relation in (("kept", checked.kept), ("bad", checked.quarantine)):
-            engine.write(TableWrite(name, relation, "overwrite", "overwrite"), store)
+            commit_files(engine.stage(TableWrite(name, relation, "overwrite", "overwrite"), store))
     finally:
         engine.close()
 

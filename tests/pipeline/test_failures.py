@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.cli import main
+from retail_lakehouse.engines.base import TableWrite
+from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
+from retail_lakehouse.pipeline import commit as committing
 from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta_files import NEW_FILES_PREFIX, StagedFiles
+from retail_lakehouse.storage.delta_files import commit_files as real_commit
 from tests.pipeline.conftest import custom_pipeline, failing_pipeline, make_landing
 
 
@@ -130,28 +135,55 @@ def test_missing_landing_folder_is_reported(
     assert not (root / "tables").exists() or versions(root) == {}
 
 
-def test_a_failed_write_restores_the_tables_already_written(
-    ready: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_a_failed_commit_restores_the_tables_already_committed(
+    ready: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store = DeltaStore(ready / "tables")
     before = {
         name: store.read(name).sort_by(_first_column(store, name)) for name in versions(ready)
     }
-    real_write = DeltaStore.write
     calls = {"n": 0}
 
-    def failing_write(self: DeltaStore, name: str, *args: object, **kwargs: object) -> int:
+    def failing_commit(staged: StagedFiles) -> None:
         calls["n"] += 1
         if calls["n"] == 8:
             raise OSError("disk full")
-        return real_write(self, name, *args, **kwargs)  # type: ignore[arg-type]
+        real_commit(staged)
 
-    monkeypatch.setattr(DeltaStore, "write", failing_write)
+    monkeypatch.setattr(committing, "commit_files", failing_commit)
     with pytest.raises(OSError, match="disk full"):
         main(["run", "--lakehouse", str(ready), "--full-refresh"])
     monkeypatch.undo()
+    assert calls["n"] >= 8
     for name, table in before.items():
         assert store.read(name).sort_by(_first_column(store, name)).equals(table), name
+    assert not _staged_folders(ready)
+
+
+def test_a_failed_staging_changes_no_table_and_leaves_no_files(
+    ready: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = versions(ready)
+    real_stage = DuckDBEngine.stage
+    calls = {"n": 0}
+
+    def failing_stage(self: DuckDBEngine, write: TableWrite, store: DeltaStore) -> StagedFiles:
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise OSError("disk full")
+        return real_stage(self, write, store)
+
+    monkeypatch.setattr(DuckDBEngine, "stage", failing_stage)
+    with pytest.raises(OSError, match="disk full"):
+        main(["run", "--lakehouse", str(ready), "--full-refresh"])
+    assert calls["n"] > 5  # the update went on computing and staging after the failure
+    assert versions(ready) == before
+    assert not _staged_folders(ready)
+
+
+def _staged_folders(root: Path) -> list[Path]:
+    """Staged files left beside the tables (committed ones live inside a table folder)."""
+    return [p for p in (root / "tables").iterdir() if NEW_FILES_PREFIX in p.name]
 
 
 def _first_column(store: DeltaStore, name: str) -> list[tuple[str, str]]:

@@ -2,8 +2,9 @@
 
 The runner is engine-neutral: it hands over query trees in the Spark / Databricks dialect
 and names; an engine rewrites sources for itself, executes, keeps the relations, and
-writes them to the table store in its own way (Arrow through delta-rs, or its own Parquet
-files committed to the Delta log). No shared code asks which engine it has.
+stages their rows as a table's next data files in its own way (Arrow through delta-rs'
+writer, or its own Parquet files); the runner commits the staged files to the Delta logs
+once the whole update was computed. No shared code asks which engine it has.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, Pr
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
+from retail_lakehouse.storage.delta_files import StagedFiles
 
 
 class EngineError(RuntimeError):
@@ -56,7 +58,7 @@ class CheckedRelation:
 
 @dataclass(frozen=True)
 class TableWrite:
-    """One table commit of an update: a relation written to a table of the store."""
+    """One table commit of an update: a relation staged for a table of the store."""
 
     name: str
     relation: str
@@ -104,8 +106,10 @@ class Engine(Protocol):
 
     def rows(self, relation: str) -> int: ...
 
-    def write(self, write: TableWrite, store: DeltaStore) -> None:
-        """Commit the relation's rows to the table (one Delta commit)."""
+    def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
+        """Write the relation's rows as the table's next data files, not yet committed.
+
+        Called from a committer thread while later datasets are still being computed."""
         ...
 
     def close(self) -> None: ...

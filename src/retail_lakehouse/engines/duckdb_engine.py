@@ -40,6 +40,7 @@ from retail_lakehouse.pipeline.queries import (
     replace_streams,
 )
 from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta_files import StagedFiles, stage_arrow
 
 TARGET_DIALECT = "duckdb"
 _READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
@@ -124,13 +125,14 @@ class DuckDBEngine:
         return int(rows[0][0]) if rows else 0
 
     def export(self, relation: str) -> pa.Table:
-        if relation in self.tables:
+        if relation in self.tables:  # checked relations always are: no query off-thread
             return self.tables[relation]
         return self._arrow(f"SELECT * FROM {quote(relation)}")
 
-    def write(self, write: TableWrite, store: DeltaStore) -> None:
+    def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
         data = self.export(write.relation)
-        store.write(write.name, data, write.mode, write.schema_mode, write.partition_by)
+        path = store.table_path(write.name)
+        return stage_arrow(path, data, write.mode, write.schema_mode, write.partition_by)
 
     def check(
         self, relation: str, expectations: Sequence[Expectation], update_id: str

@@ -1,10 +1,12 @@
 """Running an update: compute every dataset in order, then commit all tables or none.
 
 Phase one computes each dataset in the engine, in dependency order, evaluating its
-expectations: a FAIL UPDATE violation stops the update before anything is written.
-Phase two writes every table (one Delta commit each), the quarantine tables and the
-event log; if any write fails, the tables already written are restored to the versions
-they had, so a failed update leaves every table as it was.
+expectations (a FAIL UPDATE violation stops the update), and stages each computed
+table's data files while the next datasets compute. Phase two, once everything was
+computed, commits every staged table (one Delta commit each), the quarantine tables and
+then the event log. Nothing reaches a Delta log before phase two, and if a commit fails
+the tables already committed are restored, so a failed update leaves every table as it
+was.
 """
 
 from __future__ import annotations
@@ -100,15 +102,17 @@ class UpdateRunner:
         return self.result
 
     def _compute_and_commit(self, committer: Committer) -> None:
-        """Compute every dataset, then write the tables. Writing only after everything
-        was computed means a FAIL UPDATE or an engine error changes no table (writing
-        early measured no faster here: both phases are CPU-bound on the same cores)."""
-        pending = [self._compute(planned) for planned in self.graph.order]
+        """Compute every dataset, staging each table as soon as it is computed, then commit
+        them all. ``write_seconds`` is the time the writes took beyond the computing."""
+        pending = []
+        for planned in self.graph.order:
+            item = self._compute(planned)
+            pending.append(item)
+            if planned.dataset.is_table:
+                committer.stage(self._planned_writes(item))
         tables = [item for item in pending if item.planned.dataset.is_table]
         write_began = time.perf_counter()
-        for item in tables:
-            committer.submit(self._planned_writes(item))
-        committer.finish()
+        committer.commit()
         self._record_checkpoints(tables)
         self.result.write_seconds = time.perf_counter() - write_began
 

@@ -1,12 +1,17 @@
-"""Delta tables whose data files another engine writes: a version's files, new commits.
+"""Delta commits in two steps: stage a table's new data files, commit them later.
 
-An engine that writes Parquet itself (Spark without Delta jars) puts its files in a fresh
-hidden folder beside the table folder; :func:`commit_files` moves that folder into the
-table folder and adds its files to the table in one Delta commit with delta-rs (replacing
-every current file when overwriting). Until that commit, readers see the table as it was;
-a failed write or commit leaves no referenced file behind. :func:`table_files` is the
-other direction: the files, schema and partition columns of the current version, for an
-engine that reads Parquet.
+An update writes every table's files while it still computes, and commits them only
+once everything was computed, so a failed update changes no table's version. Staged
+files sit in a fresh hidden folder beside the table folder; :func:`commit_files` moves
+them into the table folder (partition folders and all) and adds them to the table in
+one Delta commit with delta-rs (replacing every current file when overwriting). Until that commit,
+readers see the table as it was; a failed write or commit leaves no referenced file.
+
+:func:`stage_arrow` stages Arrow data with delta-rs' own writer (into a scratch Delta
+table whose log only lends its file statistics); an engine that writes Parquet itself
+(Spark without Delta jars) stages a folder of files and gets row counts as statistics.
+:func:`table_files` is the other direction: the files, schema and partition columns of
+the current version, for an engine that reads Parquet.
 """
 
 from __future__ import annotations
@@ -15,28 +20,31 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
 
 from retail_lakehouse.storage.delta import (
+    LOG_DIR,
     SchemaMode,
     WriteMode,
     check_data_files,
     check_schema,
     load_table,
     load_table_if_present,
+    writer_properties,
 )
 from retail_lakehouse.storage.errors import StorageError, one_line
 
 NEW_FILES_PREFIX = "files-"
+_FIRST_COMMIT = f"{0:020d}.json"
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,19 @@ class TableFiles:
     files: list[Path]
     schema: pa.Schema
     partition_by: list[str]
+
+
+@dataclass(frozen=True)
+class StagedFiles:
+    """Data files written for a table and not yet in its log: what one commit adds."""
+
+    path: Path  # the table
+    folder: Path  # the files, beside the table until the commit moves them in
+    schema: pa.Schema
+    mode: WriteMode
+    schema_mode: SchemaMode | None
+    partition_by: tuple[str, ...] = ()
+    stats: Mapping[str, str] = field(default_factory=dict)  # file under folder -> stats JSON
 
 
 def table_files(path: Path) -> TableFiles:
@@ -66,36 +87,90 @@ def discard_files(folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def commit_files(
+def stage_arrow(
     path: Path,
-    folder: Path,
-    schema: pa.Schema,
+    data: pa.Table,
     mode: WriteMode,
     schema_mode: SchemaMode | None,
     partition_by: Sequence[str] = (),
-) -> None:
-    """Add the Parquet files under ``folder`` (``col=value`` folders for partitions) to the
-    table at ``path`` in one commit, creating the table if needed."""
-    schema = pa.schema([field.with_nullable(True) for field in schema])
+) -> StagedFiles:
+    """Write ``data`` as the next files of the table at ``path``, without committing them.
+
+    Appended data takes the table's column types (the schema check allows only lossless
+    widening), as a direct delta-rs append would."""
     table = load_table_if_present(path)
     if table is not None:
-        check_schema(path, table, schema, mode, schema_mode)
-    partitions = list(partition_by) or None
-    moved = path / folder.name.rsplit(".", 1)[-1]
+        check_schema(path, table, data.schema, mode, schema_mode)
+        if mode == "append" and schema_mode is None:
+            stored = pa.schema(table.schema())
+            data = data.select(stored.names).cast(stored)
+    folder = new_files_folder(path)
+    try:
+        write_deltalake(
+            folder, data, mode="error", partition_by=list(partition_by) or None,
+            writer_properties=writer_properties(data.schema),
+        )  # fmt: skip
+        stats = _logged_stats(folder / LOG_DIR / _FIRST_COMMIT)
+        shutil.rmtree(folder / LOG_DIR)
+    except Exception as exc:  # delta-rs raises a bare Exception for Arrow cast errors
+        discard_files(folder)
+        raise StorageError(path, f"cannot {mode}: write failed: {one_line(exc)}") from exc
+    return StagedFiles(path, folder, data.schema, mode, schema_mode, tuple(partition_by), stats)
+
+
+def _logged_stats(commit: Path) -> dict[str, str]:
+    """File (relative to the table, as on disk) -> the statistics its add action carries."""
+    stats: dict[str, str] = {}
+    for line in commit.read_text(encoding="utf-8").splitlines():
+        add = json.loads(line).get("add") if line.strip() else None
+        if add is not None and add.get("stats"):
+            stats[unquote(add["path"])] = add["stats"]
+    return stats
+
+
+def commit_files(staged: StagedFiles) -> None:
+    """Move the staged Parquet files (in ``col=value`` folders for partitions) into the
+    table folder and add them to the table in one commit, creating the table if needed."""
+    path = staged.path
+    schema = pa.schema([field.with_nullable(True) for field in staged.schema])
+    table = load_table_if_present(path)
+    if table is not None:
+        check_schema(path, table, schema, staged.mode, staged.schema_mode)
+    partitions = list(staged.partition_by) or None
+    moved: list[Path] = []
     try:
         if table is None:
             table = DeltaTable.create(path, schema, partition_by=partitions)
-        if folder.is_dir():
-            folder.rename(moved)
+        _move_files(staged.folder, path, moved)
         actions: list[AddAction | RemoveAction] = [
-            _add_action(path, file) for file in _data_files(moved)
+            _add_action(path, file, staged.stats) for file in moved
         ]
-        table.create_write_transaction(actions, mode, schema, partition_by=partitions)
+        table.create_write_transaction(actions, staged.mode, schema, partition_by=partitions)
     except (DeltaError, OSError, ValueError) as exc:
-        discard_files(moved)
-        raise StorageError(path, f"cannot {mode}: commit failed: {one_line(exc)}") from exc
+        _remove_files(moved, path)
+        raise StorageError(path, f"cannot {staged.mode}: commit failed: {one_line(exc)}") from exc
     finally:
-        discard_files(folder)
+        discard_files(staged.folder)
+
+
+def _move_files(folder: Path, table_path: Path, moved: list[Path]) -> None:
+    """Each data file to the same place under the table folder (file names are unique),
+    listed in ``moved`` as it goes, so a failure halfway can be undone."""
+    for file in _data_files(folder):
+        target = table_path / file.relative_to(folder)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        file.rename(target)
+        moved.append(target)
+
+
+def _remove_files(files: list[Path], table_path: Path) -> None:
+    """Undo :func:`_move_files` (and the partition folders it left empty)."""
+    for file in files:
+        file.unlink(missing_ok=True)
+        for parent in file.parents:
+            if parent == table_path or not parent.is_dir() or any(parent.iterdir()):
+                break
+            parent.rmdir()
 
 
 def _data_files(folder: Path) -> list[Path]:
@@ -108,17 +183,19 @@ def _data_files(folder: Path) -> list[Path]:
     )
 
 
-def _add_action(table_path: Path, file: Path) -> AddAction:
+def _add_action(table_path: Path, file: Path, stats: Mapping[str, str]) -> AddAction:
     relative = file.relative_to(table_path)
     stat = file.stat()
-    rows = pq.read_metadata(file).num_rows
+    logged = stats.get(relative.as_posix())
+    if logged is None:
+        logged = json.dumps({"numRecords": pq.read_metadata(file).num_rows})
     return AddAction(
-        relative.as_posix(),
+        relative.as_posix(),  # as on disk: delta-rs URI-encodes it for the log
         stat.st_size,
         _partition_values(relative),
         int(stat.st_mtime * 1000) or int(time.time() * 1000),
         True,
-        json.dumps({"numRecords": rows}),
+        logged,
     )
 
 

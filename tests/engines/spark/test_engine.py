@@ -1,6 +1,6 @@
 """The Spark engine's failure paths: a failed update leaves every table as it was.
 
-A FAIL UPDATE expectation stops the update before any write; a commit that fails halfway
+A FAIL UPDATE expectation stops the update before any commit; a commit that fails halfway
 restores the tables already committed; a bad expectation is a one-line error naming the
 file.
 """
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.engines.spark import engine as spark_engine
 from retail_lakehouse.engines.spark.engine import SparkEngine
+from retail_lakehouse.pipeline import commit as committing
 from retail_lakehouse.pipeline.local import run_update
 from retail_lakehouse.pipeline.model import DefinitionError
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
@@ -74,7 +74,7 @@ def test_a_failed_commit_on_spark_restores_the_tables_already_written(
             raise OSError("disk full")
         real_commit(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(spark_engine, "commit_files", failing_commit)
+    monkeypatch.setattr(committing, "commit_files", failing_commit)
     with pytest.raises(OSError, match="disk full"):
         run_on_spark(lakehouse, builtin_settings_path(), full_refresh=True)
     assert calls["n"] >= 6

@@ -38,7 +38,7 @@ from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.pipeline.queries import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import (
-    commit_files,
+    StagedFiles,
     discard_files,
     new_files_folder,
     table_files,
@@ -205,7 +205,7 @@ class SparkEngine:
         self._keep(quarantine, bad, dropped_rows)
         return CheckedRelation(kept, quarantine, total - dropped_rows, dropped_rows, counts)
 
-    def write(self, write: TableWrite, store: DeltaStore) -> None:
+    def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
         from pyspark.sql.pandas.types import to_arrow_schema
 
         frame = self.frames[write.relation]
@@ -218,10 +218,13 @@ class SparkEngine:
                 )
             )
             remove_bookkeeping_files(folder)
-            schema = to_arrow_schema(frame.schema, timezone="UTC")
-            commit_files(path, folder, schema, write.mode, write.schema_mode, write.partition_by)
-        finally:
+        except BaseException:
             discard_files(folder)
+            raise
+        schema = to_arrow_schema(frame.schema, timezone="UTC")
+        return StagedFiles(
+            path, folder, schema, write.mode, write.schema_mode, tuple(write.partition_by)
+        )
 
     def close(self) -> None:
         for view in self.views:

@@ -1,0 +1,118 @@
+"""Two-step Delta commits: staged files change nothing until one commit adds them all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable
+
+from retail_lakehouse.storage.delta import DeltaStore, StorageError
+from retail_lakehouse.storage.delta_files import NEW_FILES_PREFIX, commit_files, stage_arrow
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> DeltaStore:
+    return DeltaStore(tmp_path / "lake")
+
+
+def orders(ids: list[int], channel: str = "web") -> pa.Table:
+    return pa.table({
+        "id": pa.array(ids, pa.int64()),
+        "channel": pa.array([channel] * len(ids)),
+        "amount": pa.array([i * 1.5 for i in ids]),
+    })  # fmt: skip
+
+
+def leftovers(store: DeltaStore) -> list[str]:
+    return [p.name for p in store.root.iterdir() if NEW_FILES_PREFIX in p.name]
+
+
+def test_staged_files_change_nothing_until_committed(store: DeltaStore) -> None:
+    store.write("orders", orders([1, 2]), "overwrite")
+    path = store.table_path("orders")
+
+    staged = stage_arrow(path, orders([3, 4, 5]), "overwrite", "overwrite")
+
+    assert staged.folder.parent == store.root and staged.folder.name.startswith(".orders.")
+    assert store.version("orders").version == 0
+    assert store.read("orders").column("id").to_pylist() == [1, 2]
+
+    commit_files(staged)
+
+    assert store.version("orders").version == 1
+    assert sorted(store.read("orders").column("id").to_pylist()) == [3, 4, 5]
+    assert leftovers(store) == []
+
+
+def test_committed_files_carry_delta_rs_statistics(store: DeltaStore) -> None:
+    path = store.table_path("orders")
+    commit_files(stage_arrow(path, orders([7, 3, 9]), "overwrite", "overwrite"))
+
+    commits = sorted((path / "_delta_log").glob("*.json"))
+    adds = [json.loads(line)["add"] for c in commits for line in c.read_text().splitlines()
+            if "add" in json.loads(line)]  # fmt: skip
+    (stats,) = [json.loads(a["stats"]) for a in adds]
+    assert stats["numRecords"] == 3
+    assert (stats["minValues"]["id"], stats["maxValues"]["id"]) == (3, 9)
+
+
+def test_partitioned_files_land_in_partition_folders_of_the_table(store: DeltaStore) -> None:
+    path = store.table_path("orders")
+    data = pa.concat_tables([orders([1], "web"), orders([2], "mobile app"), orders([3], "a/b")])
+
+    commit_files(stage_arrow(path, data, "overwrite", "overwrite", ["channel"]))
+
+    assert sorted(p.name for p in path.iterdir() if p.name.startswith("channel=")) == [
+        "channel=a%2Fb", "channel=mobile%20app", "channel=web",
+    ]  # fmt: skip
+    back = {r["id"]: r["channel"] for r in store.read("orders").to_pylist()}
+    assert back == {1: "web", 2: "mobile app", 3: "a/b"}
+
+
+def test_appended_data_takes_the_tables_wider_types(store: DeltaStore) -> None:
+    store.write("orders", orders([1]), "overwrite")
+    narrow = pa.table({
+        "amount": pa.array([4.5]),
+        "id": pa.array([3], pa.int32()),
+        "channel": pa.array(["web"]),
+    })  # fmt: skip
+
+    commit_files(stage_arrow(store.table_path("orders"), narrow, "append", None))
+
+    back = store.read("orders")
+    assert back.schema.field("id").type == pa.int64()
+    assert sorted(back.column("id").to_pylist()) == [1, 3]
+
+
+def test_an_incompatible_append_is_refused_before_writing(store: DeltaStore) -> None:
+    store.write("orders", orders([1]), "overwrite")
+    other = pa.table({"id": pa.array(["x"]), "channel": ["web"], "amount": [1.0]})
+
+    with pytest.raises(StorageError, match="cannot append") as caught:
+        stage_arrow(store.table_path("orders"), other, "append", None)
+
+    assert "\n" not in str(caught.value)
+    assert leftovers(store) == []
+
+
+def test_a_failed_commit_leaves_the_table_and_no_files(
+    store: DeltaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write("orders", orders([1, 2]), "overwrite")
+    path = store.table_path("orders")
+    files_before = sorted(p.name for p in path.rglob("*.parquet"))
+    staged = stage_arrow(path, orders([3]), "overwrite", "overwrite")
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(DeltaTable, "create_write_transaction", failing)
+    with pytest.raises(StorageError, match="commit failed: disk full"):
+        commit_files(staged)
+
+    assert store.version("orders").version == 0
+    assert sorted(p.name for p in path.rglob("*.parquet")) == files_before
+    assert leftovers(store) == []
