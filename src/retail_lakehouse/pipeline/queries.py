@@ -151,8 +151,8 @@ def replace_streams(tree: exp.Expr, streams: Mapping[str, str]) -> None:
         stream.replace(inner)
 
 
-def replace_metadata_columns(tree: exp.Expr, columns: Mapping[str, str]) -> None:
-    """``_metadata.<field>`` -> the engine's column for that field (e.g. the file path)."""
+def replace_metadata_columns(tree: exp.Expr, columns: Mapping[str, exp.Expr]) -> None:
+    """``_metadata.<field>`` -> the engine's expression for that field (e.g. the file path)."""
     for column in list(tree.find_all(exp.Column)):
         if column.table == "_metadata" and column.name in columns:
-            column.replace(exp.column(columns[column.name]))
+            column.replace(columns[column.name].copy())

@@ -24,7 +24,7 @@ from retail_lakehouse.pipeline.queries import (
 
 TARGET_DIALECT = "spark"
 FILE_PATH_COLUMN = "__file_path"
-METADATA_COLUMNS = {"file_path": FILE_PATH_COLUMN, "file_name": FILE_PATH_COLUMN}
+METADATA_COLUMNS = dict.fromkeys(("file_path", "file_name"), exp.column(FILE_PATH_COLUMN))
 FORMATS = {"parquet": "parquet", "json": "json", "csv": "csv"}
 FORMAT_DEFAULTS = {"csv": {"header": "true", "inferSchema": "true"}}
 
