@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pyarrow as pa
@@ -102,3 +103,22 @@ def test_a_second_run_replaces_tables_whole(retail_spec: DatasetSpec, tmp_path: 
 def test_block_rows_must_be_positive(retail_spec: DatasetSpec, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="block_rows"):
         generate_dataset(retail_spec, _options(tmp_path, block_rows=0))
+
+
+def test_meanwhile_runs_once_while_the_forked_workers_exist(
+    retail_spec: DatasetSpec, tmp_path: Path
+) -> None:
+    seen: list[tuple[int, list[str]]] = []
+
+    def meanwhile() -> None:  # the workers are forked processes, already started
+        landing = tmp_path / "landing"
+        published = [p.name for p in landing.iterdir() if not p.name.startswith(".")]
+        seen.append((len(multiprocessing.active_children()), published))
+
+    generate_dataset(retail_spec, _options(tmp_path), meanwhile=meanwhile)
+
+    assert len(seen) == 1
+    workers, published = seen[0]
+    assert workers >= 2
+    assert published == []  # it ran before any table was done
+    assert pq.read_table(tmp_path / "landing" / "orders").num_rows == TINY["orders"]

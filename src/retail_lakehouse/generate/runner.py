@@ -162,14 +162,24 @@ TableWriter = Callable[[DatasetPlan, dict[str, Path]], dict[str, TableTally]]
 """Writes every table of a plan into its staging folder; returns what each table added up to."""
 
 
+Meanwhile = Callable[[], None]
+"""Work for this process while the workers generate, e.g. loading what comes next."""
+
+
 def generate_dataset(
-    spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
+    spec: DatasetSpec,
+    options: GenerateOptions,
+    progress: ProgressSink | None = None,
+    meanwhile: Meanwhile | None = None,
 ) -> GenerateReport:
-    """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary."""
+    """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary.
+
+    ``meanwhile`` is called once, in this process, after the workers were started (forked
+    processes already exist, so it may import modules or start threads)."""
 
     def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
         warm_up(plan)
-        return _run_blocks(plan, options, staging, progress)
+        return _run_blocks(plan, options, staging, progress, meanwhile)
 
     return generate_with(spec, options, write_tables)
 
@@ -209,6 +219,7 @@ def _run_blocks(
     options: GenerateOptions,
     staging: dict[str, Path],
     progress: ProgressSink | None,
+    meanwhile: Meanwhile | None,
 ) -> dict[str, TableTally]:
     tasks = [
         BlockTask(name, part, start, stop, staging[name], options.output_format)
@@ -222,6 +233,8 @@ def _run_blocks(
             progress.start(name, plan.rows[name])
     with _executor(options, plan) as pool:
         futures: list[Future[BlockResult]] = [pool.submit(run_block, task) for task in tasks]
+        if meanwhile is not None:  # the first submit started (forked) every worker
+            meanwhile()
         for future in futures:
             result = future.result()
             _tally(tallies[result.table], result)
