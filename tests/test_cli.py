@@ -14,6 +14,7 @@ import yaml
 from retail_lakehouse.cli import main
 from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.spec import parse_spec
+from tests.helpers import modules_loaded
 
 TINY_ROWS = ["--rows", "customers=50", "--rows", "products=20", "--rows", "orders=80",
              "--rows", "order_items=160"]  # fmt: skip
@@ -96,9 +97,5 @@ def test_spec_validate_accepts_the_builtin(
 
 
 def test_help_does_not_import_heavy_modules() -> None:
-    code = (
-        "import sys, retail_lakehouse.cli\n"
-        "print(sorted(m for m in ('pyspark', 'duckdb', 'rich.progress') if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    heavy = ("pyspark", "duckdb", "rich.progress")
+    assert modules_loaded("import retail_lakehouse.cli", heavy) == []

@@ -43,7 +43,7 @@ def _usage_errors() -> tuple[type[Exception], ...]:
 
 
 def _update_failures() -> tuple[type[Exception], ...]:
-    from retail_lakehouse.pipeline.runner import ExpectationFailedError
+    from retail_lakehouse.pipeline.model import ExpectationFailedError
 
     return (ExpectationFailedError,)
 
@@ -170,7 +170,7 @@ def _generate(args: argparse.Namespace) -> None:
     console = Console()
     generate = create_generator(args.engine, args.master)
     with RowProgress(console) as progress:
-        report = generate(spec, options, progress)
+        report = generate(spec, options, progress, None)
     console.print(generate_summary(report))
 
 
@@ -193,10 +193,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             _spec(args)
         elif args.command == "report":
             cli_report.report(args)
-        else:
+        elif args.command == "run":
             from retail_lakehouse import cli_pipeline
 
-            cli_pipeline.COMMANDS[args.command](args, _generate_options, _load)
+            cli_pipeline.run(args, _generate_options, _load)
+        else:
+            from retail_lakehouse import cli_query
+
+            cli_query.COMMANDS[args.command](args)
     except _usage_errors() as exc:
         print(f"retail: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -13,12 +13,20 @@ from retail_lakehouse.engines.names import EngineName
 
 if TYPE_CHECKING:  # the engines import DuckDB, sqlglot and delta-rs: only when one is made
     from retail_lakehouse.engines.base import Engine
-    from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
+    from retail_lakehouse.generate.runner import (
+        GenerateOptions,
+        GenerateReport,
+        Meanwhile,
+        ProgressSink,
+    )
     from retail_lakehouse.generate.spec import DatasetSpec
 
 LandingGenerator = Callable[
-    ["DatasetSpec", "GenerateOptions", "ProgressSink | None"], "GenerateReport"
+    ["DatasetSpec", "GenerateOptions", "ProgressSink | None", "Meanwhile | None"],
+    "GenerateReport",
 ]
+"""Generates a landing zone: (spec, options, progress, meanwhile) -> report; ``meanwhile``
+is called once while the generation runs (see ``generate_dataset``)."""
 
 DEFAULT_ENGINE = EngineName.DUCKDB
 DEFAULT_SPARK_MASTER = "local[*]"
@@ -56,4 +64,16 @@ def create_generator(
         from retail_lakehouse.generate.runner import generate_dataset
 
         return generate_dataset
-    return create_engine(name, master).generate_landing
+    engine = create_engine(name, master)
+
+    def generate_on_engine(
+        spec: DatasetSpec,
+        options: GenerateOptions,
+        progress: ProgressSink | None,
+        meanwhile: Meanwhile | None = None,
+    ) -> GenerateReport:
+        if meanwhile is not None:  # the engine's tasks generate: nothing runs here meanwhile
+            meanwhile()
+        return engine.generate_landing(spec, options, progress)
+
+    return generate_on_engine

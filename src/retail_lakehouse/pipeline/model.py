@@ -62,3 +62,7 @@ class DefinitionError(ValueError):
     def __init__(self, location: SourceLocation | Path | str, message: str) -> None:
         super().__init__(f"{location}: {message}")
         self.location = location
+
+
+class ExpectationFailedError(RuntimeError):
+    """A FAIL UPDATE expectation was violated: the update stops and writes nothing."""

@@ -9,20 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 
 from retail_lakehouse.generate.manifest import MANIFEST_FILE, read_manifest
 from retail_lakehouse.generate.runner import LANDING_DIR
 from retail_lakehouse.pipeline.graph import PipelineGraph, build_graph
 from retail_lakehouse.pipeline.settings import PipelineSettings, load_settings
+from retail_lakehouse.pipeline.settings import builtin_settings_path as builtin_settings_path
 from retail_lakehouse.pipeline.sql_files import parse_sql_folder
 
 READ_FILES_FORMATS = {"parquet": "parquet", "jsonl": "json", "csv": "csv"}
-
-
-def builtin_settings_path() -> Path:
-    return Path(str(files("retail_lakehouse.pipeline.retail").joinpath("pipeline.yaml")))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
+from retail_lakehouse.pipeline.model import ExpectationFailedError as ExpectationFailedError
 from retail_lakehouse.pipeline.queries import file_sources
 from retail_lakehouse.pipeline.results import (
     DatasetResult,
@@ -48,10 +49,6 @@ from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 QUARANTINE_SUFFIX = "_quarantine"
 CHECKPOINT_DIR = "_checkpoints"
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
-
-
-class ExpectationFailedError(RuntimeError):
-    """A FAIL UPDATE expectation was violated: the update stops and writes nothing."""
 
 
 @dataclass

@@ -7,6 +7,7 @@ lakehouse when the file does not set them.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
 
@@ -16,6 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from retail_lakehouse.generate.spec.loading import SpecError, describe_validation_error
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+
+
+def builtin_settings_path() -> Path:
+    """The settings of the retail pipeline that ships with the package."""
+    return Path(str(files("retail_lakehouse.pipeline.retail").joinpath("pipeline.yaml")))
 
 
 class PipelineSettings(BaseModel):
