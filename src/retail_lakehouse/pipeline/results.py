@@ -55,6 +55,6 @@ class UpdateResult:
     error: str | None = None
     datasets: list[DatasetResult] = field(default_factory=list)
     seconds: float = 0.0
-    write_seconds: float = 0.0
+    write_seconds: float = 0.0  # finishing the writes and committing, after the last dataset
     engine: str = ""  # which engine ran the update
     storage: str = ""  # how that engine wrote the tables
