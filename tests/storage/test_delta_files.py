@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from deltalake import DeltaTable
+from deltalake import DeltaTable, write_deltalake
 
 from retail_lakehouse.storage.delta import DeltaStore, StorageError
 from retail_lakehouse.storage.delta_files import NEW_FILES_PREFIX, commit_files, stage_arrow
@@ -116,3 +116,13 @@ def test_a_failed_commit_leaves_the_table_and_no_files(
     assert store.version("orders").version == 0
     assert sorted(p.name for p in path.rglob("*.parquet")) == files_before
     assert leftovers(store) == []
+
+
+def test_files_left_staging_by_a_crash_are_not_a_table(store: DeltaStore) -> None:
+    store.write("orders", orders([1]), "overwrite")
+    path = store.table_path("orders")
+    staged = stage_arrow(path, orders([2]), "overwrite", "overwrite")
+    write_deltalake(staged.folder, orders([3]), mode="append")  # as if killed mid-staging
+
+    assert store.list_tables() == ["orders"]
+    assert store.read("orders").column("id").to_pylist() == [1]

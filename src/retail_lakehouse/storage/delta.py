@@ -271,10 +271,10 @@ class DeltaStore:
     def list_tables(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(
+        return sorted(  # hidden folders are files being staged, e.g. left by a crash
             child.name
             for child in self.root.iterdir()
-            if child.is_dir() and DeltaTable.is_deltatable(child)
+            if child.is_dir() and not child.name.startswith(".") and DeltaTable.is_deltatable(child)
         )
 
     def dataset(self, name: str) -> pds.Dataset:
