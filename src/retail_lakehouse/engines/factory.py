@@ -72,7 +72,7 @@ def create_generator(
         progress: ProgressSink | None,
         meanwhile: Meanwhile | None = None,
     ) -> GenerateReport:
-        if meanwhile is not None:  # the engine's tasks generate: nothing runs here meanwhile
+        if meanwhile is not None:  # Spark's tasks generate, not this process: do it first
             meanwhile()
         return engine.generate_landing(spec, options, progress)
 
