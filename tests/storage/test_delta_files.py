@@ -126,3 +126,13 @@ def test_files_left_staging_by_a_crash_are_not_a_table(store: DeltaStore) -> Non
 
     assert store.list_tables() == ["orders"]
     assert store.read("orders").column("id").to_pylist() == [1]
+
+
+def test_an_overwrite_replaces_the_schema_as_a_changed_view_needs(store: DeltaStore) -> None:
+    store.write("orders", orders([1, 2]), "overwrite")
+    changed = pa.table({"id": ["p", "q"], "score": [1.5, 2.5]})
+
+    commit_files(stage_arrow(store.table_path("orders"), changed, "overwrite", "overwrite"))
+
+    assert store.read("orders").sort_by("id").equals(changed)
+    assert store.version("orders").version == 1
