@@ -21,7 +21,7 @@ from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.local import run_local
 from retail_lakehouse.pipeline.model import ExpectationFailedError
-from retail_lakehouse.pipeline.settings import builtin_settings_path
+from retail_lakehouse.pipeline.settings import settings_or_builtin
 
 OptionsFactory = Callable[[argparse.Namespace], GenerateOptions]
 SpecLoader = Callable[[Path | None], DatasetSpec]
@@ -29,8 +29,7 @@ SpecLoader = Callable[[Path | None], DatasetSpec]
 
 def settings_path(args: argparse.Namespace) -> Path:
     """The pipeline settings a command was given (default: the built-in pipeline)."""
-    path: Path | None = args.pipeline
-    return path if path is not None else builtin_settings_path()
+    return settings_or_builtin(args.pipeline)
 
 
 def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:

@@ -54,9 +54,10 @@ def report(args: argparse.Namespace) -> None:
 
 def load_report_pipeline(lakehouse: Path, settings: Path | None) -> LoadedPipeline:
     """The pipeline at ``settings`` (default: the built-in one) as it applies to ``lakehouse``."""
-    from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+    from retail_lakehouse.pipeline.project import load_pipeline
+    from retail_lakehouse.pipeline.settings import settings_or_builtin
 
-    return load_pipeline(settings if settings is not None else builtin_settings_path(), lakehouse)
+    return load_pipeline(settings_or_builtin(settings), lakehouse)
 
 
 def write_report(

@@ -24,6 +24,11 @@ def builtin_settings_path() -> Path:
     return Path(str(files("retail_lakehouse.pipeline.retail").joinpath("pipeline.yaml")))
 
 
+def settings_or_builtin(path: Path | None) -> Path:
+    """The settings a user named, or the built-in pipeline's when they named none."""
+    return path if path is not None else builtin_settings_path()
+
+
 class PipelineSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
