@@ -56,15 +56,18 @@ def create_engine(name: EngineName = DEFAULT_ENGINE, master: str | None = None) 
 
 
 def create_generator(
-    name: EngineName = DEFAULT_ENGINE, master: str | None = None
+    name: EngineName = DEFAULT_ENGINE,
+    master: str | None = None,
+    engine: Callable[[], Engine] | None = None,
 ) -> LandingGenerator:
     """What generates a landing zone for ``name``: the local generator for the embedded
-    engine (without loading the pipeline engine at all), Spark tasks for Spark."""
+    engine (without loading the pipeline engine at all), Spark tasks for Spark, on the
+    engine ``engine`` supplies (by default a new one)."""
     if name is EngineName.DUCKDB:
         from retail_lakehouse.generate.runner import generate_dataset
 
         return generate_dataset
-    engine = create_engine(name, master)
+    on = engine() if engine is not None else create_engine(name, master)
 
     def generate_on_engine(
         spec: DatasetSpec,
@@ -74,6 +77,6 @@ def create_generator(
     ) -> GenerateReport:
         if meanwhile is not None:  # Spark's tasks generate, not this process: do it first
             meanwhile()
-        return engine.generate_landing(spec, options, progress)
+        return on.generate_landing(spec, options, progress)
 
     return generate_on_engine

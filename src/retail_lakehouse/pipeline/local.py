@@ -103,7 +103,8 @@ def run_local(
     try:
         generated = None
         if regenerate or not landing_exists(options.lakehouse):
-            generate = create_generator(engine, master)
+            # an engine whose tasks generate (Spark) generates on the engine of the run
+            generate = create_generator(engine, master, starter.started)
             generated = generate(spec, options, progress, starter.start)
         from retail_lakehouse.pipeline.project import load_pipeline  # after generating
 
