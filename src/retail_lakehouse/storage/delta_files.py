@@ -4,8 +4,9 @@ An update writes every table's files while it still computes, and commits them o
 once everything was computed, so a failed update changes no table's version. Staged
 files sit in a fresh hidden folder beside the table folder; :func:`commit_files` moves
 them into the table folder (partition folders and all) and adds them to the table in
-one Delta commit with delta-rs (replacing every current file when overwriting). Until that commit,
-readers see the table as it was; a failed write or commit leaves no referenced file.
+one Delta commit with delta-rs (replacing every current file when overwriting). Until
+that commit, readers see the table as it was; a failed write or commit leaves no
+referenced file.
 
 :func:`stage_arrow` stages Arrow data with delta-rs' own writer (into a scratch Delta
 table whose log only lends its file statistics); an engine that writes Parquet itself
