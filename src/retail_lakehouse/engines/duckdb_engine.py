@@ -25,6 +25,7 @@ from retail_lakehouse.engines.base import (
     Sources,
     TableWrite,
 )
+from retail_lakehouse.engines.duckdb_rules import cheaper_on_duckdb
 from retail_lakehouse.generate.runner import (
     GenerateOptions,
     GenerateReport,
@@ -95,7 +96,7 @@ class DuckDBEngine:
         return generate_dataset(spec, options, progress)
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
-        executable = rewrite_sources(tree, sources)
+        executable = cheaper_on_duckdb(rewrite_sources(tree, sources))
         self._keep(relation, self._arrow(to_duckdb(executable)))
         return self.rows(relation)
 
