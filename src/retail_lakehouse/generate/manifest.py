@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,13 +62,43 @@ def table_entry(table: TableSpec, tally: TableTally) -> dict[str, Any]:
     }
 
 
-_NUMBER_LIST = re.compile(r"\[\s+(-?\d+(?:,\s+-?\d+)*)\s+\]")
+@dataclass(frozen=True)
+class _OneLineList:
+    index: int
 
 
 def manifest_json(document: dict[str, Any]) -> str:
-    """Indented JSON, with lists of ids kept on one line each."""
-    text = json.dumps(document, indent=1)
-    return _NUMBER_LIST.sub(lambda m: "[" + re.sub(r"\s+", "", m.group(1)) + "]", text) + "\n"
+    """Indented JSON, with lists of integers (ids) kept on one line each.
+
+    The lists are written apart from the indented rest: json.dumps indents in pure Python,
+    which took 0.3 s for the 150k ids of a scale-10 manifest, all while the other cores
+    sat idle at the end of the generation."""
+    lists: list[list[int]] = []
+    token = uuid.uuid4().hex  # placeholders no string of the document can spell
+
+    def placeholder(value: object) -> str:
+        if not isinstance(value, _OneLineList):
+            raise TypeError(f"{type(value).__name__} is not JSON serializable")
+        return f"{token}{value.index}"
+
+    text = json.dumps(_mark_int_lists(document, lists), indent=1, default=placeholder)
+    pattern = re.compile(f'"{token}(\\d+)"')
+    return pattern.sub(lambda m: _one_line(lists[int(m.group(1))]), text) + "\n"
+
+
+def _mark_int_lists(value: Any, lists: list[list[int]]) -> Any:
+    if isinstance(value, dict):
+        return {key: _mark_int_lists(item, lists) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        if value and all(type(item) is int for item in value):
+            lists.append(list(value))
+            return _OneLineList(len(lists) - 1)
+        return [_mark_int_lists(item, lists) for item in value]
+    return value
+
+
+def _one_line(values: list[int]) -> str:
+    return "[" + ",".join(map(str, values)) + "]"
 
 
 def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
