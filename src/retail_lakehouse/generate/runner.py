@@ -147,14 +147,22 @@ def _executor(options: GenerateOptions, plan: DatasetPlan) -> Executor:
     if options.parallelism == "threads":
         _install_plan(plan)
         return ThreadPoolExecutor(max_workers=workers)
-    _load_lazy_imports()
     context = multiprocessing.get_context("fork")
     return ProcessPoolExecutor(workers, context, initializer=_install_plan, initargs=(plan,))
 
 
+def _prepare_for_workers(plan: DatasetPlan, threads: int) -> None:
+    """What every worker needs, made once before they are forked, so they inherit it: the
+    parent indexes (1M-row chunks drawn on ``threads`` threads: 0.4 s -> 0.25 s at scale
+    10 on 2 cores) and, alongside, what pyarrow imports on first use (pandas when it is
+    installed, 0.25 s). The threads are gone before the fork."""
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        imports = pool.submit(_load_lazy_imports)
+        warm_up(plan, pool)
+        imports.result()
+
+
 def _load_lazy_imports() -> None:
-    """Let pyarrow import what it imports on first use (pandas, when installed: ~0.3 s)
-    once, here, so the forked workers inherit it instead of each importing it again."""
     pa.array([0])
 
 
@@ -178,7 +186,7 @@ def generate_dataset(
     processes already exist, so it may import modules or start threads)."""
 
     def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
-        warm_up(plan)
+        _prepare_for_workers(plan, options.worker_count())
         return _run_blocks(plan, options, staging, progress, meanwhile)
 
     return generate_with(spec, options, write_tables)
