@@ -1,7 +1,8 @@
 """Rewrites that make transpiled queries cheaper on DuckDB without changing their results.
 
-Each rule is a pure function from a sqlglot tree (already in DuckDB's terms) to a new
-tree; :func:`cheaper_on_duckdb` applies them all. They may rely on the session settings
+Each rule rewrites a sqlglot tree in place (the engine's own copy, made when its
+sources are resolved) and returns it; :func:`cheaper_on_duckdb` applies them all, and
+none changes what a query returns. They may rely on the session settings
 :class:`~retail_lakehouse.engines.duckdb_engine.DuckDBEngine` fixes: TimeZone = UTC.
 """
 
@@ -31,7 +32,7 @@ def utc_dates(tree: exp.Expr) -> exp.Expr:
             return exp.Cast(this=wall_clock, to=exp.DataType.build(_DATE))
         return node
 
-    return tree.transform(rewrite)
+    return tree.transform(rewrite, copy=False)
 
 
 def _is_instant_to_date(node: exp.Expr) -> bool:
