@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
+from retail_lakehouse import cli
 from retail_lakehouse.cli import main
 from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.spec import parse_spec
@@ -99,3 +101,30 @@ def test_spec_validate_accepts_the_builtin(
 def test_help_does_not_import_heavy_modules() -> None:
     heavy = ("pyspark", "duckdb", "rich.progress")
     assert modules_loaded("import retail_lakehouse.cli", heavy) == []
+
+
+def test_the_console_script_exits_with_the_commands_code_and_output(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "retail"
+    done = subprocess.run(
+        [str(script), "spec", "validate", str(tmp_path / "missing.yaml")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr.startswith("retail: error:")
+    shown = subprocess.run(
+        [str(script), "spec", "show"], capture_output=True, text=True, check=True
+    )
+    assert parse_spec(yaml.safe_load(shown.stdout), "shown") == builtin_spec()
+
+
+def test_entry_exits_with_mains_code_and_skips_the_final_collections(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cli, "main", lambda: 3)
+    try:
+        with pytest.raises(SystemExit) as exited:
+            cli.entry()
+        assert exited.value.code == 3
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -210,5 +211,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def entry() -> None:
+    """The ``retail`` console script: :func:`main`, then an exit that skips collecting
+    garbage. Everything is written and closed by then; the interpreter's final garbage
+    collections over sqlglot's, pydantic's and DuckDB's objects took 0.2 s of every run.
+    """
+    code = main()
+    gc.freeze()  # the collector skips every object that exists now: the OS frees them
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
