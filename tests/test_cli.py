@@ -117,14 +117,21 @@ def test_the_console_script_exits_with_the_commands_code_and_output(tmp_path: Pa
     assert parse_spec(yaml.safe_load(shown.stdout), "shown") == builtin_spec()
 
 
-def test_entry_exits_with_mains_code_and_skips_the_final_collections(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(cli, "main", lambda: 3)
+def test_entry_collects_less_and_exits_with_mains_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    thresholds: list[int] = []
+
+    def command() -> int:
+        thresholds.append(gc.get_threshold()[0])
+        return 3
+
+    monkeypatch.setattr(cli, "main", command)
+    before = gc.get_threshold()
     try:
         with pytest.raises(SystemExit) as exited:
             cli.entry()
         assert exited.value.code == 3
-        assert gc.get_freeze_count() > 0
+        assert thresholds == [cli.GC_ALLOCATIONS] != [before[0]]
+        assert gc.get_freeze_count() > 0  # the final collections skip every object
     finally:
         gc.unfreeze()
+        gc.set_threshold(*before)
