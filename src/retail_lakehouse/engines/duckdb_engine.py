@@ -52,8 +52,10 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def to_duckdb(tree: exp.Expr) -> str:
-    return tree.sql(dialect=TARGET_DIALECT)
+def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
+    """DuckDB's SQL for ``tree``; ``copy=False`` lets sqlglot's generator rewrite a tree
+    nobody else holds instead of copying it first (0.03 s of an update at scale 1)."""
+    return tree.sql(dialect=TARGET_DIALECT, copy=copy)
 
 
 class DuckDBEngine:
@@ -97,7 +99,7 @@ class DuckDBEngine:
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         executable = cheaper_on_duckdb(rewrite_sources(tree, sources))
-        self._keep(relation, self._arrow(to_duckdb(executable)))
+        self._keep(relation, self._arrow(to_duckdb(executable, copy=False)))
         return self.rows(relation)
 
     def empty_like(self, relation: str, like: str) -> None:
