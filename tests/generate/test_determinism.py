@@ -11,19 +11,14 @@ import itertools
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retail_lakehouse.generate import context
 from retail_lakehouse.generate.blocks import generate_block, generate_table
-from retail_lakehouse.generate.context import warm_up
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.runner import GenerateOptions, Parallelism, generate_dataset
 from retail_lakehouse.generate.spec import DatasetSpec, parse_spec
@@ -171,18 +166,3 @@ def test_a_block_of_no_rows_has_every_column(retail_spec: DatasetSpec) -> None:
         empty = generate_block(plan, table, 5, 5).data
         assert empty.num_rows == 0
         assert empty.schema.equals(generate_block(plan, table, 0, 1).data.schema)
-
-
-def test_parent_indexes_drawn_in_chunks_on_threads_equal_one_pass(
-    retail_spec: DatasetSpec, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    whole = small_plan(retail_spec, rows=TINY)
-    warm_up(whole)  # each index in one chunk: every table here is smaller than INDEX_CHUNK
-    monkeypatch.setattr(context, "INDEX_CHUNK", 37)
-    chunked = small_plan(retail_spec, rows=TINY)
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        warm_up(chunked, pool)
-    assert whole.indexes.keys() == chunked.indexes.keys()
-    assert len(whole.indexes) >= 3
-    for key, index in whole.indexes.items():
-        assert np.array_equal(chunked.indexes[key], index), key

@@ -7,8 +7,6 @@ look-ups. Nothing in it depends on which other rows are evaluated with a row.
 
 from __future__ import annotations
 
-from concurrent.futures import Executor
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -105,39 +103,27 @@ def filter_mask(plan: DatasetPlan, table: TableSpec, rows: I64, where: ParentFil
     return flags
 
 
-def parent_index(
-    plan: DatasetPlan,
-    table: str,
-    where: ParentFilter | None,
-    passing: bool,
-    pool: Executor | None = None,
-) -> I64:
-    """Clean rows of ``table`` that pass ``where`` (or, with passing=False, fail it); with
-    a pool, its chunks of rows are drawn on the pool's threads (numpy releases the GIL)."""
+def parent_index(plan: DatasetPlan, table: str, where: ParentFilter | None, passing: bool) -> I64:
+    """Clean rows of ``table`` that pass ``where`` (or, with passing=False, fail it)."""
     key = (table, where, passing)
     if key not in plan.indexes:
-        plan.indexes[key] = _build_index(plan, plan.table(table), where, passing, pool)
+        plan.indexes[key] = _build_index(plan, plan.table(table), where, passing)
     return plan.indexes[key]
 
 
 def _build_index(
-    plan: DatasetPlan,
-    table: TableSpec,
-    where: ParentFilter | None,
-    passing: bool,
-    pool: Executor | None,
+    plan: DatasetPlan, table: TableSpec, where: ParentFilter | None, passing: bool
 ) -> I64:
-    def chunk(start: int) -> I64:
-        stop = min(start + INDEX_CHUNK, plan.rows[table.name])
+    parts = []
+    total = plan.rows[table.name]
+    for start in range(0, total, INDEX_CHUNK):
+        stop = min(start + INDEX_CHUNK, total)
         rows = np.arange(start, stop, dtype=np.int64)
         keep = clean_mask(plan, table, start, stop)
         if where is not None:
             passes = filter_mask(plan, table, rows, where)
             keep &= passes if passing else ~passes
-        return rows[keep]
-
-    starts = range(0, plan.rows[table.name], INDEX_CHUNK)
-    parts = list(pool.map(chunk, starts) if pool is not None else map(chunk, starts))
+        parts.append(rows[keep])
     index = np.concatenate(parts)
     if index.size == 0:
         condition = ""
@@ -162,7 +148,7 @@ def required_indexes(spec: DatasetSpec) -> list[tuple[str, ParentFilter | None, 
     return needed
 
 
-def warm_up(plan: DatasetPlan, pool: Executor | None = None) -> None:
+def warm_up(plan: DatasetPlan) -> None:
     """Build every parent index now, e.g. before forking workers that will share it."""
     for table, where, passing in required_indexes(plan.spec):
-        parent_index(plan, table, where, passing, pool)
+        parent_index(plan, table, where, passing)
