@@ -62,11 +62,6 @@ def table_entry(table: TableSpec, tally: TableTally) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class _OneLineList:
-    index: int
-
-
 def manifest_json(document: dict[str, Any]) -> str:
     """Indented JSON, with lists of integers (ids) kept on one line each.
 
@@ -75,25 +70,21 @@ def manifest_json(document: dict[str, Any]) -> str:
     sat idle at the end of the generation."""
     lists: list[list[int]] = []
     token = uuid.uuid4().hex  # placeholders no string of the document can spell
-
-    def placeholder(value: object) -> str:
-        if not isinstance(value, _OneLineList):
-            raise TypeError(f"{type(value).__name__} is not JSON serializable")
-        return f"{token}{value.index}"
-
-    text = json.dumps(_mark_int_lists(document, lists), indent=1, default=placeholder)
+    text = json.dumps(_mark_int_lists(document, lists, token), indent=1)
     pattern = re.compile(f'"{token}(\\d+)"')
     return pattern.sub(lambda m: _one_line(lists[int(m.group(1))]), text) + "\n"
 
 
-def _mark_int_lists(value: Any, lists: list[list[int]]) -> Any:
+def _mark_int_lists(value: Any, lists: list[list[int]], token: str) -> Any:
+    """``value`` with each non-empty list of integers replaced by the string token + its
+    index in ``lists``, where the list goes."""
     if isinstance(value, dict):
-        return {key: _mark_int_lists(item, lists) for key, item in value.items()}
+        return {key: _mark_int_lists(item, lists, token) for key, item in value.items()}
     if isinstance(value, list | tuple):
         if value and all(type(item) is int for item in value):
             lists.append(list(value))
-            return _OneLineList(len(lists) - 1)
-        return [_mark_int_lists(item, lists) for item in value]
+            return f"{token}{len(lists) - 1}"
+        return [_mark_int_lists(item, lists, token) for item in value]
     return value
 
 
