@@ -3,8 +3,9 @@
 ``read_files`` exists only on Databricks: each call becomes a temporary view over a
 DataFrame reading exactly the files of this update, with the file path as an extra column
 (``__file_path``). A ``SELECT *`` over such a view lists the data columns instead, so the
-extra column never leaks into a table, and ``_metadata.file_path`` reads it. ``STREAM(x)``
-reads the relation of x's new rows. Everything else is the query as written.
+extra column never leaks into a table, and ``_metadata.file_path`` (and ``file_name``)
+reads it. ``STREAM(x)`` reads the relation of x's new rows. Everything else is the query
+as written.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlglot
 from sqlglot import exp
 
 from retail_lakehouse.engines.base import EngineError, Sources
@@ -24,7 +26,10 @@ from retail_lakehouse.pipeline.queries import (
 
 TARGET_DIALECT = "spark"
 FILE_PATH_COLUMN = "__file_path"
-METADATA_COLUMNS = dict.fromkeys(("file_path", "file_name"), exp.column(FILE_PATH_COLUMN))
+METADATA_COLUMNS: dict[str, exp.Expr] = {  # the file name is the path's last part
+    "file_path": exp.column(FILE_PATH_COLUMN),
+    "file_name": sqlglot.parse_one(f"regexp_extract({FILE_PATH_COLUMN}, '[^/]*$', 0)", "spark"),
+}
 FORMATS = {"parquet": "parquet", "json": "json", "csv": "csv"}
 FORMAT_DEFAULTS = {"csv": {"header": "true", "inferSchema": "true"}}
 
