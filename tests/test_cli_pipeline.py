@@ -8,6 +8,9 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.cli import main
+from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta_files import new_files_folder
+from retail_lakehouse.storage.update_lock import update_lock
 from tests.pipeline.conftest import make_landing
 
 DEMO_QUERIES = {
@@ -123,3 +126,26 @@ def test_interactive_query_prompt(lakehouse: Path, monkeypatch: pytest.MonkeyPat
     assert "gold_daily_sales_summary" in captured.out
     assert "\n10\n" in captured.out
     assert captured.err.startswith("error: ")
+
+
+def test_run_while_another_update_runs_fails_in_one_line_and_changes_nothing(
+    lakehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tables = lakehouse / "tables"
+    before = DeltaStore(tables).version("silver_orders")
+    with update_lock(tables):
+        assert main(["run", "--lakehouse", str(lakehouse)]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.startswith("retail: error: Delta table ") and "\n" not in error
+    assert "another update is running on these tables" in error
+    assert DeltaStore(tables).version("silver_orders") == before
+
+
+def test_run_sweeps_away_the_staging_of_a_killed_update(lakehouse: Path) -> None:
+    tables = lakehouse / "tables"
+    left = new_files_folder(tables / "silver_orders")
+    left.mkdir()
+    (left / "part-0.parquet").write_bytes(b"PAR1")
+    assert main(["run", "--lakehouse", str(lakehouse)]) == 0
+    assert not left.exists()
+    assert DeltaStore(tables).read("silver_orders").num_rows > 0

@@ -6,7 +6,7 @@ table's data files while the next datasets compute. Phase two, once everything w
 computed, commits every staged table (one Delta commit each), the quarantine tables and
 then the event log. Nothing reaches a Delta log before phase two, and if a commit fails
 the tables already committed are restored, so a failed update leaves every table as it
-was.
+was. One update runs at a time per table store (``storage.update_lock``).
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from retail_lakehouse.pipeline.results import (
     UpdateResult,
 )
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
+from retail_lakehouse.storage.update_lock import update_lock
 
 QUARANTINE_SUFFIX = "_quarantine"
 CHECKPOINT_DIR = "_checkpoints"
@@ -83,6 +84,12 @@ class UpdateRunner:
         self.result.engine, self.result.storage = str(engine.name), engine.storage
 
     def run(self) -> UpdateResult:
+        """One update, holding the store's update lock (which sweeps a killed update's
+        staging folders away first)."""
+        with update_lock(self.store.root):
+            return self._run()
+
+    def _run(self) -> UpdateResult:
         began = time.perf_counter()
         self._check_stored_tables()
         try:

@@ -18,6 +18,7 @@ the current version, for an engine that reads Parquet.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import time
 import uuid
@@ -45,6 +46,7 @@ from retail_lakehouse.storage.delta import (
 from retail_lakehouse.storage.errors import StorageError, one_line
 
 NEW_FILES_PREFIX = "files-"
+_NEW_FILES_FOLDER = re.compile(rf"^\..+\.{NEW_FILES_PREFIX}[0-9a-f]{{32}}$")
 _FIRST_COMMIT = f"{0:020d}.json"
 
 
@@ -82,6 +84,11 @@ def table_files(path: Path) -> TableFiles:
 def new_files_folder(path: Path) -> Path:
     """A fresh (not yet created) folder beside the table for an engine to write one commit."""
     return path.parent / f".{path.name}.{NEW_FILES_PREFIX}{uuid.uuid4().hex}"
+
+
+def is_new_files_folder(path: Path) -> bool:
+    """Whether ``path`` is named as :func:`new_files_folder` names them."""
+    return _NEW_FILES_FOLDER.match(path.name) is not None
 
 
 def discard_files(folder: Path) -> None:
