@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from retail_lakehouse.storage.delta_files import is_new_files_folder
+from retail_lakehouse.storage.delta_files import discard_files, is_new_files_folder
 from retail_lakehouse.storage.errors import StorageError
 
 LOCK_FILE = "_update.lock"
@@ -56,4 +55,4 @@ def leftover_staging(root: Path) -> list[Path]:
 
 def remove_leftover_staging(root: Path) -> None:
     for folder in leftover_staging(root):
-        shutil.rmtree(folder, ignore_errors=True)
+        discard_files(folder)
