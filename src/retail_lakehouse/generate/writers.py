@@ -167,11 +167,15 @@ def _text_columns(table: pa.Table) -> list[str]:
 _DELTA_ENCODED = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date)
 
 
+def is_delta_encoded(data_type: pa.DataType) -> bool:
+    """Whether Parquet columns of this type are written DELTA_BINARY_PACKED (landing files
+    here, Delta tables in ``storage.delta``): integers, timestamps and dates."""
+    return any(test(data_type) for test in _DELTA_ENCODED)
+
+
 def _delta_encoded_columns(table: pa.Table) -> dict[str, str]:
     return {
-        field.name: "DELTA_BINARY_PACKED"
-        for field in table.schema
-        if any(test(field.type) for test in _DELTA_ENCODED)
+        field.name: "DELTA_BINARY_PACKED" for field in table.schema if is_delta_encoded(field.type)
     }
 
 

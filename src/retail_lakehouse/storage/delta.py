@@ -37,6 +37,7 @@ from deltalake.exceptions import (
     TableNotFoundError,
 )
 
+from retail_lakehouse.generate.writers import is_delta_encoded
 from retail_lakehouse.storage.errors import StorageError, one_line
 from retail_lakehouse.storage.schema_check import schema_problem
 
@@ -128,13 +129,13 @@ def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:
 #   bronze_orders            2.4 / 135             1.5 /  84
 #   silver_customers         0.7 /  35             0.7 /  30
 # Delta encoding of decimals (INT64 in the file) was slower and larger than dictionaries.
-_DELTA_ENCODED = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date)
+# The same columns as the landing files' (``is_delta_encoded``).
 
 
 def writer_properties(schema: pa.Schema) -> WriterProperties:
     """How delta-rs encodes the data files of a table with this schema."""
     delta = ColumnProperties(dictionary_enabled=False, encoding="DELTA_BINARY_PACKED")
-    columns = {f.name: delta for f in schema if any(test(f.type) for test in _DELTA_ENCODED)}
+    columns = {f.name: delta for f in schema if is_delta_encoded(f.type)}
     return WriterProperties(compression="SNAPPY", column_properties=columns)
 
 
