@@ -179,6 +179,9 @@ def print_results(results: BenchResults, console: Console) -> None:
         f"repeats: {results.settings['repeat']}; peak RSS = sum of resident memory over the "
         f"process tree, sampled from /proc every {machine['rss_sample_seconds'] * 1000:.0f} ms"
     )
+    if "speed_probe" in machine:
+        probe = machine["speed_probe"]
+        console.print(f"[bold]Machine speed probe[/] ({probe['workload']}): {probe['summary']}")
     console.print(case_table(results.cases))
     if results.tables:
         console.print(rate_table(results.tables))

@@ -22,6 +22,7 @@ from typing import Any, Literal, get_args
 
 from rich.console import Console
 
+from benchmarks.machine_speed import PROBE_DESCRIPTION, SpeedLog
 from benchmarks.measure import SAMPLE_SECONDS
 from benchmarks.model import CaseResult, PipelineCase, PipelineTool, TableRate
 from benchmarks.ours import benchmark_cli, scale_label, table_rates
@@ -138,7 +139,9 @@ def run_comparisons(settings: Settings, workdir: Path, console: Console) -> list
     return [tpch, spark]
 
 
-def run_pipelines(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:
+def run_pipelines(
+    settings: Settings, workdir: Path, console: Console, speed: SpeedLog
+) -> list[PipelineCase]:
     scales = sorted(set(settings.scales))
     if "pipeline" in settings.parts:
         listed = ", ".join(f"{scale:g}" for scale in scales)
@@ -154,6 +157,8 @@ def run_pipelines(settings: Settings, workdir: Path, console: Console) -> list[P
             for s in scales
         ]
     cases += run_spark_engine(settings, workdir, console)
+    if "spark-medallion" in settings.parts:
+        speed.probe("before PySpark medallion")
     return [*cases, run_spark_medallion(settings, workdir, console, cases)]
 
 
@@ -187,12 +192,25 @@ def run_spark_medallion(
 def run_benchmarks(settings: Settings, console: Console) -> BenchResults:
     workdir = settings.workdir or Path(tempfile.gettempdir())
     workdir.mkdir(parents=True, exist_ok=True)
+    speed = SpeedLog()
+    speed.probe("start")
     cases = run_ours(settings, workdir, console)
     rates = run_per_table(settings, workdir, console)
     cases += run_comparisons(settings, workdir, console)
-    pipeline = run_pipelines(settings, workdir, console)
+    speed.probe("before pipeline")
+    pipeline = run_pipelines(settings, workdir, console, speed)
+    speed.probe("end")
     targets = check_targets(cases, pipeline)
-    return BenchResults(machine_facts(), settings.as_dict(), cases, rates, targets, pipeline)
+    machine = {**machine_facts(), "speed_probe": speed_facts(speed)}
+    return BenchResults(machine, settings.as_dict(), cases, rates, targets, pipeline)
+
+
+def speed_facts(speed: SpeedLog) -> dict[str, Any]:
+    return {
+        "workload": PROBE_DESCRIPTION,
+        "seconds": speed.seconds,
+        "summary": speed.summary(),
+    }
 
 
 def output_console() -> Console:
