@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
@@ -19,13 +18,6 @@ DATE_OF_INSTANT = "SELECT CAST(CAST(ts AS TIMESTAMP) AS DATE) AS day FROM instan
 
 def duckdb_sql(spark_sql: str) -> str:
     return to_duckdb(cheaper_on_duckdb(sqlglot.parse_one(spark_sql, read="databricks")))
-
-
-@pytest.fixture(scope="module")
-def engine() -> Iterator[DuckDBEngine]:
-    engine = DuckDBEngine(threads=1)
-    yield engine
-    engine.close()
 
 
 def test_the_date_of_an_instant_skips_time_zone_rules() -> None:

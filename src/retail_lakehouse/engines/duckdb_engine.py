@@ -4,6 +4,9 @@ Relations are DuckDB temporary tables and views. ``read_files`` becomes DuckDB's
 readers over an explicit list of files (with the file name, for ``_metadata.file_path``),
 ``STREAM(x)`` the relation of x's new rows, and the rest is sqlglot's Spark-to-DuckDB
 translation. Sessions run in UTC so dates and timestamps mean what they mean on Spark.
+Two kinds of rewrite make queries cheaper without changing their results:
+``duckdb_rules`` on the SQL, and ``duckdb_row_numbers``, which numbers a query's rows on
+their window keys alone.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from retail_lakehouse.engines.base import (
     Sources,
     TableWrite,
 )
+from retail_lakehouse.engines.duckdb_row_numbers import number_rows, split_row_numbers
 from retail_lakehouse.engines.duckdb_rules import cheaper_on_duckdb
 from retail_lakehouse.generate.runner import (
     GenerateOptions,
@@ -108,8 +112,27 @@ class DuckDBEngine:
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         executable = cheaper_on_duckdb(rewrite_sources(tree, sources))
-        self._keep(relation, self._arrow(to_duckdb(executable, copy=False)))
+        self._keep(relation, self._result(executable))
         return self.rows(relation)
+
+    def _result(self, query: exp.Expr) -> pa.Table:
+        """The query's rows, its row numbers computed on their keys alone when it has any
+        (``duckdb_row_numbers``)."""
+        split = split_row_numbers(query)
+        if split is not None:
+            rows = self._arrow(to_duckdb(split.query, copy=False))
+            numbered = number_rows(rows, split, self._run_with)
+            if numbered is not None:
+                return numbered
+        return self._arrow(to_duckdb(query, copy=False))
+
+    def _run_with(self, name: str, table: pa.Table, query: exp.Expr) -> pa.Table:
+        """``query`` with ``table`` registered as ``name`` while it runs."""
+        self.connection.register(name, table)
+        try:
+            return self._arrow(to_duckdb(query, copy=False))
+        finally:
+            self.connection.unregister(name)
 
     def empty_like(self, relation: str, like: str) -> None:
         self._keep(relation, self._arrow(f"SELECT * FROM {quote(like)} LIMIT 0"))

@@ -1,0 +1,144 @@
+"""Row numbers computed on their keys alone: which queries qualify, and that the numbers
+are the ones DuckDB's own window gives (up to the order of tied rows)."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pyarrow as pa
+import pytest
+import sqlglot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retail_lakehouse.engines.base import Sources
+from retail_lakehouse.engines.duckdb_engine import DuckDBEngine, to_duckdb
+from retail_lakehouse.engines.duckdb_row_numbers import (
+    KEY_PREFIX,
+    number_rows,
+    split_row_numbers,
+)
+
+DEDUP = (
+    "SELECT k, v, CAST(row_number() OVER (PARTITION BY k ORDER BY ts) AS INT) AS n "
+    "FROM t LEFT JOIN u ON t.v = u.v"
+)
+
+
+def parse(sql: str) -> sqlglot.exp.Expr:
+    return sqlglot.parse_one(sql, read="databricks")
+
+
+def test_a_dedup_query_numbers_a_null_placeholder_and_selects_its_keys() -> None:
+    tree = parse(DEDUP)
+    split = split_row_numbers(tree)
+    assert split is not None
+    assert tree.sql("databricks") == parse(DEDUP).sql("databricks")  # left as it was
+    assert split.query.sql("databricks") == (
+        "SELECT k, v, CAST(CAST(NULL AS BIGINT) AS INT) AS n, "
+        f"k AS {KEY_PREFIX}2_p0, ts AS {KEY_PREFIX}2_o0 FROM t LEFT JOIN u ON t.v = u.v"
+    )
+    [number] = split.numbers
+    assert (number.column, number.keys) == ("n", (f"{KEY_PREFIX}2_p0", f"{KEY_PREFIX}2_o0"))
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT DISTINCT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t",
+        "SELECT k, row_number() OVER (PARTITION BY k ORDER BY k) AS n FROM t GROUP BY k",
+        "SELECT count(*) AS c, row_number() OVER (ORDER BY 1) AS n FROM t",
+        "SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t LIMIT 3",
+        "SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t ORDER BY k",
+        "SELECT k FROM t QUALIFY row_number() OVER (PARTITION BY k ORDER BY ts) = 1",
+        "SELECT *, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t",
+        "SELECT k, rank() OVER (PARTITION BY k ORDER BY ts) AS n FROM t",
+        "SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) = 1 AS first FROM t",
+        "SELECT k, CAST(row_number() OVER (PARTITION BY k ORDER BY ts) AS STRING) AS n FROM t",
+        "SELECT k, row_number() OVER () AS n FROM t",
+        "SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n, "
+        "sum(v) OVER (PARTITION BY k) AS s FROM t",
+        "SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t "
+        "UNION ALL SELECT k, 1 AS n FROM u",
+        "SELECT k, v FROM t",
+    ],
+)
+def test_queries_whose_rows_are_not_the_numbered_ones_are_left_alone(query: str) -> None:
+    assert split_row_numbers(parse(query)) is None
+
+
+keys = st.one_of(st.none(), st.integers(min_value=0, max_value=3))
+rows = st.lists(st.tuples(keys, keys, st.integers(0, 99)), min_size=0, max_size=60)
+orders = st.sampled_from(["ts", "ts DESC", "ts ASC NULLS LAST", "ts DESC NULLS FIRST", "ts, v"])
+partitions = st.sampled_from(["PARTITION BY k", "PARTITION BY k, v % 2", ""])
+
+
+def numbered_query(partition: str, order: str, cast: bool) -> str:
+    number = f"row_number() OVER ({partition} ORDER BY {order})"
+    return f"SELECT k, ts, v, {f'CAST({number} AS INT)' if cast else number} AS n FROM t"
+
+
+def run_both(engine: DuckDBEngine, table: pa.Table, query: str) -> tuple[pa.Table, pa.Table]:
+    """(DuckDB's own window, the engine's split numbering) over the same table."""
+    engine.connection.register("t", table)
+    tree = parse(query)
+    assert split_row_numbers(tree) is not None
+    expected = engine.connection.sql(to_duckdb(tree)).to_arrow_table()
+    engine.run_query("numbered", tree, Sources([], {}))
+    return expected, engine.tables["numbered"]
+
+
+def numbered_rows(table: pa.Table, partition: str) -> Counter[tuple[object, ...]]:
+    """(partition key, order keys, number) per row: the same whichever tied row got which
+    number, since tied rows share their order keys."""
+    parity = "v % 2" in partition
+    return Counter(
+        (r["k"] if partition else None, r["v"] % 2 if parity else None, r["ts"], r["v"], r["n"])
+        for r in table.to_pylist()
+    )
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=rows, partition=partitions, order=orders, cast=st.booleans())
+def test_the_numbers_are_duckdbs_own(
+    engine: DuckDBEngine,
+    rows: list[tuple[int | None, int | None, int]],
+    partition: str,
+    order: str,
+    cast: bool,
+) -> None:
+    k, ts, v = zip(*rows, strict=True) if rows else ((), (), ())
+    table = pa.table(
+        {"k": pa.array(k, pa.int64()), "ts": pa.array(ts, pa.int64()), "v": pa.array(v)}
+    )
+    expected, numbered = run_both(engine, table, numbered_query(partition, order, cast))
+    assert numbered.schema == expected.schema
+    if order != "ts, v":  # v breaks no tie here: compare what ties cannot change
+        numbered, expected = numbered.drop_columns(["v"]), expected.drop_columns(["v"])
+        numbered = numbered.append_column("v", pa.array([0] * numbered.num_rows))
+        expected = expected.append_column("v", pa.array([0] * expected.num_rows))
+    assert numbered_rows(numbered, partition) == numbered_rows(expected, partition)
+
+
+def test_tied_rows_are_numbered_in_the_order_they_came(engine: DuckDBEngine) -> None:
+    table = pa.table({"k": [1, 1, 1, 2], "ts": [5, 5, 5, 5], "v": [10, 11, 12, 13]})
+    _, numbered = run_both(engine, table, numbered_query("PARTITION BY k", "ts", True))
+    assert numbered.column("n").to_pylist() == [1, 2, 3, 1]
+
+
+def test_an_enum_key_is_left_to_duckdbs_window(engine: DuckDBEngine) -> None:
+    """An ENUM sorts by its members' order ('b' before 'a' here), not by its text, so its
+    keys are not numbered apart (they reach Arrow as a dictionary)."""
+    engine.connection.register("letters", pa.table({"k": ["a", "b", "a"], "ts": [1, 2, 3]}))
+    engine.connection.execute(
+        "CREATE OR REPLACE TEMP VIEW t AS "
+        "SELECT CAST(k AS ENUM('b', 'a')) AS k, ts, ts AS v FROM letters"
+    )
+    tree = parse("SELECT k, ts, row_number() OVER (ORDER BY k, ts) AS n FROM t")
+    split = split_row_numbers(tree)
+    assert split is not None
+    rows = engine.connection.sql(to_duckdb(split.query)).to_arrow_table()
+    assert number_rows(rows, split, lambda *_: pytest.fail("numbered anyway")) is None
+    engine.run_query("numbered", tree, Sources([], {}))
+    numbered = {(r["k"], r["ts"], r["n"]) for r in engine.tables["numbered"].to_pylist()}
+    assert numbered == {("b", 2, 1), ("a", 1, 2), ("a", 3, 3)}
