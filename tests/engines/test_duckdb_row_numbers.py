@@ -1,9 +1,12 @@
-"""Row numbers computed on their keys alone: which queries qualify, and that the numbers
-are the ones DuckDB's own window gives (up to the order of tied rows)."""
+"""Row numbers computed on their keys alone: which queries qualify, that the numbers are
+the ones DuckDB's own window gives (up to the order of tied rows), and that the retail
+pipeline writes the same rows with them as without."""
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -11,6 +14,7 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retail_lakehouse.engines import duckdb_engine
 from retail_lakehouse.engines.base import Sources
 from retail_lakehouse.engines.duckdb_engine import DuckDBEngine, to_duckdb
 from retail_lakehouse.engines.duckdb_row_numbers import (
@@ -18,6 +22,10 @@ from retail_lakehouse.engines.duckdb_row_numbers import (
     number_rows,
     split_row_numbers,
 )
+from retail_lakehouse.pipeline.local import run_update
+from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.storage.delta import DeltaStore
+from tests.pipeline.conftest import make_landing
 
 DEDUP = (
     "SELECT k, v, CAST(row_number() OVER (PARTITION BY k ORDER BY ts) AS INT) AS n "
@@ -142,3 +150,34 @@ def test_an_enum_key_is_left_to_duckdbs_window(engine: DuckDBEngine) -> None:
     engine.run_query("numbered", tree, Sources([], {}))
     numbered = {(r["k"], r["ts"], r["n"]) for r in engine.tables["numbered"].to_pylist()}
     assert numbered == {("b", 2, 1), ("a", 1, 2), ("a", 3, 3)}
+
+
+def stored_rows(root: Path) -> dict[str, Counter[tuple[object, ...]]]:
+    """Every table's rows but the event log's, without the columns of the run itself."""
+    store = DeltaStore(root / "tables")
+    per_run = {"_ingested_at", "_update_id", "_source_file"}  # the time, update and folder
+    rows = {}
+    for name in store.list_tables():
+        if name != "event_log":
+            table = store.read(name)
+            kept = table.drop_columns([c for c in table.column_names if c in per_run])
+            rows[name] = Counter(
+                tuple(tuple(v) if isinstance(v, list) else v for v in row.values())
+                for row in kept.to_pylist()
+            )
+    return rows
+
+
+def test_the_retail_pipeline_writes_the_same_rows_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    numbered = make_landing(tmp_path / "numbered")
+    plain = tmp_path / "plain"
+    shutil.copytree(numbered / "landing", plain / "landing")
+    pipeline = load_pipeline(builtin_settings_path(), numbered)
+    run_update(pipeline, numbered, full_refresh=True)
+    monkeypatch.setattr(duckdb_engine, "split_row_numbers", lambda query: None)
+    run_update(load_pipeline(builtin_settings_path(), plain), plain, full_refresh=True)
+    expected = stored_rows(plain)
+    assert "silver_orders_quarantine" in expected
+    assert stored_rows(numbered) == expected
