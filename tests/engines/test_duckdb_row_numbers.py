@@ -128,6 +128,19 @@ def test_the_numbers_are_duckdbs_own(
     assert numbered_rows(numbered, partition) == numbered_rows(expected, partition)
 
 
+def test_two_numbered_columns_are_each_numbered_on_their_own_keys(engine: DuckDBEngine) -> None:
+    table = pa.table({"k": [1, 1, 2, 2, 2], "ts": [3, 1, 2, 2, 5], "v": [7, 8, 7, 7, 8]})
+    query = (
+        "SELECT k, ts, v, row_number() OVER (PARTITION BY k ORDER BY ts) AS by_k, "
+        "row_number() OVER (PARTITION BY v ORDER BY ts DESC) AS by_v FROM t"
+    )
+    expected, numbered = run_both(engine, table, query)
+    assert numbered.schema == expected.schema
+    for key, number in (("k", "by_k"), ("v", "by_v")):
+        pairs = [(r[key], r["ts"], r[number]) for r in numbered.to_pylist()]
+        assert Counter(pairs) == Counter((r[key], r["ts"], r[number]) for r in expected.to_pylist())
+
+
 def test_tied_rows_are_numbered_in_the_order_they_came(engine: DuckDBEngine) -> None:
     table = pa.table({"k": [1, 1, 1, 2], "ts": [5, 5, 5, 5], "v": [10, 11, 12, 13]})
     _, numbered = run_both(engine, table, numbered_query("PARTITION BY k", "ts", True))

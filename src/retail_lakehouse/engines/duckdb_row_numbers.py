@@ -133,12 +133,12 @@ def number_rows(
     names = table.schema.names
     if any(names.count(name) != 1 for name in [n.column for n in split.numbers] + split.extra):
         return None  # a select list naming two columns alike: leave it to DuckDB
+    positions = pa.array(np.arange(table.num_rows, dtype=np.int64))
     for number in split.numbers:
         keys = {key: table[key] for key in number.keys}
         if any(pa.types.is_dictionary(column.type) for column in keys.values()):
             return None
         name = f"__narrow_{uuid.uuid4().hex}"
-        positions = pa.array(np.arange(table.num_rows, dtype=np.int64))
         narrow = pa.table({**keys, POSITION: positions})
         numbered = run(name, narrow, _numbering_query(name, number))
         numbers = np.empty(table.num_rows, dtype=np.int64)
