@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +28,7 @@ from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeli
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import make_landing
 
+Runner = Callable[[str, pa.Table, sqlglot.exp.Expr], pa.Table]
 DEDUP = (
     "SELECT k, v, CAST(row_number() OVER (PARTITION BY k ORDER BY ts) AS INT) AS n "
     "FROM t LEFT JOIN u ON t.v = u.v"
@@ -35,6 +37,14 @@ DEDUP = (
 
 def parse(sql: str) -> sqlglot.exp.Expr:
     return sqlglot.parse_one(sql, read="databricks")
+
+
+def split_and_number(engine: DuckDBEngine, tree: sqlglot.exp.Expr, run: Runner) -> pa.Table | None:
+    """number_rows over the rows of ``tree``'s split query, numbering with ``run``."""
+    split = split_row_numbers(tree)
+    assert split is not None
+    rows = engine.connection.sql(to_duckdb(split.query)).to_arrow_table()
+    return number_rows(rows, split, run)
 
 
 def test_a_dedup_query_numbers_a_null_placeholder_and_selects_its_keys() -> None:
@@ -156,10 +166,7 @@ def test_an_enum_key_is_left_to_duckdbs_window(engine: DuckDBEngine) -> None:
         "SELECT CAST(k AS ENUM('b', 'a')) AS k, ts, ts AS v FROM letters"
     )
     tree = parse("SELECT k, ts, row_number() OVER (ORDER BY k, ts) AS n FROM t")
-    split = split_row_numbers(tree)
-    assert split is not None
-    rows = engine.connection.sql(to_duckdb(split.query)).to_arrow_table()
-    assert number_rows(rows, split, lambda *_: pytest.fail("numbered anyway")) is None
+    assert split_and_number(engine, tree, lambda *_: pytest.fail("numbered anyway")) is None
     engine.run_query("numbered", tree, Sources([], {}))
     numbered = {(r["k"], r["ts"], r["n"]) for r in engine.tables["numbered"].to_pylist()}
     assert numbered == {("b", 2, 1), ("a", 1, 2), ("a", 3, 3)}

@@ -14,11 +14,11 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlglot import exp
 
 from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
-from retail_lakehouse.engines.duckdb_row_numbers import number_rows, split_row_numbers
 from retail_lakehouse.engines.sorted_row_numbers import SortKey, sort_keys
-from tests.engines.test_duckdb_row_numbers import parse
+from tests.engines.test_duckdb_row_numbers import parse, split_and_number
 
 INT64 = np.iinfo(np.int64)
 UINT64_MAX = 2**64 - 1
@@ -140,16 +140,13 @@ def numbered_by_engine_path(engine: DuckDBEngine, keys: list[int]) -> tuple[list
     """The numbers number_rows gives over ``keys``, and whether DuckDB numbered them."""
     tree = parse("SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t")
     engine.connection.register("t", pa.table({"k": keys, "ts": [0] * len(keys)}))
-    split = split_row_numbers(tree)
-    assert split is not None
-    rows = engine.connection.sql(split.query.sql("duckdb")).to_arrow_table()
     used: list[str] = []
 
-    def run(name: str, narrow: pa.Table, query: object) -> pa.Table:
+    def run(name: str, narrow: pa.Table, query: exp.Expr) -> pa.Table:
         used.append(name)
-        return engine._run_with(name, narrow, query)  # type: ignore[arg-type]
+        return engine._run_with(name, narrow, query)
 
-    numbered = number_rows(rows, split, run)
+    numbered = split_and_number(engine, tree, run)
     assert numbered is not None
     return numbered.column("n").to_pylist(), bool(used)
 
@@ -175,10 +172,7 @@ def test_the_engine_numbers_in_numpy_as_duckdbs_window_does(
     ts = [None, 5, 2, None, 7, 7, None, 1, 3, None]
     engine.connection.register("t", pa.table({"k": k, "ts": pa.array(ts, pa.int64())}))
     tree = parse(f"SELECT k, ts, row_number() OVER (PARTITION BY k ORDER BY {order}) AS n FROM t")
-    split = split_row_numbers(tree)
-    assert split is not None
-    rows = engine.connection.sql(split.query.sql("duckdb")).to_arrow_table()
-    numbered = number_rows(rows, split, lambda *_: pytest.fail("left to DuckDB"))
+    numbered = split_and_number(engine, tree, lambda *_: pytest.fail("left to DuckDB"))
     assert numbered is not None
     expected = engine.connection.sql(tree.sql("duckdb")).to_arrow_table()
     assert sorted(numbered.to_pylist(), key=repr) == sorted(expected.to_pylist(), key=repr)

@@ -52,7 +52,7 @@ class RowNumber:
         return self.partition + tuple(o.this.name for o in self.order)
 
     @property
-    def sort_keys(self) -> list[SortKey]:
+    def order_keys(self) -> list[SortKey]:
         return [
             SortKey(o.this.name, bool(o.args.get("desc")), bool(o.args.get("nulls_first")))
             for o in self.order
@@ -161,7 +161,7 @@ def _row_numbers(
 ) -> np.ndarray:
     """Sorted in numpy when the keys allow it and arrive nearly sorted
     (``sorted_row_numbers``), else numbered by DuckDB on the narrow table."""
-    in_numpy = sort_keys(keys, number.partition, number.sort_keys)
+    in_numpy = sort_keys(keys, number.partition, number.order_keys)
     if in_numpy is not None and in_numpy.nearly_sorted():
         return in_numpy.row_numbers()
     name = f"__narrow_{uuid.uuid4().hex}"
