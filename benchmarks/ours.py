@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks.measure import ProcessRun, installed_executable, run_measured
 from benchmarks.model import CaseResult, TableRate, Timing
 from benchmarks.outputs import manifest_totals
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.plan import resolve_rows
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 

@@ -47,7 +47,7 @@ def load_datasets(lakehouse: Path) -> list[Dataset]:
     """The built-in pipeline's datasets, configured as ``retail run`` configures them."""
     from retail_lakehouse.pipeline.project import builtin_settings_path, landing_defaults
     from retail_lakehouse.pipeline.settings import load_settings
-    from retail_lakehouse.pipeline.sql_files import parse_sql_folder
+    from retail_lakehouse.sql.ddl import parse_sql_folder
 
     settings, sql_folder = load_settings(builtin_settings_path())
     configuration = {**landing_defaults(lakehouse), **settings.configuration}

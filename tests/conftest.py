@@ -8,9 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from retail_lakehouse.cli import main
+from retail_lakehouse.cli.main import main
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.blocks import generate_table
-from retail_lakehouse.generate.builtin import builtin_spec
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.spec import DatasetSpec
 from tests.helpers import small_plan

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from retail_lakehouse.engines.spark.session import SparkUnavailableError, start_session
+from retail_lakehouse.backends.spark.session import SparkUnavailableError, start_session
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession

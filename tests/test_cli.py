@@ -12,9 +12,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from retail_lakehouse import cli
-from retail_lakehouse.cli import main
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.cli import main as cli
+from retail_lakehouse.cli.main import main
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.spec import parse_spec
 from tests.helpers import modules_loaded
 
@@ -30,7 +30,7 @@ def test_spec_show_prints_the_builtin_spec(capsys: pytest.CaptureFixture[str]) -
 
 def test_generate_with_a_user_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = yaml.safe_load(subprocess.run(
-        [sys.executable, "-m", "retail_lakehouse.cli", "spec", "show"],
+        [sys.executable, "-m", "retail_lakehouse.cli.main", "spec", "show"],
         capture_output=True, text=True, check=True,
     ).stdout)  # fmt: skip
     data["tables"][0]["columns"].append(
@@ -79,7 +79,7 @@ def test_invalid_spec_file_names_the_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = yaml.safe_load(Path(__file__).parents[1].joinpath(
-        "src/retail_lakehouse/generate/datasets/retail.yaml").read_text())  # fmt: skip
+        "src/retail_lakehouse/datasets/retail/spec.yaml").read_text())  # fmt: skip
     data["tables"][2]["columns"][1]["skew"] = {"type": "zipf", "exponent": -2}
     spec_file = tmp_path / "bad.yaml"
     spec_file.write_text(yaml.safe_dump(data))

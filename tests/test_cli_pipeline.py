@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.cli import main
+from retail_lakehouse.cli.main import main
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import new_files_folder
 from retail_lakehouse.storage.update_lock import update_lock

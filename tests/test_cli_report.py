@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.cli import main
+from retail_lakehouse.cli.main import main
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.helpers import modules_loaded
 from tests.pipeline.conftest import failing_pipeline
@@ -92,6 +92,6 @@ def test_a_failed_run_reports_its_failure(
 
 
 def test_the_parser_imports_no_report_library() -> None:
-    statements = "from retail_lakehouse.cli import _parser; _parser()"
+    statements = "from retail_lakehouse.cli.main import _parser; _parser()"
     loaded = modules_loaded(statements, ("leather", "grandalf", "retail_lakehouse.report"))
     assert [m for m in loaded if m != "retail_lakehouse.report"] == []  # the package is light

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.cli import main
-from retail_lakehouse.engines.spark import session
+from retail_lakehouse.backends.spark import session
+from retail_lakehouse.cli.main import main
 from retail_lakehouse.generate.manifest import read_manifest
 from tests.spark_support import TEST_MASTER, spark_session
 

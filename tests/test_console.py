@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from retail_lakehouse.console import RowProgress, generate_summary, human_bytes
+from retail_lakehouse.cli.console import RowProgress, generate_summary, human_bytes
 from retail_lakehouse.generate.runner import GenerateReport, TableReport
 
 

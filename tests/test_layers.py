@@ -34,14 +34,14 @@ def test_storage_loads_no_engine_pipeline_or_query_library() -> None:
         "duckdb",
         "sqlglot",
         "pyspark",
-        "retail_lakehouse.engines",
+        "retail_lakehouse.backends",
         "retail_lakehouse.pipeline",
     )
     assert modules_loaded(import_all("retail_lakehouse.storage"), above) == []
 
 
 @pytest.mark.parametrize(
-    "package", ["retail_lakehouse.engines", "retail_lakehouse.pipeline", "retail_lakehouse.report"]
+    "package", ["retail_lakehouse.backends", "retail_lakehouse.pipeline", "retail_lakehouse.report"]
 )
 def test_importing_any_module_loads_no_pyspark(package: str) -> None:
     assert modules_loaded(import_all(package), ("pyspark", "py4j")) == []
@@ -49,8 +49,10 @@ def test_importing_any_module_loads_no_pyspark(package: str) -> None:
 
 def test_the_probe_sees_a_library_a_module_loads() -> None:
     """The tests above would pass vacuously if the probe missed imports."""
-    assert modules_loaded(import_all("retail_lakehouse.engines"), ("duckdb",)) != []
+    assert modules_loaded(import_all("retail_lakehouse.backends"), ("duckdb",)) != []
     assert "import retail_lakehouse.generate.spec.columns" in import_all(
         "retail_lakehouse.generate"
     )
-    assert "import retail_lakehouse.engines.spark.engine" in import_all("retail_lakehouse.engines")
+    assert "import retail_lakehouse.backends.spark.engine" in import_all(
+        "retail_lakehouse.backends"
+    )

@@ -17,13 +17,13 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from retail_lakehouse import jobs
-from retail_lakehouse.engines.spark.engine import SparkEngine
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.backends.spark.engine import SparkEngine
+from retail_lakehouse.cli import jobs
+from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions, generate_dataset
 from retail_lakehouse.generate.values import decode_dictionaries
-from retail_lakehouse.pipeline.local import run_update
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from tests.bundle.bundle_files import PIPELINE, Bundle, job_arguments, resolved_target

@@ -13,7 +13,7 @@ import pytest
 import sqlglot
 
 from retail_lakehouse.pipeline.model import Dataset
-from retail_lakehouse.pipeline.sql_files import parse_sql_text
+from retail_lakehouse.sql.ddl import parse_sql_text
 from tests.bundle.bundle_files import PIPELINE, Bundle, load_bundle, resolved_target
 
 LISTED = [path for files in load_bundle().pipeline_files() for path in files]

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.cli.jobs import landing_options
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.plan import DEFAULT_SEED
 from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
-from retail_lakehouse.jobs import landing_options
 from retail_lakehouse.pipeline.project import READ_FILES_FORMATS, builtin_settings_path
 from retail_lakehouse.pipeline.settings import load_settings
-from retail_lakehouse.pipeline.sql_files import parse_sql_folder
+from retail_lakehouse.sql.ddl import parse_sql_folder
 from tests.bundle.bundle_files import (
     JOB,
     JOB_PARAMETER,

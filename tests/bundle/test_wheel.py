@@ -17,10 +17,11 @@ import zipfile
 from fnmatch import fnmatch
 from pathlib import Path
 
-from retail_lakehouse import jobs
+import retail_lakehouse
+from retail_lakehouse.cli import jobs
 from tests.bundle.bundle_files import JOB, Bundle, wheel_task
 
-PACKAGE_ROOT = Path(jobs.__file__).resolve().parent
+PACKAGE_ROOT = Path(retail_lakehouse.__file__).resolve().parent
 
 
 def canonical(name: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 
 
 @pytest.fixture(scope="module")

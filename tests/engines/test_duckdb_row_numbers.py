@@ -15,15 +15,15 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retail_lakehouse.engines import duckdb_engine
-from retail_lakehouse.engines.base import Sources
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine, to_duckdb
-from retail_lakehouse.engines.duckdb_row_numbers import (
+from retail_lakehouse.backends.duckdb import engine as duckdb_engine
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine, to_duckdb
+from retail_lakehouse.backends.duckdb.row_numbers import (
     KEY_PREFIX,
     number_rows,
     split_row_numbers,
 )
-from retail_lakehouse.pipeline.local import run_update
+from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.pipeline.engine import Sources
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import make_landing

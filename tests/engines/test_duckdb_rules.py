@@ -10,8 +10,8 @@ import sqlglot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine, to_duckdb
-from retail_lakehouse.engines.duckdb_rules import cheaper_on_duckdb
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine, to_duckdb
+from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
 
 DATE_OF_INSTANT = "SELECT CAST(CAST(ts AS TIMESTAMP) AS DATE) AS day FROM instants"
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.engines import factory
-from retail_lakehouse.engines.base import Engine
-from retail_lakehouse.engines.names import EngineName
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.backends import factory
+from retail_lakehouse.backends.names import EngineName
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, generate_dataset
+from retail_lakehouse.pipeline.engine import Engine
 
 
 class _GeneratingEngine:

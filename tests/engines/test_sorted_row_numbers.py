@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
-from retail_lakehouse.engines.sorted_row_numbers import SortKey, sort_keys
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
+from retail_lakehouse.backends.duckdb.sorted_row_numbers import SortKey, sort_keys
 from tests.engines.test_duckdb_row_numbers import parse, split_and_number
 
 INT64 = np.iinfo(np.int64)

@@ -132,7 +132,7 @@ def test_block_size_does_not_change_the_data(retail_spec: DatasetSpec, tmp_path:
 def test_hash_seed_of_the_interpreter_does_not_matter(tmp_path: Path) -> None:
     """Unlike seeding from Python's hash(), our seeds survive PYTHONHASHSEED changes."""
     script = (
-        "from retail_lakehouse.generate.builtin import builtin_spec\n"
+        "from retail_lakehouse.datasets import builtin_spec\n"
         "from retail_lakehouse.generate.plan import DatasetPlan, resolve_rows\n"
         "from retail_lakehouse.generate.blocks import generate_block\n"
         "s = builtin_spec()\n"

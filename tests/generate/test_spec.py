@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from retail_lakehouse.generate.builtin import builtin_spec, builtin_spec_text
+from retail_lakehouse.datasets import builtin_spec, builtin_spec_text
 from retail_lakehouse.generate.spec import DatasetSpec, SpecError, dump_spec, load_spec, parse_spec
 
 BASE: dict[str, Any] = {

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.engines.base import Engine, EngineName
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
+from retail_lakehouse.pipeline.engine import Engine, EngineName
 from retail_lakehouse.pipeline.project import builtin_settings_path
 from tests.spark_support import spark_session
 
@@ -20,7 +20,7 @@ BUILTIN_SQL = builtin_settings_path().parent / "sql"
 
 
 def _spark_engine() -> Engine:
-    from retail_lakehouse.engines.spark.engine import SparkEngine
+    from retail_lakehouse.backends.spark.engine import SparkEngine
 
     return SparkEngine(spark_session())
 

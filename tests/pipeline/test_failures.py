@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.cli import main
-from retail_lakehouse.engines.base import TableWrite
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
+from retail_lakehouse.cli.main import main
 from retail_lakehouse.pipeline import commit as committing
+from retail_lakehouse.pipeline.engine import TableWrite
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import NEW_FILES_PREFIX, StagedFiles
 from retail_lakehouse.storage.delta_files import commit_files as real_commit

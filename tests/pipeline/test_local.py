@@ -7,19 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.engines import factory
-from retail_lakehouse.engines.base import Engine
-from retail_lakehouse.engines.names import EngineName
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.backends import factory
+from retail_lakehouse.backends.names import EngineName
+from retail_lakehouse.cli import land_and_update as local
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions
-from retail_lakehouse.pipeline import local
+from retail_lakehouse.pipeline.engine import Engine
 from retail_lakehouse.pipeline.project import builtin_settings_path
 from tests.helpers import modules_loaded
 from tests.pipeline.conftest import SMALL
 
 
 def test_the_run_command_loads_no_pipeline_library_before_generating() -> None:
-    statements = "import retail_lakehouse.cli, retail_lakehouse.cli_pipeline"
+    statements = "import retail_lakehouse.cli, retail_lakehouse.cli.run"
     assert modules_loaded(statements, ("duckdb", "sqlglot", "deltalake")) == []
 
 

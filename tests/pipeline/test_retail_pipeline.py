@@ -16,9 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from retail_lakehouse.engines.base import EngineName
+from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.pipeline.engine import EngineName
 from retail_lakehouse.pipeline.ground_truth import CAUGHT_BY, expected_failures
-from retail_lakehouse.pipeline.local import run_update
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError, Expectation, SourceLocation
-from retail_lakehouse.pipeline.sql_files import parse_sql_folder, parse_sql_text, substitute
+from retail_lakehouse.sql.ddl import parse_sql_folder, parse_sql_text, substitute
 
 PATH = Path("pipeline/p.sql")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.pipeline.local import run_update
+from retail_lakehouse.cli.land_and_update import run_update
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.settings import SettingsError, load_settings
 from retail_lakehouse.storage.delta import DeltaStore

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.query import QueryError
+from retail_lakehouse.backends.duckdb.lakehouse_sql import QueryError
 from retail_lakehouse.report.gold import GOLD_TABLES, read_gold
 from tests.report.conftest import expected_gold
 

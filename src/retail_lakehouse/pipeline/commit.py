@@ -16,8 +16,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from types import TracebackType
 
-from retail_lakehouse.engines.base import Engine, TableWrite
 from retail_lakehouse.pipeline.checkpoints import CheckpointStore
+from retail_lakehouse.pipeline.engine import Engine, TableWrite
 from retail_lakehouse.storage.delta import DeltaStore, TableVersion
 from retail_lakehouse.storage.delta_files import StagedFiles, commit_files, discard_files
 

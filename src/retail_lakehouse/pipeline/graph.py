@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlglot import exp
 
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
-from retail_lakehouse.pipeline.queries import parse_query, referenced_tables, streamed_tables
+from retail_lakehouse.sql.queries import parse_query, referenced_tables, streamed_tables
 
 
 @dataclass(frozen=True)

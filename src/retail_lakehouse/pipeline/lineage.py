@@ -10,8 +10,8 @@ from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
 from retail_lakehouse.pipeline.graph import PipelineGraph
-from retail_lakehouse.pipeline.queries import SOURCE_DIALECT, read_files_calls
 from retail_lakehouse.pipeline.runner import QUARANTINE_SUFFIX
+from retail_lakehouse.sql.queries import SOURCE_DIALECT, read_files_calls
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from retail_lakehouse.generate.runner import LANDING_DIR
 from retail_lakehouse.pipeline.graph import PipelineGraph, build_graph
 from retail_lakehouse.pipeline.settings import PipelineSettings, load_settings
 from retail_lakehouse.pipeline.settings import builtin_settings_path as builtin_settings_path
-from retail_lakehouse.pipeline.sql_files import parse_sql_folder
+from retail_lakehouse.sql.ddl import parse_sql_folder
 
 READ_FILES_FORMATS = {"parquet": "parquet", "jsonl": "json", "csv": "csv"}
 

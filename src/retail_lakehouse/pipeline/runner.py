@@ -18,14 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from retail_lakehouse.engines.base import (
-    CheckedRelation,
-    Engine,
-    EngineError,
-    ExpectationCounts,
-    Sources,
-    TableWrite,
-)
 from retail_lakehouse.pipeline.checkpoints import (
     CheckpointStore,
     Fingerprint,
@@ -33,17 +25,25 @@ from retail_lakehouse.pipeline.checkpoints import (
     list_source_files,
 )
 from retail_lakehouse.pipeline.commit import Committer
+from retail_lakehouse.pipeline.engine import (
+    CheckedRelation,
+    Engine,
+    EngineError,
+    ExpectationCounts,
+    Sources,
+    TableWrite,
+)
 from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.model import Dataset, DefinitionError
 from retail_lakehouse.pipeline.model import ExpectationFailedError as ExpectationFailedError
-from retail_lakehouse.pipeline.queries import file_sources
 from retail_lakehouse.pipeline.results import (
     DatasetResult,
     ExpectationResult,
     FlowStatus,
     UpdateResult,
 )
+from retail_lakehouse.sql.queries import file_sources
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 from retail_lakehouse.storage.update_lock import update_lock
 

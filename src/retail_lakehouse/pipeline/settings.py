@@ -21,7 +21,7 @@ Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 def builtin_settings_path() -> Path:
     """The settings of the retail pipeline that ships with the package."""
-    return Path(str(files("retail_lakehouse.pipeline.retail").joinpath("pipeline.yaml")))
+    return Path(str(files("retail_lakehouse.datasets").joinpath("retail", "pipeline.yaml")))
 
 
 def settings_or_builtin(path: Path | None) -> Path:

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from retail_lakehouse.query import open_lakehouse
+from retail_lakehouse.backends.duckdb.lakehouse_sql import open_lakehouse
 from retail_lakehouse.report.model import (
     CategoryRevenue,
     DailySales,

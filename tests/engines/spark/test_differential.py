@@ -16,17 +16,17 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from retail_lakehouse.engines.base import Engine
-from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
-from retail_lakehouse.engines.spark.engine import SparkEngine
-from retail_lakehouse.engines.spark.generate import generate_on_spark
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
+from retail_lakehouse.backends.duckdb.lakehouse_sql import open_lakehouse, run_sql
+from retail_lakehouse.backends.spark.engine import SparkEngine
+from retail_lakehouse.backends.spark.generate import generate_on_spark
+from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
-from retail_lakehouse.pipeline.local import run_update
+from retail_lakehouse.pipeline.engine import Engine
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
-from retail_lakehouse.query import open_lakehouse, run_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import SMALL
 from tests.spark_support import spark_session

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.engines.spark.engine import SparkEngine
+from retail_lakehouse.backends.spark.engine import SparkEngine
+from retail_lakehouse.cli.land_and_update import run_update
 from retail_lakehouse.pipeline import commit as committing
-from retail_lakehouse.pipeline.local import run_update
 from retail_lakehouse.pipeline.model import DefinitionError
 from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult

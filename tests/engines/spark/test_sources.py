@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from retail_lakehouse.engines.base import EngineError, Sources
-from retail_lakehouse.engines.spark.sources import FILE_PATH_COLUMN, FileRead, rewrite_for_spark
+from retail_lakehouse.backends.spark.sources import FILE_PATH_COLUMN, FileRead, rewrite_for_spark
+from retail_lakehouse.pipeline.engine import EngineError, Sources
 
 COLUMNS = ["order_id", "status"]
 

@@ -12,7 +12,7 @@ BUILTIN_DATASETS: tuple[str, ...] = get_args(BuiltinDataset)
 
 
 def builtin_spec_text(name: BuiltinDataset = "retail") -> str:
-    return files("retail_lakehouse.generate.datasets").joinpath(f"{name}.yaml").read_text("utf-8")
+    return files("retail_lakehouse.datasets").joinpath(name, "spec.yaml").read_text("utf-8")
 
 
 def builtin_spec(name: BuiltinDataset = "retail") -> DatasetSpec:

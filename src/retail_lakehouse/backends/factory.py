@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from retail_lakehouse.engines.names import EngineName
+from retail_lakehouse.backends.names import EngineName
 
 if TYPE_CHECKING:  # the engines import DuckDB, sqlglot and delta-rs: only when one is made
-    from retail_lakehouse.engines.base import Engine
     from retail_lakehouse.generate.runner import (
         GenerateOptions,
         GenerateReport,
@@ -20,6 +19,7 @@ if TYPE_CHECKING:  # the engines import DuckDB, sqlglot and delta-rs: only when 
         ProgressSink,
     )
     from retail_lakehouse.generate.spec import DatasetSpec
+    from retail_lakehouse.pipeline.engine import Engine
 
 LandingGenerator = Callable[
     ["DatasetSpec", "GenerateOptions", "ProgressSink | None", "Meanwhile | None"],
@@ -33,13 +33,13 @@ DEFAULT_SPARK_MASTER = "local[*]"
 
 
 def _duckdb(master: str | None) -> Engine:
-    from retail_lakehouse.engines.duckdb_engine import DuckDBEngine
+    from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 
     return DuckDBEngine()
 
 
 def _spark(master: str | None) -> Engine:
-    from retail_lakehouse.engines.spark.engine import SparkEngine
+    from retail_lakehouse.backends.spark.engine import SparkEngine
 
     return SparkEngine.start(master or DEFAULT_SPARK_MASTER)
 

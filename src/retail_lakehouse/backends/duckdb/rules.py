@@ -3,7 +3,7 @@
 Each rule rewrites a sqlglot tree in place (the engine's own copy, made when its
 sources are resolved) and returns it; :func:`cheaper_on_duckdb` applies them all, and
 none changes what a query returns. They may rely on the session settings
-:class:`~retail_lakehouse.engines.duckdb_engine.DuckDBEngine` fixes: TimeZone = UTC.
+:class:`~retail_lakehouse.backends.duckdb.engine.DuckDBEngine` fixes: TimeZone = UTC.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ from pathlib import Path
 import sqlglot
 from sqlglot import exp
 
-from retail_lakehouse.engines.base import EngineError, Sources
-from retail_lakehouse.pipeline.queries import (
+from retail_lakehouse.pipeline.engine import EngineError, Sources
+from retail_lakehouse.sql.queries import (
     read_files_calls,
     replace_metadata_columns,
     replace_streams,

@@ -3,7 +3,7 @@
 ``run`` ends by writing the HTML run report (also after an update a FAIL UPDATE expectation
 stopped, which the event log records) and printing its path as the last line. This
 module imports only what generating needs: the pipeline's libraries load while the
-generator's workers run (see :mod:`retail_lakehouse.pipeline.local`).
+generator's workers run (see :mod:`retail_lakehouse.cli.land_and_update`).
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from pathlib import Path
 
 from rich.console import Console
 
-from retail_lakehouse.cli_report import load_report_pipeline, write_report
-from retail_lakehouse.console import RowProgress, generate_summary
+from retail_lakehouse.cli.console import RowProgress, generate_summary
+from retail_lakehouse.cli.land_and_update import run_local
+from retail_lakehouse.cli.report import load_report_pipeline, write_report
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
 from retail_lakehouse.generate.spec import DatasetSpec
-from retail_lakehouse.pipeline.local import run_local
 from retail_lakehouse.pipeline.model import ExpectationFailedError
 from retail_lakehouse.pipeline.settings import settings_or_builtin
 
@@ -48,7 +48,7 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
     except ExpectationFailedError:  # the event log has the failed update: report it too
         print(write_report(args.lakehouse, load_report_pipeline(args.lakehouse, args.pipeline)))
         raise
-    from retail_lakehouse.console_pipeline import datasets_summary, expectations_summary
+    from retail_lakehouse.cli.pipeline_output import datasets_summary, expectations_summary
 
     if result.generated is not None:
         console.print(generate_summary(result.generated))
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader
 
 
 def _print_plan(console: Console, args: argparse.Namespace) -> None:
-    from retail_lakehouse.console_pipeline import plan_tree
+    from retail_lakehouse.cli.pipeline_output import plan_tree
     from retail_lakehouse.pipeline.project import load_pipeline
 
     console.print(plan_tree(load_pipeline(settings_path(args), args.lakehouse).graph))

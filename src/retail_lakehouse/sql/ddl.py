@@ -24,8 +24,8 @@ from retail_lakehouse.pipeline.model import (
     SourceLocation,
     ViolationAction,
 )
-from retail_lakehouse.pipeline.sql_lexing import Cursor, Statement, Token, split_statements
-from retail_lakehouse.pipeline.sql_lexing import split_top_level as _split_items
+from retail_lakehouse.sql.lexing import Cursor, Statement, Token, split_statements
+from retail_lakehouse.sql.lexing import split_top_level as _split_items
 
 ALLOWED_STATEMENTS = "CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW"
 _REFERENCE = re.compile(r"\$\{([^{}\n]*)\}")

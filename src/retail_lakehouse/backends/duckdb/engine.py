@@ -20,16 +20,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
-from retail_lakehouse.engines.base import (
-    CheckedRelation,
-    EngineError,
-    EngineName,
-    ExpectationCounts,
-    Sources,
-    TableWrite,
-)
-from retail_lakehouse.engines.duckdb_row_numbers import number_rows, split_row_numbers
-from retail_lakehouse.engines.duckdb_rules import cheaper_on_duckdb
+from retail_lakehouse.backends.duckdb.row_numbers import number_rows, split_row_numbers
+from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
 from retail_lakehouse.generate.runner import (
     GenerateOptions,
     GenerateReport,
@@ -38,8 +30,16 @@ from retail_lakehouse.generate.runner import (
     load_lazy_imports,
 )
 from retail_lakehouse.generate.spec import DatasetSpec
+from retail_lakehouse.pipeline.engine import (
+    CheckedRelation,
+    EngineError,
+    EngineName,
+    ExpectationCounts,
+    Sources,
+    TableWrite,
+)
 from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.pipeline.queries import (
+from retail_lakehouse.sql.queries import (
     failed_flag_sql,
     read_files_calls,
     replace_metadata_columns,

@@ -16,17 +16,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlglot import exp
 
-from retail_lakehouse.engines.base import (
-    CheckedRelation,
-    EngineError,
-    EngineName,
-    ExpectationCounts,
-    Sources,
-    TableWrite,
-)
-from retail_lakehouse.engines.spark.generate import generate_on_spark, remove_bookkeeping_files
-from retail_lakehouse.engines.spark.session import prepare_session, start_session
-from retail_lakehouse.engines.spark.sources import (
+from retail_lakehouse.backends.spark.generate import generate_on_spark, remove_bookkeeping_files
+from retail_lakehouse.backends.spark.session import prepare_session, start_session
+from retail_lakehouse.backends.spark.sources import (
     FILE_PATH_COLUMN,
     TARGET_DIALECT,
     FileRead,
@@ -34,8 +26,16 @@ from retail_lakehouse.engines.spark.sources import (
 )
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
 from retail_lakehouse.generate.spec import DatasetSpec
+from retail_lakehouse.pipeline.engine import (
+    CheckedRelation,
+    EngineError,
+    EngineName,
+    ExpectationCounts,
+    Sources,
+    TableWrite,
+)
 from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.pipeline.queries import failed_flag_sql
+from retail_lakehouse.sql.queries import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import (
     StagedFiles,

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 from sqlglot import exp
 
-from retail_lakehouse.engines.sorted_row_numbers import SortKey, sort_keys
+from retail_lakehouse.backends.duckdb.sorted_row_numbers import SortKey, sort_keys
 
 KEY_PREFIX = "__row_number_key_"
 POSITION = "__row_number_position"

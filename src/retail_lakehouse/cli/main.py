@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
-from retail_lakehouse import __version__, cli_report
-from retail_lakehouse.engines.names import EngineName
-from retail_lakehouse.generate.builtin import (
+from retail_lakehouse import __version__
+from retail_lakehouse.backends.names import EngineName
+from retail_lakehouse.cli import report as cli_report
+from retail_lakehouse.datasets import (
     BUILTIN_DATASETS,
     BuiltinDataset,
     builtin_spec,
@@ -30,10 +31,10 @@ EXIT_FAILED = 1
 
 def _usage_errors() -> tuple[type[Exception], ...]:
     """Errors caused by the user's input: one line, exit code 2 (imported when needed)."""
-    from retail_lakehouse.engines.base import EngineError
-    from retail_lakehouse.engines.spark.session import SparkUnavailableError
+    from retail_lakehouse.backends.duckdb.lakehouse_sql import QueryError
+    from retail_lakehouse.backends.spark.session import SparkUnavailableError
+    from retail_lakehouse.pipeline.engine import EngineError
     from retail_lakehouse.pipeline.model import DefinitionError
-    from retail_lakehouse.query import QueryError
     from retail_lakehouse.report.runs import ReportError
     from retail_lakehouse.storage.delta import StorageError
 
@@ -163,8 +164,8 @@ def _generate_options(args: argparse.Namespace) -> GenerateOptions:
 def _generate(args: argparse.Namespace) -> None:
     from rich.console import Console
 
-    from retail_lakehouse.console import RowProgress, generate_summary
-    from retail_lakehouse.engines.factory import create_generator
+    from retail_lakehouse.backends.factory import create_generator
+    from retail_lakehouse.cli.console import RowProgress, generate_summary
 
     options = _generate_options(args)
     spec = _load(args.spec)
@@ -195,11 +196,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "report":
             cli_report.report(args)
         elif args.command == "run":
-            from retail_lakehouse import cli_pipeline
+            from retail_lakehouse.cli import run as cli_pipeline
 
             cli_pipeline.run(args, _generate_options, _load)
         else:
-            from retail_lakehouse import cli_query
+            from retail_lakehouse.cli import query as cli_query
 
             cli_query.COMMANDS[args.command](args)
     except _usage_errors() as exc:

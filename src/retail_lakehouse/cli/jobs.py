@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from retail_lakehouse.generate.builtin import builtin_spec
+from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.plan import DEFAULT_SEED
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport
 
@@ -53,8 +53,8 @@ def generate_landing(argv: Sequence[str] | None = None) -> None:
     options = landing_options(sys.argv[1:] if argv is None else argv)
     from pyspark.sql import SparkSession
 
-    from retail_lakehouse.engines.spark.generate import generate_on_spark
-    from retail_lakehouse.engines.spark.session import prepare_session
+    from retail_lakehouse.backends.spark.generate import generate_on_spark
+    from retail_lakehouse.backends.spark.session import prepare_session
 
     spark = prepare_session(SparkSession.builder.getOrCreate())
     print_report(generate_on_spark(spark, builtin_spec(), options))

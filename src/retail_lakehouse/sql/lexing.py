@@ -4,7 +4,7 @@ This module owns everything character-level about the pipeline SQL dialect: skip
 whitespace, ``--`` and (nested) ``/* */`` comments, reading string literals, backquoted
 identifiers, words, numbers and symbols; splitting a file into ``;``-separated statements
 with balanced parentheses; and the small cursor that the statement parser in
-:mod:`retail_lakehouse.pipeline.sql_files` walks with. It knows no statement grammar.
+:mod:`retail_lakehouse.sql.ddl` walks with. It knows no statement grammar.
 Every error is a one-line :class:`DefinitionError` at the offending line.
 """
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retail_lakehouse.engines.factory import create_engine, create_generator
-from retail_lakehouse.engines.names import EngineName
+from retail_lakehouse.backends.factory import create_engine, create_generator
+from retail_lakehouse.backends.names import EngineName
 from retail_lakehouse.generate.manifest import MANIFEST_FILE
 from retail_lakehouse.generate.runner import (
     LANDING_DIR,
@@ -26,7 +26,7 @@ from retail_lakehouse.generate.runner import (
 from retail_lakehouse.generate.spec import DatasetSpec
 
 if TYPE_CHECKING:
-    from retail_lakehouse.engines.base import Engine
+    from retail_lakehouse.pipeline.engine import Engine
     from retail_lakehouse.pipeline.project import LoadedPipeline
     from retail_lakehouse.pipeline.results import UpdateResult
 

@@ -16,7 +16,7 @@ from typing import Protocol
 
 from sqlglot import exp
 
-from retail_lakehouse.engines.names import EngineName as EngineName
+from retail_lakehouse.backends.names import EngineName as EngineName
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.model import Expectation

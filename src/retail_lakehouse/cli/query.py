@@ -8,15 +8,21 @@ from collections.abc import Callable
 
 from rich.console import Console
 
-from retail_lakehouse.cli_pipeline import settings_path
-from retail_lakehouse.console_pipeline import arrow_table, lineage_lines
+from retail_lakehouse.backends.duckdb.lakehouse_sql import (
+    QueryError,
+    as_csv,
+    as_json,
+    open_lakehouse,
+    run_sql,
+)
+from retail_lakehouse.cli.pipeline_output import arrow_table, lineage_lines
+from retail_lakehouse.cli.run import settings_path
 from retail_lakehouse.pipeline.lineage import (
     column_lineage,
     file_reading_datasets,
     table_lineage,
 )
 from retail_lakehouse.pipeline.project import load_pipeline
-from retail_lakehouse.query import QueryError, as_csv, as_json, open_lakehouse, run_sql
 from retail_lakehouse.storage.delta import DeltaStore
 
 

@@ -1,0 +1,1 @@
+"""The embedded backend: DuckDB in process, Delta tables through delta-rs."""

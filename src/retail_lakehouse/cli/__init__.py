@@ -1,0 +1,1 @@
+"""The ``retail`` command: one module per command, the command table in ``main``."""
