@@ -45,13 +45,11 @@ DRIVER_MEMORY = "2g"  # local mode: the driver is the executor; the default 1g s
 
 def load_datasets(lakehouse: Path) -> list[Dataset]:
     """The built-in pipeline's datasets, configured as ``retail run`` configures them."""
-    from retail_lakehouse.pipeline.project import builtin_settings_path, landing_defaults
-    from retail_lakehouse.pipeline.settings import load_settings
-    from retail_lakehouse.sql.ddl import parse_sql_folder
+    from retail_lakehouse.datasets import builtin_settings_path
+    from retail_lakehouse.pipeline.project import load_pipeline
 
-    settings, sql_folder = load_settings(builtin_settings_path())
-    configuration = {**landing_defaults(lakehouse), **settings.configuration}
-    return parse_sql_folder(sql_folder, configuration)
+    pipeline = load_pipeline(builtin_settings_path(), lakehouse)
+    return [planned.dataset for planned in pipeline.graph.order]
 
 
 def start_spark() -> Any:

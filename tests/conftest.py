@@ -8,13 +8,14 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from retail_lakehouse.backends import EngineName
 from retail_lakehouse.cli.main import main
 from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.blocks import generate_table
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.spec import DatasetSpec
 from tests.helpers import small_plan
-from tests.pipeline.conftest import failing_pipeline
+from tests.pipeline.conftest import ENGINE_PARAMS, failing_pipeline
 
 
 @pytest.fixture(scope="session")
@@ -55,3 +56,10 @@ def reported_lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     assert main([*run, "--pipeline", str(failing_pipeline(root))]) == 1
     assert main(run) == 0
     return root
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def engine_name(request: pytest.FixtureRequest) -> EngineName:
+    """The engine matrix: every test taking this runs on each engine."""
+    name: EngineName = request.param
+    return name

@@ -19,14 +19,15 @@ import yaml
 
 from retail_lakehouse.backends.spark.engine import SparkEngine
 from retail_lakehouse.cli import jobs
-from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.manifest import read_manifest
-from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions, generate_dataset
+from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.generate.values import decode_dictionaries
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from tests.bundle.bundle_files import PIPELINE, Bundle, job_arguments, resolved_target
+from tests.pipeline.conftest import run_update
 from tests.spark_support import spark_session
 
 if TYPE_CHECKING:
@@ -68,10 +69,11 @@ def test_entry_point_writes_the_local_generators_tables(
 ) -> None:
     local = replace(job_options, lakehouse=tmp_path, workers=1, parallelism="threads")
     generate_dataset(builtin_spec(), local)
-    landing, local_landing = job_options.lakehouse / LANDING_DIR, tmp_path / LANDING_DIR
-    manifest = read_manifest(landing)
+    job, here = Lakehouse(job_options.lakehouse), Lakehouse(tmp_path)
+    landing, local_landing = job.landing, here.landing
+    manifest = read_manifest(job.manifest)
     assert (manifest["seed"], manifest["scale"]) == (job_options.seed, float(SMALL_SCALE))
-    assert rows_and_defects(manifest) == rows_and_defects(read_manifest(local_landing))
+    assert rows_and_defects(manifest) == rows_and_defects(read_manifest(here.manifest))
     for table in builtin_spec().tables:
         assert sorted((landing / table.name).glob("part-*.parquet")), table.name
         expected = decode_dictionaries(pq.read_table(local_landing / table.name))
@@ -99,11 +101,11 @@ def pipeline_settings(bundle: Bundle, landing: Path, folder: Path) -> Path:
 def update(bundle: Bundle, spark: SparkSession, job_options: GenerateOptions) -> UpdateResult:
     lakehouse = job_options.lakehouse
     pipeline = load_pipeline(
-        pipeline_settings(bundle, lakehouse / LANDING_DIR, lakehouse), lakehouse
+        pipeline_settings(bundle, Lakehouse(lakehouse).landing, lakehouse), lakehouse
     )
     engine = SparkEngine(spark)
     try:
-        return run_update(pipeline, lakehouse, full_refresh=True, engine=engine)
+        return run_update(pipeline, full_refresh=True, engine=engine)
     finally:
         engine.close()
 
@@ -114,7 +116,7 @@ def test_listed_sql_runs_on_spark_over_what_the_job_wrote(
     assert (update.status, update.error) == ("COMPLETED", None)
     assert update.engine == "spark"
     written = {dataset.name: dataset.written_rows for dataset in update.datasets}
-    manifest = read_manifest(job_options.lakehouse / LANDING_DIR)
+    manifest = read_manifest(Lakehouse(job_options.lakehouse).manifest)
     for table, entry in manifest["tables"].items():
         assert written[f"bronze_{table}"] == entry["rows"]
     assert all(written[name] > 0 for name in written if name.startswith("gold_"))

@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import sqlglot
 
-from retail_lakehouse.pipeline.model import Dataset
-from retail_lakehouse.sql.ddl import parse_sql_text
+from retail_lakehouse.sql.ddl import CreateStatement, parse_sql_text
 from tests.bundle.bundle_files import PIPELINE, Bundle, load_bundle, resolved_target
 
 LISTED = [path for files in load_bundle().pipeline_files() for path in files]
 
 
-def bundle_datasets(bundle: Bundle, path: Path) -> list[Dataset]:
+def bundle_datasets(bundle: Bundle, path: Path) -> list[CreateStatement]:
     """The datasets of ``path`` with the pipeline configuration of the default target."""
     configuration = resolved_target(bundle, "dev")["resources"]["pipelines"][PIPELINE][
         "configuration"
@@ -33,5 +32,5 @@ def test_listed_sql_parses_with_the_databricks_dialect(bundle: Bundle, path: Pat
     assert datasets
     for dataset in datasets:
         assert isinstance(sqlglot.parse_one(dataset.query, read="databricks"), sqlglot.exp.Query)
-        for expectation in dataset.expectations:
+        for expectation in dataset.constraints:
             sqlglot.parse_one(expectation.condition, read="databricks")

@@ -8,7 +8,7 @@ import sqlglot
 from sqlglot import exp
 
 from tests.bundle.bundle_files import REPO, Bundle, variable_values
-from tests.test_cli_pipeline import DEMO_QUERIES
+from tests.cli.test_run import DEMO_QUERIES
 
 SECTION = re.compile(r"^## Deploy to Databricks\n(.*?)^## ", re.MULTILINE | re.DOTALL)
 SQL_BLOCK = re.compile(r"^```sql\n(.*?)^```", re.MULTILINE | re.DOTALL)

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.cli.jobs import landing_options
-from retail_lakehouse.datasets import builtin_spec
+from retail_lakehouse.common.lakehouse import Lakehouse
+from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.plan import DEFAULT_SEED
-from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
-from retail_lakehouse.pipeline.project import READ_FILES_FORMATS, builtin_settings_path
+from retail_lakehouse.generate.runner import GenerateOptions
+from retail_lakehouse.pipeline.project import READ_FILES_FORMATS
 from retail_lakehouse.pipeline.settings import load_settings
 from retail_lakehouse.sql.ddl import parse_sql_folder
 from tests.bundle.bundle_files import (
@@ -40,7 +41,7 @@ KNOWN_ROOTS = {"var", "resources", "bundle", "workspace"}
 
 
 def builtin_sql_folder() -> Path:
-    return load_settings(builtin_settings_path())[1]
+    return load_settings(builtin_settings_path())[1].sql
 
 
 def test_the_bundle_has_a_dev_default_and_a_prod_target(bundle: Bundle) -> None:
@@ -127,7 +128,7 @@ def test_the_job_writes_where_the_pipeline_reads(bundle: Bundle, target: str) ->
     assert (options.scale, options.seed) == (float(values["scale"]), int(values["seed"]))
     assert options.output_format == "parquet"
     configuration = document["resources"]["pipelines"][PIPELINE]["configuration"]
-    assert configuration["landing_path"] == (options.lakehouse / LANDING_DIR).as_posix()
+    assert configuration["landing_path"] == Lakehouse(options.lakehouse).landing.as_posix()
     assert options.lakehouse.parts[:3] == ("/", "Volumes", values["catalog"])
 
 

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.generate.manifest import MANIFEST_FILE
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.generate.spec import DatasetSpec
 
@@ -43,7 +42,7 @@ def tiny_landing(tmp_path_factory: pytest.TempPathFactory, retail_spec: DatasetS
 
 
 def _defects(landing: Path) -> str:
-    manifest = json.loads((landing / MANIFEST_FILE).read_text())
+    manifest = json.loads((landing / "_manifest.json").read_text())
     tables = {name: entry["defects"] for name, entry in manifest["tables"].items()}
     return json.dumps(tables, indent=1, sort_keys=True)
 

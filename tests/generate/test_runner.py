@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from retail_lakehouse.generate import runner
-from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
+from retail_lakehouse.generate.runner import GenerateOptions, LocalGenerator, generate_dataset
 from retail_lakehouse.generate.spec import DatasetSpec
 
 TINY = {"customers": 300, "products": 60, "orders": 500, "order_items": 1100}
@@ -105,20 +104,7 @@ def test_block_rows_must_be_positive(retail_spec: DatasetSpec, tmp_path: Path) -
         generate_dataset(retail_spec, _options(tmp_path, block_rows=0))
 
 
-def test_meanwhile_runs_once_while_the_forked_workers_exist(
-    retail_spec: DatasetSpec, tmp_path: Path
-) -> None:
-    seen: list[tuple[int, list[str]]] = []
-
-    def meanwhile() -> None:  # the workers are forked processes, already started
-        landing = tmp_path / "landing"
-        published = [p.name for p in landing.iterdir() if not p.name.startswith(".")]
-        seen.append((len(multiprocessing.active_children()), published))
-
-    generate_dataset(retail_spec, _options(tmp_path), meanwhile=meanwhile)
-
-    assert len(seen) == 1
-    workers, published = seen[0]
-    assert workers >= 2
-    assert published == []  # it ran before any table was done
+def test_the_local_generator_is_generate_dataset(retail_spec: DatasetSpec, tmp_path: Path) -> None:
+    report = LocalGenerator().generate(retail_spec, _options(tmp_path))
+    assert [t.rows for t in report.tables] == [TINY[t.name] for t in report.tables]
     assert pq.read_table(tmp_path / "landing" / "orders").num_rows == TINY["orders"]

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import pytest
 
+from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
-from retail_lakehouse.datasets import builtin_spec
+from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
-from retail_lakehouse.pipeline.engine import Engine, EngineName
-from retail_lakehouse.pipeline.project import builtin_settings_path
+from retail_lakehouse.pipeline import runner
+from retail_lakehouse.pipeline.engine import Engine
+from retail_lakehouse.pipeline.project import LoadedPipeline
+from retail_lakehouse.pipeline.results import UpdateResult
 from tests.spark_support import spark_session
 
 SMALL = {"customers": 800, "products": 150, "orders": 4000, "order_items": 9000}
@@ -33,11 +36,17 @@ ENGINE_MARKS = {EngineName.SPARK: [pytest.mark.spark]}
 ENGINE_PARAMS = [pytest.param(e, marks=ENGINE_MARKS.get(e, []), id=e.value) for e in EngineName]
 
 
-@pytest.fixture(params=ENGINE_PARAMS)
-def engine_name(request: pytest.FixtureRequest) -> EngineName:
-    """The engine matrix: every test taking this runs on each engine."""
-    name: EngineName = request.param
-    return name
+def run_update(
+    pipeline: LoadedPipeline, full_refresh: bool = False, engine: Engine | None = None
+) -> UpdateResult:
+    """One update on ``engine``, by default on a DuckDB engine of its own, closed after."""
+    if engine is not None:
+        return runner.run_update(pipeline, engine, full_refresh)
+    own = DuckDBEngine()
+    try:
+        return runner.run_update(pipeline, own, full_refresh)
+    finally:
+        own.close()
 
 
 def make_landing(

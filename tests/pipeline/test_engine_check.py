@@ -6,7 +6,8 @@ from pathlib import Path
 
 import sqlglot
 
-from retail_lakehouse.pipeline.engine import EngineName, Sources, TableWrite
+from retail_lakehouse.backends import EngineName
+from retail_lakehouse.pipeline.engine import Sources, TableWrite
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import commit_files

@@ -80,7 +80,7 @@ def test_fail_update_leaves_every_table_as_it_was(
          "99_extra.sql:2"),
         (None, "INSERT INTO x VALUES (1);\n", "99_extra.sql:1"),
         ({"02_silver.sql": ("EXPECT (list_price > 0)", "EXPECT (list_prize > 0)")}, None,
-         "02_silver.sql:28: an expectation of 'silver_products'"),
+         "02_silver.sql:29: an expectation of 'silver_products'"),
         ({"03_gold.sql": ("count(order_id) AS total_orders", "count(order_key) AS total_orders")},
          None, "03_gold.sql:31: 'gold_customer_lifetime_value'"),
     ],

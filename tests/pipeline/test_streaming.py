@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.cli.land_and_update import run_update
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.settings import SettingsError, load_settings
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing
+from tests.pipeline.conftest import make_landing, run_update
 
 PIPELINE_SQL = """
 CREATE OR REFRESH STREAMING TABLE raw_orders
@@ -44,7 +43,7 @@ def write_pipeline(root: Path, configuration: str = "min_cost: '10'") -> Path:
 def test_stream_of_a_dataset_reads_only_its_new_rows(tmp_path: Path) -> None:
     root = make_landing(tmp_path)
     pipeline = load_pipeline(write_pipeline(root), root)
-    first = run_update(pipeline, root, full_refresh=False)
+    first = run_update(pipeline, full_refresh=False)
     big = next(d for d in first.datasets if d.name == "big_orders")
     assert 0 < big.written_rows < 4000
     warn = big.expectations[0]
@@ -53,7 +52,7 @@ def test_stream_of_a_dataset_reads_only_its_new_rows(tmp_path: Path) -> None:
 
     source = sorted((root / "landing" / "orders").iterdir())[0]
     (root / "landing" / "orders" / "part-77777.parquet").write_bytes(source.read_bytes())
-    second = run_update(pipeline, root, full_refresh=False)
+    second = run_update(pipeline, full_refresh=False)
     assert next(d for d in second.datasets if d.name == "raw_orders").written_rows == 4000
     big_again = next(d for d in second.datasets if d.name == "big_orders")
     assert big_again.written_rows == big.written_rows
@@ -61,13 +60,13 @@ def test_stream_of_a_dataset_reads_only_its_new_rows(tmp_path: Path) -> None:
     assert store.read("big_orders").num_rows == 2 * big.written_rows
     assert store.read("order_count").to_pylist() == [{"n": 8000, "files": 2}]
 
-    third = run_update(pipeline, root, full_refresh=False)
+    third = run_update(pipeline, full_refresh=False)
     assert all(d.written_rows == 0 for d in third.datasets if d.kind == "streaming_table")
 
 
 def test_partitioned_by_partitions_the_delta_table(tmp_path: Path) -> None:
     root = make_landing(tmp_path)
-    run_update(load_pipeline(write_pipeline(root), root), root, full_refresh=False)
+    run_update(load_pipeline(write_pipeline(root), root), full_refresh=False)
     folder = root / "mine" / "orders_by_channel"
     assert sorted(p.name for p in folder.glob("channel=*")) == [
         "channel=marketplace", "channel=mobile_app", "channel=web",
@@ -78,8 +77,8 @@ def test_partitioned_by_partitions_the_delta_table(tmp_path: Path) -> None:
 def test_full_refresh_reingests_everything(tmp_path: Path) -> None:
     root = make_landing(tmp_path)
     pipeline = load_pipeline(write_pipeline(root), root)
-    run_update(pipeline, root, full_refresh=False)
-    again = run_update(pipeline, root, full_refresh=True)
+    run_update(pipeline, full_refresh=False)
+    again = run_update(pipeline, full_refresh=True)
     assert next(d for d in again.datasets if d.name == "raw_orders").written_rows == 4000
     assert DeltaStore(root / "mine").read("raw_orders").num_rows == 4000
 

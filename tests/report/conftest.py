@@ -12,8 +12,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from retail_lakehouse.pipeline.model import ViolationAction
-from retail_lakehouse.pipeline.results import FlowStatus, layer_of
+from retail_lakehouse.pipeline.model import ViolationAction, layer_of_name
+from retail_lakehouse.pipeline.results import FlowStatus
 from retail_lakehouse.report.model import ExpectationRow, FlowRow
 from retail_lakehouse.storage.delta import DeltaStore
 
@@ -30,7 +30,7 @@ def flow(
         for name, action, failed in checks
     )
     dropped = max((failed for _, action, failed in checks if action == "drop"), default=0)
-    return FlowRow(dataset, layer_of(dataset), status, written, dropped, 0.5, expectations)
+    return FlowRow(dataset, layer_of_name(dataset), status, written, dropped, 0.5, expectations)
 
 
 class _TableReader(HTMLParser):
@@ -68,8 +68,9 @@ def table_rows(page: str, table_id: str) -> list[list[str]]:
     return reader.rows
 
 
-def expected_gold(root: Path) -> dict[str, Any]:
-    """What the gold charts must show, computed from the stored tables with pyarrow alone."""
+def expected_charts(root: Path) -> dict[str, Any]:
+    """What the retail gold charts must show, computed from the stored tables with pyarrow
+    alone (not with the charts file's queries)."""
     store = DeltaStore(root / "tables")
     daily = store.read("gold_daily_sales_summary").sort_by("order_date").to_pylist()
     categories = store.read("gold_category_performance").to_pylist()
@@ -82,16 +83,25 @@ def expected_gold(root: Path) -> dict[str, Any]:
         lowest[segment] = min(lowest.get(segment, c["lifetime_value"]), c["lifetime_value"])
     segments = Counter(c["customer_segment"] for c in customers)
     top = sorted(products, key=lambda p: (-p["revenue"], p["product_id"]))[:10]
+
+    def chart(name: str, title: str, kind: str, points: list[tuple[str, Any]]) -> dict[str, Any]:
+        shown = [{"label": label, "value": float(value)} for label, value in points]
+        return {"name": name, "title": title, "kind": kind, "points": shown}
+
     return {
-        "daily": [{"date": d["order_date"].isoformat(), "revenue": float(d["total_revenue"]),
-                   "orders": d["total_orders"]} for d in daily],
-        "categories": [{"category": c["category"], "revenue": float(c["total_revenue"])}
-                       for c in categories],
-        "segments": [{"segment": s, "customers": segments[s]}
-                     for s in sorted(segments, key=lambda s: -lowest[s])],
-        "top_products": [{"product_id": p["product_id"], "product": p["product_name"],
-                          "category": p["category"], "revenue": float(p["revenue"]),
-                          "units": int(p["units_sold"])} for p in top],
+        "title": "Gold layer",
+        "charts": [
+            chart("daily-revenue", "Daily revenue", "line",
+                  [(d["order_date"].isoformat(), d["total_revenue"]) for d in daily]),
+            chart("daily-orders", "Daily orders", "line",
+                  [(d["order_date"].isoformat(), d["total_orders"]) for d in daily]),
+            chart("categories", "Revenue by category", "bars",
+                  [(c["category"], c["total_revenue"]) for c in categories]),
+            chart("segments", "Customers by CLV segment", "bars",
+                  [(s, segments[s]) for s in sorted(segments, key=lambda s: -lowest[s])]),
+            chart("top-products", "Top 10 products by revenue", "bars",
+                  [(f"{p['product_name']} #{p['product_id']}", p["revenue"]) for p in top]),
+        ],
         "missing": [],
     }  # fmt: skip
 

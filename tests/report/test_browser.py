@@ -17,7 +17,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.report.build import build_report
 
 pytestmark = pytest.mark.browser
@@ -66,7 +67,7 @@ def test_the_report_shows_everything_offline(
     browser: WebDriver, reported_lakehouse: Path, tmp_path: Path
 ) -> None:
     pipeline = load_pipeline(builtin_settings_path(), reported_lakehouse)
-    report = build_report(reported_lakehouse, pipeline, output=tmp_path / "r.html")
+    report = build_report(pipeline, output=tmp_path / "r.html")
     url = report.path.resolve().as_uri()
     for log in ("browser", "performance"):  # what the start page logged is not ours
         read_log(browser, log)

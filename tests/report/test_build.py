@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 
-from retail_lakehouse.pipeline.ground_truth import expected_failures
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
-from retail_lakehouse.report.build import BuiltReport, build_report, gather_report
+from retail_lakehouse.datasets import builtin_settings_path, dataset_folder
+from retail_lakehouse.pipeline.project import load_pipeline
+from retail_lakehouse.report.build import BuiltReport, build_report, gather_report, render_report
+from retail_lakehouse.report.ground_truth import expected_failures, load_ground_truth
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.report.conftest import embedded_data, expected_gold, table_rows
+from tests.report.conftest import embedded_data, expected_charts, table_rows
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -22,7 +23,7 @@ MAX_BYTES = 5 * 1024 * 1024
 def built(reported_lakehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> BuiltReport:
     output = tmp_path_factory.mktemp("built") / "nested" / "report.html"
     pipeline = load_pipeline(builtin_settings_path(), reported_lakehouse)
-    return build_report(reported_lakehouse, pipeline, output=output)
+    return build_report(pipeline, output=output)
 
 
 @pytest.fixture(scope="module")
@@ -74,20 +75,23 @@ def test_datasets_are_the_latest_updates_flows(
             assert quarantine["rows_written"] == flow["rows_quarantined"]
 
 
-def test_the_gold_charts_show_the_gold_tables(
+def test_the_declared_charts_show_the_gold_tables(
     reported_lakehouse: Path, shown: dict[str, Any]
 ) -> None:
-    assert shown["gold"] == expected_gold(reported_lakehouse)
+    assert shown["charts"] == expected_charts(reported_lakehouse)
 
 
 def test_expectations_meet_the_ground_truth(
     reported_lakehouse: Path, built: BuiltReport, shown: dict[str, Any]
 ) -> None:
     manifest = json.loads((reported_lakehouse / "landing" / "_manifest.json").read_text())
+    expected = expected_failures(
+        load_ground_truth(dataset_folder() / "ground_truth.yaml"), manifest
+    )
     checks = [e for flow in shown["flows"] for e in flow["expectations"]]
     assert len(checks) == 21 and sum(e["failed_records"] for e in checks) > 0
     for e in checks:
-        assert e["expected_failed"] == expected_failures(manifest, e["dataset"], e["name"])
+        assert e["expected_failed"] == expected(e["dataset"], e["name"])
         assert e["failed_records"] == e["expected_failed"], e
         assert e["action"] == "drop"
     rows = table_rows(built.path.read_text(encoding="utf-8"), "expectations")[1:]
@@ -96,13 +100,15 @@ def test_expectations_meet_the_ground_truth(
                     for e in checks]  # fmt: skip
 
 
-def test_another_pipeline_has_no_ground_truth(reported_lakehouse: Path) -> None:
+def test_a_pipeline_that_names_neither_has_no_ground_truth_nor_charts(
+    reported_lakehouse: Path,
+) -> None:
     data = gather_report(
-        reported_lakehouse,
-        load_pipeline(reported_lakehouse / "pipeline" / "pipeline.yaml", reported_lakehouse),
-        2,
+        load_pipeline(reported_lakehouse / "pipeline" / "pipeline.yaml", reported_lakehouse), 2
     )
     assert data.pipeline == "custom" and len(data.runs) == 2
+    assert data.charts is None
+    assert render_report(data).count('<section id="') == 4  # no charts section
     checks = [e for flow in data.flows for e in flow.expectations]
     assert checks and all(e.expected_failed is None for e in checks)
     actions = {(e.dataset, e.name): e.action for e in checks}

@@ -7,32 +7,29 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from retail_lakehouse.report.charts import (
+    LABEL_CHARS,
     LAYER_COLOURS,
     _compact,
-    gold_charts,
+    declared_charts,
     timings_chart,
 )
-from retail_lakehouse.report.model import (
-    CategoryRevenue,
-    DailySales,
-    GoldData,
-    ProductRevenue,
-    SegmentCustomers,
-)
+from retail_lakehouse.report.model import ChartData, ChartKind, ChartPoint, ChartSection
 from tests.report.conftest import flow
 
 SVG = "{http://www.w3.org/2000/svg}"
-LONG_NAME = "Quillmoor Fragrance-Free Climbing Harness"
-GOLD = GoldData(
-    daily=(DailySales("2025-01-01", 10.5, 2), DailySales("2025-01-02", 30.0, 3),
-           DailySales("2025-01-05", 5.0, 1)),
-    categories=(CategoryRevenue("Books", 45.5), CategoryRevenue("Toys", 0.0)),
-    segments=(SegmentCustomers("VIP", 3), SegmentCustomers("Regular", 9),
-              SegmentCustomers("Inactive", 1)),
-    top_products=(ProductRevenue(7, LONG_NAME, "Sports", 40.0, 4),
-                  ProductRevenue(9, "Mini Tumbler", "Home", 5.5, 1)),
-    missing=(),
-)  # fmt: skip
+LONG_NAME = "Quillmoor Fragrance-Free Climbing Harness #7"
+
+
+def chart(name: str, kind: ChartKind, *points: tuple[str, float]) -> ChartData:
+    return ChartData(name, name.title(), kind, tuple(ChartPoint(*p) for p in points))
+
+
+SECTION = ChartSection("Gold layer", (
+    chart("daily", "line", ("2025-01-01", 10.5), ("2025-01-02", 30.0), ("2025-01-05", 5.0)),
+    chart("categories", "bars", ("Books", 45.5), ("Toys", 0.0)),
+    chart("segments", "bars", ("VIP", 3), ("Regular", 9), ("Inactive", 1)),
+    chart("products", "bars", (LONG_NAME, 40.0), ("Mini Tumbler #9", 5.5)),
+), ())  # fmt: skip
 
 
 def bars(svg: str) -> list[ET.Element]:
@@ -45,24 +42,26 @@ def labels(svg: str) -> list[str]:
     return [t.text or "" for t in ET.fromstring(svg).iter(f"{SVG}text")]
 
 
-def test_every_gold_chart_is_drawn_from_its_data() -> None:
-    charts = {chart.id: chart for chart in gold_charts(GOLD)}
-    assert list(charts) == ["chart-daily-revenue", "chart-daily-orders", "chart-categories",
-                            "chart-segments", "chart-top-products"]  # fmt: skip
+def test_every_declared_chart_is_drawn_from_its_points() -> None:
+    charts = {chart.id: chart for chart in declared_charts(SECTION)}
+    assert list(charts) == ["chart-daily", "chart-categories", "chart-segments", "chart-products"]
+    assert [c.title for c in charts.values()] == ["Daily", "Categories", "Segments", "Products"]
     assert len(bars(charts["chart-categories"].svg)) == 2
     assert len(bars(charts["chart-segments"].svg)) == 3
     widths = [float(r.get("width") or 0) for r in bars(charts["chart-segments"].svg)]
     assert widths.index(max(widths)) == 1  # Regular, the most customers
-    product_labels = labels(charts["chart-top-products"].svg)
+    product_labels = labels(charts["chart-products"].svg)
     assert "Mini Tumbler #9" in product_labels
-    assert any(label.endswith("… #7") and len(label) < len(LONG_NAME) for label in product_labels)
-    line = ET.fromstring(charts["chart-daily-revenue"].svg)
+    cut = [label for label in product_labels if "…" in label]
+    assert len(cut) == 1 and len(cut[0]) == LABEL_CHARS
+    assert cut[0].startswith("Quillmoor") and cut[0].endswith("Harness #7")  # the id stays
+    line = ET.fromstring(charts["chart-daily"].svg)
     assert any(p.get("class") == "series lines" for p in line.iter(f"{SVG}g"))
 
 
 def test_charts_without_data_are_left_out() -> None:
-    one_day = GoldData((DailySales("2025-01-01", 1.0, 1),), (), (), (), ("gold_x",))
-    assert gold_charts(one_day) == []  # a time axis needs two days
+    one_day = chart("daily", "line", ("2025-01-01", 1.0))  # a time axis needs two dates
+    assert declared_charts(ChartSection("Charts", (one_day, chart("none", "bars")), ())) == []
 
 
 def test_timings_are_coloured_by_layer() -> None:

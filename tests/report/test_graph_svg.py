@@ -5,7 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.report.graph_svg import CHAR_WIDTH, lineage_svg, node_lines, node_size
 from retail_lakehouse.report.lineage import lineage_graph
 from retail_lakehouse.report.model import LineageNode

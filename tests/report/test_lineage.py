@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline.lineage import table_lineage
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.report.lineage import flow_state, lineage_graph
 from retail_lakehouse.report.model import NodeState
 from tests.report.conftest import flow

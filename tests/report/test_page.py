@@ -9,9 +9,9 @@ import re
 from retail_lakehouse.pipeline.lineage import TableEdge
 from retail_lakehouse.report.charts import Chart
 from retail_lakehouse.report.model import (
+    ChartSection,
     ExpectationRow,
     FlowRow,
-    GoldData,
     LineageNode,
     ReportData,
     RunRow,
@@ -41,7 +41,7 @@ def sample(status: str = "COMPLETED", error: str | None = None) -> ReportData:
         runs=(latest, older),
         nodes=(LineageNode("bronze_a", "streaming_table", "bronze", "passed", 100, 0, 0, 0),),
         edges=(TableEdge("bronze_a", "silver_a"),),
-        gold=GoldData((), (), (), (), ("gold_x",)),
+        charts=ChartSection("Gold layer", (), ("gold_x",)),
     )  # fmt: skip
 
 
@@ -54,7 +54,7 @@ def test_the_embedded_data_is_the_report_data() -> None:
     data = sample()
     html = page(data)
     assert embedded_data(html) == json.loads(json.dumps(dataclasses.asdict(data)))
-    for section in ("lineage", "quality", "timings", "gold", "runs"):
+    for section in ("lineage", "quality", "timings", "charts", "runs"):
         assert f'<section id="{section}">' in html
     assert '<figure id="chart-x">' in html and "gold_x" in html
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from retail_lakehouse.report.runs import ReportError, read_events, recent_runs, update_flows
+from retail_lakehouse.report import ReportError
+from retail_lakehouse.report.runs import PipelineView, read_events, recent_runs, update_flows
 from retail_lakehouse.storage.delta import DeltaStore
 
 
@@ -46,7 +47,8 @@ def test_flows_of_an_update_in_the_order_they_ran(reported_lakehouse: Path) -> N
     store = DeltaStore(reported_lakehouse / "tables")
     events = read_events(store, "event_log")
     failed_update = recent_runs(events, 10)[1]
-    flows = update_flows(events, failed_update.update_id, {}, lambda dataset, name: 7)
+    view = PipelineView({}, {"silver_orders": "gold"})  # a layer the name does not say
+    flows = update_flows(events, failed_update.update_id, view, lambda dataset, name: 7)
     logged_flows = sorted((e for e in logged(reported_lakehouse)
                            if e["update_id"] == failed_update.update_id and e["dataset_name"]),
                           key=lambda e: e["timestamp"])  # fmt: skip
@@ -62,6 +64,9 @@ def test_flows_of_an_update_in_the_order_they_ran(reported_lakehouse: Path) -> N
         ]
         assert shown == stored
         assert all(e.action is None and e.expected_failed == 7 for e in flow.expectations)
+    layers = {f.dataset: f.layer for f in flows}
+    assert layers["silver_orders"] == "gold"  # as the pipeline says
+    assert layers["bronze_orders"] == "bronze"  # not in the pipeline's view: by its name
 
 
 def test_no_event_log_is_a_report_error(tmp_path: Path) -> None:

@@ -5,13 +5,21 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from retail_lakehouse.storage.delta_files import new_files_folder
 from retail_lakehouse.storage.errors import StorageError
-from retail_lakehouse.storage.update_lock import LOCK_FILE, leftover_staging, update_lock
+from retail_lakehouse.storage.update_lock import leftover_staging, update_lock
+
+LOCK = "_update.lock"
+
+
+def lock(root: Path) -> AbstractContextManager[None]:
+    """The update lock of the tables under ``root``, in a lock file beside them."""
+    return update_lock(root / LOCK, root)
 
 
 def left_by_a_killed_update(root: Path, table: str) -> Path:
@@ -28,7 +36,7 @@ def test_taking_the_lock_removes_staging_folders_and_nothing_else(tmp_path: Path
         folder.mkdir(parents=True)
     assert leftover_staging(tmp_path) == sorted(stale)
 
-    with update_lock(tmp_path):
+    with lock(tmp_path):
         assert leftover_staging(tmp_path) == []
         assert all(not folder.exists() for folder in stale)
         assert all(folder.is_dir() for folder in kept)
@@ -37,8 +45,8 @@ def test_taking_the_lock_removes_staging_folders_and_nothing_else(tmp_path: Path
 def test_a_second_update_fails_in_one_line_naming_the_store_and_the_holder(
     tmp_path: Path,
 ) -> None:
-    second = update_lock(tmp_path)
-    with update_lock(tmp_path), pytest.raises(StorageError) as caught:
+    second = lock(tmp_path)
+    with lock(tmp_path), pytest.raises(StorageError) as caught:
         second.__enter__()
     message = str(caught.value)
     assert "\n" not in message and str(tmp_path) in message
@@ -46,14 +54,14 @@ def test_a_second_update_fails_in_one_line_naming_the_store_and_the_holder(
 
 
 def test_the_lock_is_free_again_after_the_update(tmp_path: Path) -> None:
-    with update_lock(tmp_path):
+    with lock(tmp_path):
         pass
-    with update_lock(tmp_path):
-        assert (tmp_path / LOCK_FILE).read_text() == f"pid {os.getpid()}"
+    with lock(tmp_path):
+        assert (tmp_path / LOCK).read_text() == f"pid {os.getpid()}"
 
 
 def _hold_the_lock_and_stage(root: str, ready: multiprocessing.synchronize.Event) -> None:
-    with update_lock(Path(root)):
+    with lock(Path(root)):
         left_by_a_killed_update(Path(root), "orders")
         ready.set()
         signal.pause()  # killed here, in the middle of the update
@@ -67,11 +75,11 @@ def test_a_killed_update_releases_the_lock_and_its_staging_is_swept(tmp_path: Pa
     try:
         assert ready.wait(timeout=60)
         with pytest.raises(StorageError, match="another update is running"):
-            update_lock(tmp_path).__enter__()
+            lock(tmp_path).__enter__()
     finally:
         update.kill()
         update.join(timeout=60)
     assert len(leftover_staging(tmp_path)) == 1
 
-    with update_lock(tmp_path):
+    with lock(tmp_path):
         assert leftover_staging(tmp_path) == []

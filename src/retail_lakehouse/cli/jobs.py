@@ -53,11 +53,11 @@ def generate_landing(argv: Sequence[str] | None = None) -> None:
     options = landing_options(sys.argv[1:] if argv is None else argv)
     from pyspark.sql import SparkSession
 
-    from retail_lakehouse.backends.spark.generate import generate_on_spark
+    from retail_lakehouse.backends.spark.generate import SparkGenerator
     from retail_lakehouse.backends.spark.session import prepare_session
 
     spark = prepare_session(SparkSession.builder.getOrCreate())
-    print_report(generate_on_spark(spark, builtin_spec(), options))
+    print_report(SparkGenerator(spark).generate(builtin_spec(), options))
 
 
 def print_report(report: GenerateReport) -> None:

@@ -1,34 +1,41 @@
-"""The ``query`` and ``lineage`` commands of the CLI: parse, call, print."""
+"""``retail query``: Spark SQL over every table of the lakehouse, read-only, in or out.
+
+A query as an argument prints its result (a table, CSV or JSON); without one, a prompt
+runs statements ending with ';'.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from retail_lakehouse.cli.command import Command
+from retail_lakehouse.cli.options import add_lakehouse, add_pipeline, settings_path
 
-from retail_lakehouse.backends.duckdb.lakehouse_sql import (
-    QueryError,
-    as_csv,
-    as_json,
-    open_lakehouse,
-    run_sql,
-)
-from retail_lakehouse.cli.pipeline_output import arrow_table, lineage_lines
-from retail_lakehouse.cli.run import settings_path
-from retail_lakehouse.pipeline.lineage import (
-    column_lineage,
-    file_reading_datasets,
-    table_lineage,
-)
-from retail_lakehouse.pipeline.project import load_pipeline
-from retail_lakehouse.storage.delta import DeltaStore
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sql", nargs="?", help="a query; none: an interactive prompt")
+    add_lakehouse(parser)
+    parser.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    parser.add_argument("--dialect", choices=["spark", "duckdb"], default="spark")
+    add_pipeline(parser)
 
 
 def query(args: argparse.Namespace) -> None:
-    pipeline_tables = load_pipeline(settings_path(args), args.lakehouse).tables_root(args.lakehouse)
-    connection = open_lakehouse(pipeline_tables)
+    from rich.console import Console
+
+    from retail_lakehouse.backends.duckdb.lakehouse_sql import QueryError, open_lakehouse, run_sql
+    from retail_lakehouse.pipeline.project import load_pipeline
+
+    pipeline = load_pipeline(settings_path(args), args.lakehouse)
+    connection = open_lakehouse(pipeline.lakehouse.tables)
     if args.sql:
         _print_result(run_sql(connection, args.sql, args.dialect), args.format)
         return
@@ -52,37 +59,41 @@ def query(args: argparse.Namespace) -> None:
             buffer = []
 
 
-def _print_result(table: object, output: str) -> None:
-    import pyarrow as pa
-
-    assert isinstance(table, pa.Table)
+def _print_result(table: pa.Table, output: str) -> None:
     if output == "json":
         sys.stdout.write(as_json(table) + "\n")
     elif output == "csv":
         sys.stdout.write(as_csv(table))
     else:
+        from rich.console import Console
+
+        from retail_lakehouse.cli.pipeline_output import arrow_table
+
         Console().print(arrow_table(table))
 
 
-def lineage(args: argparse.Namespace) -> None:
-    pipeline = load_pipeline(settings_path(args), args.lakehouse)
-    if args.column is None:
-        for line in lineage_lines(table_lineage(pipeline.graph), pipeline.graph.names()):
-            print(line)
-        return
-    dataset, _, column = str(args.column).partition(".")
-    if dataset not in pipeline.graph.names() or not column:
-        raise QueryError(
-            f"expected DATASET.COLUMN with a dataset of the pipeline, got '{args.column}'"
-        )
-    store = DeltaStore(pipeline.tables_root(args.lakehouse))
-    schemas = {
-        name: {f.name: str(f.type) for f in store.dataset(name).schema}
-        for name in file_reading_datasets(pipeline.graph)
-        if store.exists(name)
-    }
-    sources = column_lineage(pipeline.graph, dataset, column, schemas)
-    print(f"{dataset}.{column} <- " + (", ".join(sources) if sources else "(not traceable)"))
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return float(value) if value != value.to_integral_value() else int(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
 
 
-COMMANDS: dict[str, Callable[[argparse.Namespace], None]] = {"query": query, "lineage": lineage}
+def as_json(table: pa.Table) -> str:
+    """A JSON list of row objects."""
+    rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_pylist()]
+    return json.dumps(rows, indent=1)
+
+
+def as_csv(table: pa.Table) -> str:
+    import io
+
+    import pyarrow.csv as pcsv
+
+    buffer = io.BytesIO()
+    pcsv.write_csv(table, buffer)
+    return buffer.getvalue().decode("utf-8")
+
+
+COMMAND = Command("query", "query the lakehouse tables (read-only)", add_arguments, query)

@@ -1,8 +1,7 @@
-"""The ``report`` command of the CLI, and the report step of ``retail run``.
+"""``retail report``, and the report step of ``retail run``.
 
 Both build the HTML run report from the event log and the tables and print where it
-is. The report's libraries are imported only when a report is built, so this module
-is cheap to import for the parser.
+is. The report's libraries are imported only when a report is built.
 """
 
 from __future__ import annotations
@@ -11,7 +10,9 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retail_lakehouse.report import DEFAULT_RUNS, REPORT_FILE
+from retail_lakehouse.cli.command import Command
+from retail_lakehouse.cli.options import add_lakehouse, add_pipeline
+from retail_lakehouse.report import DEFAULT_RUNS
 
 if TYPE_CHECKING:
     from retail_lakehouse.pipeline.project import LoadedPipeline
@@ -28,49 +29,47 @@ def _run_count(text: str) -> int:
     return count
 
 
-def add_report_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = commands.add_parser(
-        "report", help="rebuild the HTML run report from the event log and the tables"
-    )
-    report.add_argument("--lakehouse", type=Path, default=Path("lakehouse"))
-    report.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
-    report.add_argument(
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_lakehouse(parser)
+    add_pipeline(parser)
+    parser.add_argument(
         "--runs", type=_run_count, default=DEFAULT_RUNS, metavar="N",
         help=f"how many recent runs to compare (default {DEFAULT_RUNS})",
     )  # fmt: skip
-    report.add_argument(
-        "--output",
-        type=Path,
-        metavar="FILE",
-        help=f"where to write it (default LAKEHOUSE/{REPORT_FILE})",
-    )
+    parser.add_argument(
+        "--output", type=Path, metavar="FILE",
+        help="where to write it (default LAKEHOUSE/report.html)",
+    )  # fmt: skip
 
 
 def report(args: argparse.Namespace) -> None:
     """``retail report``."""
     pipeline = load_report_pipeline(args.lakehouse, args.pipeline)
-    print(write_report(args.lakehouse, pipeline, args.runs, args.output))
+    print(write_report(pipeline, args.runs, args.output))
 
 
 def load_report_pipeline(lakehouse: Path, settings: Path | None) -> LoadedPipeline:
     """The pipeline at ``settings`` (default: the built-in one) as it applies to ``lakehouse``."""
+    from retail_lakehouse.datasets import settings_or_builtin
     from retail_lakehouse.pipeline.project import load_pipeline
-    from retail_lakehouse.pipeline.settings import settings_or_builtin
 
     return load_pipeline(settings_or_builtin(settings), lakehouse)
 
 
 def write_report(
-    lakehouse: Path,
-    pipeline: LoadedPipeline,
-    runs: int = DEFAULT_RUNS,
-    output: Path | None = None,
+    pipeline: LoadedPipeline, runs: int = DEFAULT_RUNS, output: Path | None = None
 ) -> str:
     """Build the report; the line that says where it is."""
     from retail_lakehouse.report.build import build_report
 
-    return report_line(build_report(lakehouse, pipeline, runs, output))
+    return report_line(build_report(pipeline, runs, output))
 
 
 def report_line(built: BuiltReport) -> str:
     return f"Report: {built.path.resolve()} ({built.size / 1024:,.0f} KB in {built.seconds:.2f} s)"
+
+
+COMMAND = Command(
+    "report", "rebuild the HTML run report from the event log and the tables", add_arguments,
+    report,
+)  # fmt: skip

@@ -1,62 +1,74 @@
-"""The ``run`` command of the CLI: parse, call, print.
+"""``retail run``: the landing zone if missing, one pipeline update, the summary and the report.
 
 ``run`` ends by writing the HTML run report (also after an update a FAIL UPDATE expectation
 stopped, which the event log records) and printing its path as the last line. This
-module imports only what generating needs: the pipeline's libraries load while the
-generator's workers run (see :mod:`retail_lakehouse.cli.land_and_update`).
+module imports only what parsing needs; the pipeline's libraries load after generating.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from retail_lakehouse.cli.console import RowProgress, generate_summary
-from retail_lakehouse.cli.land_and_update import run_local
-from retail_lakehouse.cli.report import load_report_pipeline, write_report
-from retail_lakehouse.generate.manifest import read_manifest
-from retail_lakehouse.generate.runner import LANDING_DIR, GenerateOptions
-from retail_lakehouse.generate.spec import DatasetSpec
-from retail_lakehouse.pipeline.model import ExpectationFailedError
-from retail_lakehouse.pipeline.settings import settings_or_builtin
+from retail_lakehouse.cli.command import Command
+from retail_lakehouse.cli.options import (
+    add_generation,
+    add_pipeline,
+    dataset_spec,
+    generate_options,
+    settings_path,
+)
+from retail_lakehouse.common.lakehouse import Lakehouse
 
-OptionsFactory = Callable[[argparse.Namespace], GenerateOptions]
-SpecLoader = Callable[[Path | None], DatasetSpec]
-
-
-def settings_path(args: argparse.Namespace) -> Path:
-    """The pipeline settings a command was given (default: the built-in pipeline)."""
-    return settings_or_builtin(args.pipeline)
+if TYPE_CHECKING:
+    from retail_lakehouse.generate.runner import GenerateOptions
 
 
-def run(args: argparse.Namespace, options: OptionsFactory, load_spec: SpecLoader) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_generation(parser)
+    add_pipeline(parser)
+    parser.add_argument("--regenerate", action="store_true", help="regenerate the landing zone")
+    parser.add_argument("--full-refresh", action="store_true", help="recompute every table")
+    parser.add_argument(
+        "--dry-run", action="store_true", help="check and plan; read and write nothing"
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    from retail_lakehouse.backends import open_backend
+    from retail_lakehouse.cli.console import RowProgress, generate_summary
+    from retail_lakehouse.cli.land_and_update import land_and_update
+    from retail_lakehouse.cli.report import load_report_pipeline, write_report
+    from retail_lakehouse.pipeline.model import ExpectationFailedError
+
     console = Console()
     if args.dry_run:
         _print_plan(console, args)
         return
-    generate_options = options(args)
+    options = generate_options(args)
+    backend = open_backend(args.engine, args.master)
     try:
         with RowProgress(console) as progress:
-            result = run_local(
-                load_spec(args.spec), generate_options, settings_path(args), args.engine,
-                args.master, regenerate=args.regenerate, full_refresh=args.full_refresh,
-                progress=progress,
+            result = land_and_update(
+                dataset_spec(args), options, settings_path(args), backend,
+                regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
             )  # fmt: skip
     except ExpectationFailedError:  # the event log has the failed update: report it too
-        print(write_report(args.lakehouse, load_report_pipeline(args.lakehouse, args.pipeline)))
+        print(write_report(load_report_pipeline(args.lakehouse, args.pipeline)))
         raise
+    finally:
+        backend.close()
     from retail_lakehouse.cli.pipeline_output import datasets_summary, expectations_summary
 
     if result.generated is not None:
         console.print(generate_summary(result.generated))
     else:
-        _note_reused_landing(console, generate_options)
+        _note_reused_landing(console, options)
     console.print(datasets_summary(result.update))
     console.print(expectations_summary(result.update))
-    print(write_report(args.lakehouse, result.pipeline))
+    print(write_report(result.pipeline))
 
 
 def _print_plan(console: Console, args: argparse.Namespace) -> None:
@@ -68,7 +80,9 @@ def _print_plan(console: Console, args: argparse.Namespace) -> None:
 
 def _note_reused_landing(console: Console, options: GenerateOptions) -> None:
     """Say so when the existing landing zone was made with other options than asked for."""
-    manifest = read_manifest(options.lakehouse / LANDING_DIR)
+    from retail_lakehouse.generate.manifest import read_manifest
+
+    manifest = read_manifest(Lakehouse(options.lakehouse).manifest)
     asked = {"scale": options.scale, "seed": options.seed, "defect_scale": options.defect_scale}
     differs = [
         f"{key} {manifest.get(key)} (asked {value})"
@@ -80,3 +94,11 @@ def _note_reused_landing(console: Console, options: GenerateOptions) -> None:
             f"[yellow]note:[/yellow] reused the existing landing zone ({', '.join(differs)}); "
             "pass --regenerate to generate it again"
         )
+
+
+COMMAND = Command(
+    "run",
+    "generate the landing zone if missing, then run the pipeline into Delta tables",
+    add_arguments,
+    run,
+)

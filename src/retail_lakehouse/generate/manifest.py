@@ -8,7 +8,6 @@ the key that appears twice).
 from __future__ import annotations
 
 import json
-import os
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -17,11 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.spec.dataset import TableSpec
-
-MANIFEST_FILE = "_manifest.json"
-SPEC_FILE = "_spec.yaml"
 
 
 @dataclass
@@ -92,17 +89,11 @@ def _one_line(values: list[int]) -> str:
     return "[" + ",".join(map(str, values)) + "]"
 
 
-def write_json_atomic(path: Path, document: dict[str, Any]) -> None:
-    """Write to a temporary sibling, then rename over ``path``."""
+def write_manifest(path: Path, document: dict[str, Any]) -> None:
+    """Write the manifest so that readers see the old one or the new one."""
     write_text_atomic(path, manifest_json(document))
 
 
-def write_text_atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
-
-
-def read_manifest(landing: Path) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((landing / MANIFEST_FILE).read_text(encoding="utf-8"))
+def read_manifest(path: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document

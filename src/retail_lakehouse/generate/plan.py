@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.spec.columns import ParentFilter
 from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
@@ -20,7 +21,7 @@ MAX_SCALE = 1000.0
 MAX_DEFECT_SHARE = 0.5
 
 
-class PlanError(ValueError):
+class PlanError(InputError, ValueError):
     """Row counts or options that cannot produce the dataset."""
 
 

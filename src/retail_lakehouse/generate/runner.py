@@ -21,17 +21,12 @@ from typing import Literal, Protocol
 import pyarrow as pa
 
 from retail_lakehouse import __version__
+from retail_lakehouse.common.files import write_text_atomic
+from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE, Lakehouse
 from retail_lakehouse.generate.blocks import generate_block
 from retail_lakehouse.generate.context import warm_up
 from retail_lakehouse.generate.hashing import I64
-from retail_lakehouse.generate.manifest import (
-    MANIFEST_FILE,
-    SPEC_FILE,
-    TableTally,
-    table_entry,
-    write_json_atomic,
-    write_text_atomic,
-)
+from retail_lakehouse.generate.manifest import TableTally, table_entry, write_manifest
 from retail_lakehouse.generate.plan import DEFAULT_SEED, DatasetPlan, resolve_rows
 from retail_lakehouse.generate.spec import DatasetSpec, dump_spec
 from retail_lakehouse.generate.values import decode_dictionaries
@@ -47,6 +42,8 @@ Parallelism = Literal["processes", "threads"]
 __all__ = [
     "GenerateOptions",
     "GenerateReport",
+    "LandingGenerator",
+    "LocalGenerator",
     "Parallelism",
     "TableReport",
     "TableWriter",
@@ -58,7 +55,6 @@ __all__ = [
     "write_part",
 ]
 DEFAULT_BLOCK_ROWS = 1 << 18
-LANDING_DIR = "landing"
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ class GenerateOptions:
     scale: float = 1.0
     seed: int = DEFAULT_SEED
     workers: int | None = None  # None: one per core
-    lakehouse: Path = Path("lakehouse")
+    lakehouse: Path = DEFAULT_LAKEHOUSE
     output_format: OutputFormat = "parquet"
     rows: Mapping[str, int] = field(default_factory=dict)  # explicit counts beat the scale
     defect_scale: float = 1.0  # multiplies the spec's defect rates; 0 gives clean data
@@ -154,10 +150,8 @@ def _executor(options: GenerateOptions, plan: DatasetPlan) -> Executor:
 
 def _prepare_for_workers(plan: DatasetPlan) -> None:
     """What every worker needs, made once before they are forked, so they inherit it: the
-    parent indexes and what pyarrow imports on first use (pandas when it is installed,
-    0.25 s), the import on a thread beside the indexes (0.7 s -> 0.55 s at scale 10).
-    Drawing the indexes' chunks on threads too was 0.1 s faster, but left 80 MB more in
-    the parent for every forked worker to start with. The thread ends before the fork."""
+    parent indexes, and what pyarrow imports on first use, imported on a thread beside
+    them. The thread ends before the fork."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         imports = pool.submit(load_lazy_imports)
         warm_up(plan)
@@ -165,7 +159,7 @@ def _prepare_for_workers(plan: DatasetPlan) -> None:
 
 
 def load_lazy_imports() -> None:
-    """What pyarrow imports on its first conversion (pandas, when installed: 0.25 s)."""
+    """What pyarrow imports on its first conversion (pandas, when installed)."""
     pa.array([0])
 
 
@@ -173,24 +167,32 @@ TableWriter = Callable[[DatasetPlan, dict[str, Path]], dict[str, TableTally]]
 """Writes every table of a plan into its staging folder; returns what each table added up to."""
 
 
-Meanwhile = Callable[[], None]
-"""Work for this process while the workers generate, e.g. loading what comes next."""
+class LandingGenerator(Protocol):
+    """What writes a landing zone: this machine's workers, or a backend's (Spark's tasks).
+    Every one writes the same rows and the same manifest for the same spec and options."""
+
+    def generate(
+        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
+    ) -> GenerateReport: ...
+
+
+class LocalGenerator:
+    """The generator on this machine: forked worker processes (or threads)."""
+
+    def generate(
+        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
+    ) -> GenerateReport:
+        return generate_dataset(spec, options, progress)
 
 
 def generate_dataset(
-    spec: DatasetSpec,
-    options: GenerateOptions,
-    progress: ProgressSink | None = None,
-    meanwhile: Meanwhile | None = None,
+    spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
 ) -> GenerateReport:
-    """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary.
-
-    ``meanwhile`` is called once, in this process, after the workers were started (forked
-    processes already exist, so it may import modules or start threads)."""
+    """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary."""
 
     def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
         _prepare_for_workers(plan)
-        return _run_blocks(plan, options, staging, progress, meanwhile)
+        return _run_blocks(plan, options, staging, progress)
 
     return generate_with(spec, options, write_tables)
 
@@ -207,18 +209,19 @@ def generate_with(
         raise ValueError(f"block_rows must be at least 1, got {options.block_rows}")
     rows = resolve_rows(spec, options.scale, options.rows)
     plan = DatasetPlan(spec, options.seed, rows, options.defect_scale)
-    landing = options.lakehouse / LANDING_DIR
+    lakehouse = Lakehouse(options.lakehouse)
+    landing = lakehouse.landing
     landing.mkdir(parents=True, exist_ok=True)
-    staging = {t.name: staging_dir_for(landing / t.name) for t in spec.tables}
+    staging = {t.name: staging_dir_for(lakehouse.landing_table(t.name)) for t in spec.tables}
     try:
         tallies = write_tables(plan, staging)
         for name, folder in staging.items():  # only once every block of every table is written
-            publish_dir(folder, landing / name)
+            publish_dir(folder, lakehouse.landing_table(name))
     except BaseException:
         for folder in staging.values():
             discard_dir(folder)
         raise
-    _write_manifest(plan, options, landing, tallies)
+    _write_manifest(plan, options, lakehouse, tallies)
     reports = [
         TableReport(name, t.rows, len(t.files), t.bytes, t.seconds) for name, t in tallies.items()
     ]
@@ -230,7 +233,6 @@ def _run_blocks(
     options: GenerateOptions,
     staging: dict[str, Path],
     progress: ProgressSink | None,
-    meanwhile: Meanwhile | None,
 ) -> dict[str, TableTally]:
     tasks = [
         BlockTask(name, part, start, stop, staging[name], options.output_format)
@@ -244,8 +246,6 @@ def _run_blocks(
             progress.start(name, plan.rows[name])
     with _executor(options, plan) as pool:
         futures: list[Future[BlockResult]] = [pool.submit(run_block, task) for task in tasks]
-        if meanwhile is not None:  # the first submit started (forked) every worker
-            meanwhile()
         for future in futures:
             result = future.result()
             _tally(tallies[result.table], result)
@@ -263,7 +263,10 @@ def _tally(tally: TableTally, result: BlockResult) -> None:
 
 
 def _write_manifest(
-    plan: DatasetPlan, options: GenerateOptions, landing: Path, tallies: dict[str, TableTally]
+    plan: DatasetPlan,
+    options: GenerateOptions,
+    lakehouse: Lakehouse,
+    tallies: dict[str, TableTally],
 ) -> None:
     document = {
         "dataset": plan.spec.name,
@@ -275,5 +278,5 @@ def _write_manifest(
         "reference_time": plan.spec.reference_time.isoformat(),
         "tables": {name: table_entry(plan.table(name), tally) for name, tally in tallies.items()},
     }
-    write_text_atomic(landing / SPEC_FILE, dump_spec(plan.spec))
-    write_json_atomic(landing / MANIFEST_FILE, document)
+    write_text_atomic(lakehouse.landing_spec, dump_spec(plan.spec))
+    write_manifest(lakehouse.manifest, document)

@@ -37,6 +37,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from retail_lakehouse.common.parquet import is_delta_encoded
+
 OutputFormat = Literal["parquet", "jsonl", "csv"]
 
 FILE_EXTENSIONS: dict[OutputFormat, str] = {"parquet": ".parquet", "jsonl": ".jsonl", "csv": ".csv"}
@@ -155,22 +157,6 @@ def _text_columns(table: pa.Table) -> list[str]:
         or pa.types.is_large_string(field.type)
         or pa.types.is_dictionary(field.type)
     ]
-
-
-# Measured on 8 blocks of 262k rows of the scale-10 tables, pyarrow 26, best of 6 runs:
-# DELTA_BINARY_PACKED instead of PLAIN for integers and timestamps (ids, foreign keys,
-# counts, instants: sorted or narrow, so their deltas pack into few bits):
-#   table          write cpu s     DuckDB read cpu s     size MB
-#   orders         0.50 -> 0.48     0.37 -> 0.27          55 -> 37
-#   order_items    0.30 -> 0.28     0.18 -> 0.09          37 -> 20
-#   customers      1.08 -> 1.10     0.80 -> 0.74          71 -> 57
-_DELTA_ENCODED = (pa.types.is_integer, pa.types.is_timestamp, pa.types.is_date)
-
-
-def is_delta_encoded(data_type: pa.DataType) -> bool:
-    """Whether Parquet columns of this type are written DELTA_BINARY_PACKED (landing files
-    here, Delta tables in ``storage.delta``): integers, timestamps and dates."""
-    return any(test(data_type) for test in _DELTA_ENCODED)
 
 
 def _delta_encoded_columns(table: pa.Table) -> dict[str, str]:

@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from retail_lakehouse.generate.manifest import write_text_atomic
+from retail_lakehouse.common.files import write_text_atomic
 
 Fingerprint = tuple[int, int]
 

@@ -1,10 +1,11 @@
-"""The engine protocol: the few operations the pipeline runner needs from an engine.
+"""The engine port: the few operations the pipeline runner needs from an engine.
 
-The runner is engine-neutral: it hands over query trees in the Spark / Databricks dialect
-and names; an engine rewrites sources for itself, executes, keeps the relations, and
-stages their rows as a table's next data files in its own way (Arrow through delta-rs'
-writer, or its own Parquet files); the runner commits the staged files to the Delta logs
-once the whole update was computed. No shared code asks which engine it has.
+The pipeline owns this protocol and the backends implement it (``backends.duckdb``,
+``backends.spark``); nothing here knows which engine it has. The runner hands over query
+trees in the Spark / Databricks dialect and relation names; an engine rewrites sources for
+itself, executes, keeps the relations, and stages their rows as a table's next data files
+in its own way (Arrow through delta-rs' writer, or its own Parquet files); the runner
+commits the staged files to the Delta logs once the whole update was computed.
 """
 
 from __future__ import annotations
@@ -16,16 +17,41 @@ from typing import Protocol
 
 from sqlglot import exp
 
-from retail_lakehouse.backends.names import EngineName as EngineName
-from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
-from retail_lakehouse.generate.spec import DatasetSpec
+from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 from retail_lakehouse.storage.delta_files import StagedFiles
 
 
-class EngineError(RuntimeError):
+class EngineError(InputError, RuntimeError):
     """An engine failure while executing a dataset (one line)."""
+
+
+@dataclass(frozen=True)
+class DatasetRelations:
+    """The names of the relations one dataset goes through in an update's engine."""
+
+    dataset: str
+
+    @property
+    def result(self) -> str:
+        """The query's rows in this update (a streaming table's new rows)."""
+        return f"__result_{self.dataset}"
+
+    @property
+    def new_rows(self) -> str:
+        """What ``STREAM(dataset)`` reads downstream: the rows this update added."""
+        return f"__new_{self.dataset}"
+
+    @property
+    def stored(self) -> str:
+        """The stored table as it was before the update."""
+        return f"__stored_{self.dataset}"
+
+    @property
+    def combined(self) -> str:
+        """A streaming table's stored rows and its new ones."""
+        return f"__all_{self.dataset}"
 
 
 @dataclass(frozen=True)
@@ -69,13 +95,14 @@ class TableWrite:
 
 
 class Engine(Protocol):
-    name: EngineName
-    storage: str  # how it writes tables, for the summary and the event log
+    @property
+    def name(self) -> str:
+        """Which engine, for the summary and the event log."""
+        ...
 
-    def generate_landing(
-        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None
-    ) -> GenerateReport:
-        """Generate the landing zone the way this engine scales (same rows either way)."""
+    @property
+    def storage(self) -> str:
+        """How it writes tables, likewise."""
         ...
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:

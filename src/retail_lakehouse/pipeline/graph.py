@@ -1,7 +1,8 @@
 """The dependency graph of a pipeline: which dataset reads which, in a runnable order.
 
 Dependencies come from the table references of each query. A reference to a name that
-no dataset defines, and any cycle, are errors found before anything runs.
+no dataset defines, and any cycle, are errors found before anything runs. Datasets run in
+the order they were defined wherever their inputs allow.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
-from retail_lakehouse.pipeline.model import Dataset, DefinitionError
+from retail_lakehouse.common.errors import DefinitionError
+from retail_lakehouse.common.ordering import DependencyCycleError, definition_order
+from retail_lakehouse.pipeline.model import Dataset, Layer
 from retail_lakehouse.sql.queries import parse_query, referenced_tables, streamed_tables
 
 
@@ -39,12 +42,22 @@ class PipelineGraph:
         """(input, dataset) pairs."""
         return [(i, p.dataset.name) for p in self.order for i in p.inputs]
 
+    def layers(self) -> dict[str, Layer]:
+        """The layer of every dataset and of every quarantine table (its dataset's)."""
+        layers: dict[str, Layer] = {}
+        for planned in self.order:
+            dataset = planned.dataset
+            layers[dataset.name] = dataset.layer
+            if dataset.quarantine is not None:
+                layers[dataset.quarantine] = dataset.layer
+        return layers
+
 
 def build_graph(datasets: list[Dataset]) -> PipelineGraph:
     by_name = {d.name: d for d in datasets}
     planned: dict[str, PlannedDataset] = {}
     for dataset in datasets:
-        tree = parse_query(dataset)
+        tree = parse_query(dataset.defined_query)
         reads = referenced_tables(tree)
         unknown = sorted(reads - by_name.keys())
         if unknown:
@@ -57,24 +70,9 @@ def build_graph(datasets: list[Dataset]) -> PipelineGraph:
             raise DefinitionError(dataset.location, f"'{dataset.name}' reads itself")
         streamed = tuple(sorted(streamed_tables(tree)))
         planned[dataset.name] = PlannedDataset(dataset, tree, tuple(sorted(reads)), streamed)
-    return PipelineGraph(tuple(planned[name] for name in _topological(planned)))
-
-
-def _topological(planned: dict[str, PlannedDataset]) -> list[str]:
-    order: list[str] = []
-    done: set[str] = set()
-
-    def visit(name: str, path: list[str]) -> None:
-        if name in done:
-            return
-        if name in path:
-            cycle = " -> ".join([*path[path.index(name) :], name])
-            raise DefinitionError(planned[name].dataset.location, f"datasets form a cycle: {cycle}")
-        for dependency in planned[name].inputs:
-            visit(dependency, [*path, name])
-        done.add(name)
-        order.append(name)
-
-    for name in planned:
-        visit(name, [])
-    return order
+    try:
+        order = definition_order(list(planned), {n: p.inputs for n, p in planned.items()})
+    except DependencyCycleError as exc:
+        location = planned[exc.cycle[0]].dataset.location
+        raise DefinitionError(location, f"datasets form a cycle: {exc}") from None
+    return PipelineGraph(tuple(planned[name] for name in order))

@@ -10,7 +10,6 @@ from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
 from retail_lakehouse.pipeline.graph import PipelineGraph
-from retail_lakehouse.pipeline.runner import QUARANTINE_SUFFIX
 from retail_lakehouse.sql.queries import SOURCE_DIALECT, read_files_calls
 
 
@@ -24,9 +23,9 @@ def table_lineage(graph: PipelineGraph) -> list[TableEdge]:
     """Every (input -> dataset) edge, plus (dataset -> its quarantine table) edges."""
     edges = [TableEdge(source, target) for source, target in graph.edges()]
     for planned in graph.order:
-        if planned.dataset.expectations and planned.dataset.is_table:
-            name = planned.dataset.name
-            edges.append(TableEdge(name, name + QUARANTINE_SUFFIX))
+        quarantine = planned.dataset.quarantine
+        if quarantine is not None:
+            edges.append(TableEdge(planned.dataset.name, quarantine))
     return edges
 
 

@@ -1,27 +1,47 @@
-"""The pipeline model: datasets and expectations, immutable, as read from definitions.
+"""The pipeline model: datasets and their expectations, immutable, as read from definitions.
 
-A dataset is what one ``CREATE ...`` statement defines: its kind, its query (Spark /
-Databricks SQL, untranslated), its expectations and table options, and where in which
-file it was defined, so every later error can point there.
+A dataset is what one definition declares (a ``CREATE ...`` statement of a SQL file): its
+kind, its query (Spark / Databricks SQL, untranslated), its expectations and table
+options, and where it was defined, so every later error can point there. Its medallion
+layer is what its ``quality`` table property says, as Databricks users write it, or else
+the prefix of its name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-DatasetKind = Literal["materialized_view", "streaming_table", "temporary_view"]
-ViolationAction = Literal["warn", "drop", "fail"]  # no ON VIOLATION / DROP ROW / FAIL UPDATE
+from retail_lakehouse.common.errors import SourceLocation, UpdateFailedError
+from retail_lakehouse.sql.ddl import DatasetKind, ViolationAction
+from retail_lakehouse.sql.queries import DefinedQuery
+
+__all__ = [
+    "Dataset",
+    "DatasetKind",
+    "Expectation",
+    "ExpectationFailedError",
+    "Layer",
+    "ViolationAction",
+    "layer_of_name",
+    "quarantine_table",
+]
+
+Layer = Literal["bronze", "silver", "gold", "other"]
+MEDALLION: tuple[Layer, ...] = get_args(Layer)[:3]
+LAYER_PROPERTY = "quality"  # TBLPROPERTIES ('quality' = 'silver')
+QUARANTINE_SUFFIX = "_quarantine"
 
 
-@dataclass(frozen=True)
-class SourceLocation:
-    path: Path
-    line: int  # 1-based
+def layer_of_name(name: str) -> Layer:
+    """The layer a name's prefix says (``bronze_x``), ``other`` without one."""
+    prefix = name.split("_", 1)[0]
+    return next((layer for layer in MEDALLION if layer == prefix), "other")
 
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}"
+
+def quarantine_table(dataset: str) -> str:
+    """The table a dataset's dropped rows go to."""
+    return dataset + QUARANTINE_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -49,6 +69,20 @@ class Dataset:
         """Materialized views and streaming tables are stored; temporary views are not."""
         return self.kind != "temporary_view"
 
+    @property
+    def layer(self) -> Layer:
+        declared = (self.property(LAYER_PROPERTY) or "").lower()
+        return next((layer for layer in MEDALLION if layer == declared), layer_of_name(self.name))
+
+    @property
+    def defined_query(self) -> DefinedQuery:
+        return DefinedQuery(self.name, self.query, self.location)
+
+    @property
+    def quarantine(self) -> str | None:
+        """The quarantine table, for a stored dataset with expectations."""
+        return quarantine_table(self.name) if self.is_table and self.expectations else None
+
     def property(self, key: str) -> str | None:
         for name, value in self.properties:
             if name == key:
@@ -56,13 +90,5 @@ class Dataset:
         return None
 
 
-class DefinitionError(ValueError):
-    """A pipeline definition that cannot be used: one line naming the file and line."""
-
-    def __init__(self, location: SourceLocation | Path | str, message: str) -> None:
-        super().__init__(f"{location}: {message}")
-        self.location = location
-
-
-class ExpectationFailedError(RuntimeError):
+class ExpectationFailedError(UpdateFailedError, RuntimeError):
     """A FAIL UPDATE expectation was violated: the update stops and writes nothing."""

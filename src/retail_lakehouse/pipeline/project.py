@@ -11,12 +11,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from retail_lakehouse.generate.manifest import MANIFEST_FILE, read_manifest
-from retail_lakehouse.generate.runner import LANDING_DIR
+from retail_lakehouse.common.lakehouse import Lakehouse
+from retail_lakehouse.generate.manifest import read_manifest
+from retail_lakehouse.pipeline.definitions import sql_datasets
 from retail_lakehouse.pipeline.graph import PipelineGraph, build_graph
-from retail_lakehouse.pipeline.settings import PipelineSettings, load_settings
-from retail_lakehouse.pipeline.settings import builtin_settings_path as builtin_settings_path
-from retail_lakehouse.sql.ddl import parse_sql_folder
+from retail_lakehouse.pipeline.settings import PipelineSettings, SettingsFiles, load_settings
 
 READ_FILES_FORMATS = {"parquet": "parquet", "jsonl": "json", "csv": "csv"}
 
@@ -25,35 +24,28 @@ READ_FILES_FORMATS = {"parquet": "parquet", "jsonl": "json", "csv": "csv"}
 class LoadedPipeline:
     settings_path: Path
     settings: PipelineSettings
-    sql_folder: Path
+    files: SettingsFiles
     configuration: dict[str, str]
     graph: PipelineGraph
-
-    def tables_root(self, lakehouse: Path) -> Path:
-        return lakehouse / self.settings.tables
-
-    def is_builtin(self) -> bool:
-        """The retail pipeline that ships with the package (the generator's ground truth
-        applies to it)."""
-        return self.settings_path.resolve() == builtin_settings_path().resolve()
+    lakehouse: Lakehouse  # with the tables folder the settings name
 
 
-def landing_defaults(lakehouse: Path) -> dict[str, str]:
-    landing = lakehouse / LANDING_DIR
+def landing_defaults(lakehouse: Lakehouse) -> dict[str, str]:
     defaults = {
-        "landing_path": str(landing.resolve()),
+        "landing_path": str(lakehouse.landing.resolve()),
         "landing_format": "parquet",
         "as_of_date": datetime.now(UTC).date().isoformat(),  # the manifest's, when there is one
     }
-    if (landing / MANIFEST_FILE).exists():
-        document = read_manifest(landing)
+    if lakehouse.manifest.exists():
+        document = read_manifest(lakehouse.manifest)
         defaults["landing_format"] = READ_FILES_FORMATS.get(str(document.get("format")), "parquet")
         defaults["as_of_date"] = str(document.get("reference_time", ""))[:10]
     return defaults
 
 
-def load_pipeline(settings_path: Path, lakehouse: Path) -> LoadedPipeline:
-    settings, sql_folder = load_settings(settings_path)
+def load_pipeline(settings_path: Path, lakehouse_root: Path) -> LoadedPipeline:
+    settings, files = load_settings(settings_path)
+    lakehouse = Lakehouse(lakehouse_root, settings.tables)
     configuration = {**landing_defaults(lakehouse), **settings.configuration}
-    datasets = parse_sql_folder(sql_folder, configuration)
-    return LoadedPipeline(settings_path, settings, sql_folder, configuration, build_graph(datasets))
+    graph = build_graph(sql_datasets(files.sql, configuration))
+    return LoadedPipeline(settings_path, settings, files, configuration, graph, lakehouse)

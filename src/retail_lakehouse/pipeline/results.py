@@ -6,17 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from retail_lakehouse.pipeline.model import DatasetKind, ViolationAction
+from retail_lakehouse.pipeline.model import DatasetKind, Layer, ViolationAction
 
 UpdateStatus = Literal["COMPLETED", "FAILED"]
 FlowStatus = Literal["COMPLETED", "FAILED"]  # FAILED: a FAIL UPDATE expectation tripped
-Layer = Literal["bronze", "silver", "gold", "other"]
-
-
-def layer_of(name: str) -> Layer:
-    """The medallion layer a dataset's name prefix says (``other`` without one)."""
-    prefix = name.split("_", 1)[0]
-    return prefix if prefix in ("bronze", "silver", "gold") else "other"  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -32,6 +25,7 @@ class ExpectationResult:
 class DatasetResult:
     name: str
     kind: DatasetKind
+    layer: Layer
     input_rows: int  # rows the query produced in this update (new rows for streaming tables)
     written_rows: int
     quarantined_rows: int
@@ -40,10 +34,6 @@ class DatasetResult:
     started: datetime
     finished: datetime
     status: FlowStatus = "COMPLETED"
-
-    @property
-    def layer(self) -> Layer:
-        return layer_of(self.name)
 
 
 @dataclass

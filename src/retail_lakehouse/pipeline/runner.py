@@ -7,6 +7,9 @@ computed, commits every staged table (one Delta commit each), the quarantine tab
 then the event log. Nothing reaches a Delta log before phase two, and if a commit fails
 the tables already committed are restored, so a failed update leaves every table as it
 was. One update runs at a time per table store (``storage.update_lock``).
+
+:func:`run_update` is the library's entry point: a loaded pipeline, an engine (e.g.
+``SparkEngine(spark)`` in a notebook), one update.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.checkpoints import (
     CheckpointStore,
     Fingerprint,
@@ -27,6 +31,7 @@ from retail_lakehouse.pipeline.checkpoints import (
 from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
+    DatasetRelations,
     Engine,
     EngineError,
     ExpectationCounts,
@@ -34,9 +39,9 @@ from retail_lakehouse.pipeline.engine import (
     TableWrite,
 )
 from retail_lakehouse.pipeline.event_log import events_table
-from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
-from retail_lakehouse.pipeline.model import Dataset, DefinitionError
-from retail_lakehouse.pipeline.model import ExpectationFailedError as ExpectationFailedError
+from retail_lakehouse.pipeline.graph import PlannedDataset
+from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
+from retail_lakehouse.pipeline.project import LoadedPipeline
 from retail_lakehouse.pipeline.results import (
     DatasetResult,
     ExpectationResult,
@@ -47,8 +52,6 @@ from retail_lakehouse.sql.queries import file_sources
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 from retail_lakehouse.storage.update_lock import update_lock
 
-QUARANTINE_SUFFIX = "_quarantine"
-CHECKPOINT_DIR = "_checkpoints"
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
 
 
@@ -61,32 +64,33 @@ class _Pending:
     new_files: dict[str, Fingerprint] = field(default_factory=dict)
 
 
+def run_update(
+    pipeline: LoadedPipeline, engine: Engine, full_refresh: bool = False
+) -> UpdateResult:
+    """One update of ``pipeline`` on ``engine`` (which stays open for the caller)."""
+    return UpdateRunner(pipeline, engine, full_refresh).run()
+
+
 class UpdateRunner:
-    """One update of one pipeline on one engine against one table store."""
+    """One update of one pipeline on one engine against its lakehouse's tables."""
 
     def __init__(
-        self,
-        pipeline: str,
-        graph: PipelineGraph,
-        engine: Engine,
-        store: DeltaStore,
-        event_log: str = "event_log",
-        full_refresh: bool = False,
+        self, pipeline: LoadedPipeline, engine: Engine, full_refresh: bool = False
     ) -> None:
-        self.pipeline = pipeline
-        self.graph = graph
+        self.lakehouse = pipeline.lakehouse
+        self.graph = pipeline.graph
         self.engine = engine
-        self.store = store
-        self.event_log = event_log
+        self.store = DeltaStore(self.lakehouse.tables)
+        self.event_log = pipeline.settings.event_log
         self.full_refresh = full_refresh
-        self.checkpoints = CheckpointStore(store.root / CHECKPOINT_DIR)
-        self.result = UpdateResult(str(uuid.uuid4()), pipeline, datetime.now(UTC))
-        self.result.engine, self.result.storage = str(engine.name), engine.storage
+        self.checkpoints = CheckpointStore(self.lakehouse.checkpoints)
+        self.result = UpdateResult(str(uuid.uuid4()), pipeline.settings.name, datetime.now(UTC))
+        self.result.engine, self.result.storage = engine.name, engine.storage
 
     def run(self) -> UpdateResult:
-        """One update, holding the store's update lock (which sweeps a killed update's
+        """One update, holding the tables' update lock (which sweeps a killed update's
         staging folders away first)."""
-        with update_lock(self.store.root):
+        with update_lock(self.lakehouse.update_lock, self.store.root):
             return self._run()
 
     def _run(self) -> UpdateResult:
@@ -133,8 +137,8 @@ class UpdateRunner:
             dataset = planned.dataset
             if dataset.is_table:
                 self.store.version(dataset.name)
-                if dataset.expectations:
-                    self.store.version(dataset.name + QUARANTINE_SUFFIX)
+            if dataset.quarantine is not None:
+                self.store.version(dataset.quarantine)
         self.store.version(self.event_log)
 
     # --- phase one: compute ------------------------------------------------------------
@@ -144,7 +148,7 @@ class UpdateRunner:
         started, began = datetime.now(UTC), time.perf_counter()
         streaming = dataset.kind == "streaming_table"
         sources, new_files = self._sources(planned, streaming)
-        result = f"__result_{dataset.name}"
+        result = DatasetRelations(dataset.name).result
         stored = self._stored_relation(dataset) if streaming else None
         try:
             if streaming and stored is not None and not self._has_new_input(planned, sources):
@@ -181,6 +185,7 @@ class UpdateRunner:
             DatasetResult(
                 dataset.name,
                 dataset.kind,
+                dataset.layer,
                 input_rows,
                 *written,
                 _expectation_results(dataset, checked),
@@ -206,7 +211,7 @@ class UpdateRunner:
         dataset = planned.dataset
         files: list[list[Path]] = []
         new_files: dict[str, Fingerprint] = {}
-        for source in file_sources(planned.tree, dataset):
+        for source in file_sources(planned.tree, dataset.defined_query):
             found = list_source_files(Path(source.path))
             if not found:
                 raise DefinitionError(
@@ -217,7 +222,7 @@ class UpdateRunner:
             files.append(found)
             if source.streaming:
                 new_files.update({str(f): fingerprint(f) for f in found})
-        streams = {name: f"__new_{name}" for name in planned.streamed}
+        streams = {name: DatasetRelations(name).new_rows for name in planned.streamed}
         return Sources(files, streams), new_files
 
     def _has_new_input(self, planned: PlannedDataset, sources: Sources) -> bool:
@@ -228,16 +233,17 @@ class UpdateRunner:
     def _stored_relation(self, dataset: Dataset) -> str | None:
         if self.full_refresh or not self.store.exists(dataset.name):
             return None
-        relation = f"__stored_{dataset.name}"
+        relation = DatasetRelations(dataset.name).stored
         self.engine.attach(relation, self.store, dataset.name)
         return relation
 
     def _publish(self, dataset: Dataset, checked: CheckedRelation, stored: str | None) -> None:
         """Let downstream queries read the dataset (and STREAM its new rows)."""
-        self.engine.alias(f"__new_{dataset.name}", checked.kept)
+        relations = DatasetRelations(dataset.name)
+        self.engine.alias(relations.new_rows, checked.kept)
         if stored is not None:
-            self.engine.union(f"__all_{dataset.name}", [stored, checked.kept])
-            self.engine.alias(dataset.name, f"__all_{dataset.name}")
+            self.engine.union(relations.combined, [stored, checked.kept])
+            self.engine.alias(dataset.name, relations.combined)
         else:
             self.engine.alias(dataset.name, checked.kept)
 
@@ -250,9 +256,8 @@ class UpdateRunner:
         schema_mode: SchemaMode | None = None if append else "overwrite"
         partitions = dataset.partition_by
         targets = [(dataset.name, item.checked.kept, _cluster_columns(dataset), partitions)]
-        if dataset.expectations:
-            quarantine = dataset.name + QUARANTINE_SUFFIX
-            targets.append((quarantine, item.checked.quarantine, (), partitions))
+        if dataset.quarantine is not None:
+            targets.append((dataset.quarantine, item.checked.quarantine, (), partitions))
         writes = []
         for name, relation, cluster, partition_by in targets:
             if append and not self.engine.rows(relation) and self.store.exists(name):

@@ -2,31 +2,24 @@
 
 Paths in the file are relative to the file. Configuration values fill ``${name}`` in the
 SQL; the runner adds ``landing_path``, ``landing_format`` and ``as_of_date`` from the
-lakehouse when the file does not set them.
+lakehouse when the file does not set them. A pipeline over generated data may name the
+files that tie it to its dataset: which generator defect each expectation must catch
+(``ground_truth``) and the report's charts of its tables (``charts``).
 """
 
 from __future__ import annotations
 
-from importlib.resources import files
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from retail_lakehouse.generate.spec.loading import SpecError, describe_validation_error
+from retail_lakehouse.common.errors import InputError
+from retail_lakehouse.common.lakehouse import DEFAULT_TABLES
+from retail_lakehouse.common.validation import read_yaml_model
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-
-
-def builtin_settings_path() -> Path:
-    """The settings of the retail pipeline that ships with the package."""
-    return Path(str(files("retail_lakehouse.datasets").joinpath("retail", "pipeline.yaml")))
-
-
-def settings_or_builtin(path: Path | None) -> Path:
-    """The settings a user named, or the built-in pipeline's when they named none."""
-    return path if path is not None else builtin_settings_path()
 
 
 class PipelineSettings(BaseModel):
@@ -36,27 +29,42 @@ class PipelineSettings(BaseModel):
     sql: Path = Field(description="Folder of .sql files, relative to the settings file.")
     configuration: dict[str, str] = Field(default_factory=dict)
     tables: Path = Field(
-        default=Path("tables"), description="Where tables live, relative to the lakehouse."
+        default=DEFAULT_TABLES, description="Where tables live, relative to the lakehouse."
     )
     event_log: Name = "event_log"
+    ground_truth: Path | None = Field(
+        default=None,
+        description="YAML: the generator defect each expectation catches, relative to this file.",
+    )
+    charts: Path | None = Field(
+        default=None, description="YAML: the report's charts of the tables, relative to this file."
+    )
 
 
-class SettingsError(SpecError):
+@dataclass(frozen=True)
+class SettingsFiles:
+    """The files the settings name, resolved against the settings file."""
+
+    sql: Path
+    ground_truth: Path | None
+    charts: Path | None
+
+
+class SettingsError(InputError, ValueError):
     """Settings that cannot be used (one line, naming the file and field)."""
 
 
-def load_settings(path: Path) -> tuple[PipelineSettings, Path]:
-    """The settings and the SQL folder they point at (resolved against the file)."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise SettingsError(f"{path}: cannot read pipeline settings: {exc.strerror}") from None
-    except yaml.YAMLError as exc:
-        raise SettingsError(f"{path}: invalid YAML: {exc}".splitlines()[0]) from None
-    if not isinstance(data, dict):
-        raise SettingsError(f"{path}: pipeline settings must be a mapping")
-    try:
-        settings = PipelineSettings.model_validate(data)
-    except ValidationError as exc:
-        raise SettingsError(f"{path}: {describe_validation_error(exc, data)}") from None
-    return settings, (path.parent / settings.sql).resolve()
+def load_settings(path: Path) -> tuple[PipelineSettings, SettingsFiles]:
+    """The settings and the files they name (resolved against the file)."""
+    settings = read_yaml_model(path, PipelineSettings, "pipeline settings", SettingsError)
+    folder = path.parent
+
+    def beside(name: Path | None) -> Path | None:
+        return None if name is None else (folder / name).resolve()
+
+    for field, named in (("ground_truth", settings.ground_truth), ("charts", settings.charts)):
+        if named is not None and not (folder / named).is_file():
+            raise SettingsError(f"{path}: {field}: no file {folder / named}")
+    files = SettingsFiles((folder / settings.sql).resolve(), beside(settings.ground_truth),
+                          beside(settings.charts))  # fmt: skip
+    return settings, files

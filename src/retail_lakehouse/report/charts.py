@@ -1,4 +1,4 @@
-"""Charts of the gold layer and of the update's timings, drawn as SVG by leather.
+"""The pipeline's declared charts and the update's timings, drawn as SVG by leather.
 
 Each chart is a function from report records to a :class:`Chart`; leather computes the
 scales, ticks, axes and shapes, and this module only picks the data, the formats and
@@ -16,14 +16,15 @@ from typing import Any
 
 import leather
 
-from retail_lakehouse.pipeline.results import Layer
-from retail_lakehouse.report.model import FlowRow, GoldData
+from retail_lakehouse.pipeline.model import Layer
+from retail_lakehouse.report.model import ChartData, ChartKind, ChartSection, FlowRow
 
 WIDTH = 620
 LINE_HEIGHT = 240
 BAR_HEIGHT = 26  # per bar, plus room for the axis
 BAR_AXIS = 48
-LABEL_CHARS = 28  # longer product names are cut
+LABEL_CHARS = 36  # longer bar labels are cut
+MIN_POINTS: dict[ChartKind, int] = {"line": 2, "bars": 1}  # a time axis needs two dates
 LAYER_COLOURS: dict[Layer, str] = {
     "bronze": "#b06b2c",
     "silver": "#7b8794",
@@ -42,26 +43,17 @@ class Chart:
     svg: str
 
 
-def gold_charts(gold: GoldData) -> list[Chart]:
-    """The gold layer's charts, leaving out those without data."""
-    charts: list[Chart] = []
-    if len(gold.daily) > 1:  # a time axis needs two days
-        days = [date.fromisoformat(d.date) for d in gold.daily]
-        revenue = list(zip(days, (d.revenue for d in gold.daily), strict=True))
-        orders = list(zip(days, (d.orders for d in gold.daily), strict=True))
-        charts.append(Chart("chart-daily-revenue", "Daily revenue", _line_svg(revenue)))
-        charts.append(Chart("chart-daily-orders", "Daily orders", _line_svg(orders)))
-    if gold.categories:
-        bars = [(c.revenue, c.category) for c in gold.categories]
-        charts.append(Chart("chart-categories", "Revenue by category", _bars_svg(bars)))
-    if gold.segments:
-        bars = [(float(s.customers), s.segment) for s in gold.segments]
-        charts.append(Chart("chart-segments", "Customers by CLV segment", _bars_svg(bars)))
-    if gold.top_products:
-        bars = [(p.revenue, f"{_label(p.product)} #{p.product_id}") for p in gold.top_products]
-        title = f"Top {len(bars)} products by revenue"
-        charts.append(Chart("chart-top-products", title, _bars_svg(bars)))
-    return charts
+def declared_charts(section: ChartSection) -> list[Chart]:
+    """The pipeline's own charts, leaving out those without data."""
+    return [_chart(data) for data in section.charts if len(data.points) >= MIN_POINTS[data.kind]]
+
+
+def _chart(data: ChartData) -> Chart:
+    if data.kind == "line":
+        points = [(date.fromisoformat(p.label), p.value) for p in data.points]
+        return Chart(f"chart-{data.name}", data.title, _line_svg(points))
+    bars = [(p.value, _label(p.label)) for p in data.points]
+    return Chart(f"chart-{data.name}", data.title, _bars_svg(bars))
 
 
 def timings_chart(flows: Sequence[FlowRow]) -> Chart | None:
@@ -75,7 +67,11 @@ def timings_chart(flows: Sequence[FlowRow]) -> Chart | None:
 
 
 def _label(text: str) -> str:
-    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+    """Long labels lose their middle: both the start and a trailing id stay readable."""
+    if len(text) <= LABEL_CHARS:
+        return text
+    tail = LABEL_CHARS // 3
+    return text[: LABEL_CHARS - tail - 1] + "…" + text[-tail:]
 
 
 def _compact(value: float | Decimal, index: int = 0, count: int = 0) -> str:

@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 from retail_lakehouse.pipeline.graph import PipelineGraph
 from retail_lakehouse.pipeline.lineage import TableEdge, table_lineage
-from retail_lakehouse.pipeline.model import DatasetKind
-from retail_lakehouse.pipeline.results import layer_of
+from retail_lakehouse.pipeline.model import DatasetKind, Layer
 from retail_lakehouse.report.model import FlowRow, LineageNode, NodeState
 
 
@@ -27,11 +26,11 @@ def lineage_graph(
     by_name = {flow.dataset: flow for flow in flows}
     nodes: list[LineageNode] = []
     for planned in graph.order:
-        name = planned.dataset.name
-        flow = by_name.get(name)
-        nodes.append(dataset_node(name, planned.dataset.kind, flow))
-        if name in quarantine_of:
-            nodes.append(quarantine_node(quarantine_of[name], flow))
+        dataset = planned.dataset
+        flow = by_name.get(dataset.name)
+        nodes.append(dataset_node(dataset.name, dataset.kind, dataset.layer, flow))
+        if dataset.name in quarantine_of:
+            nodes.append(quarantine_node(quarantine_of[dataset.name], dataset.layer, flow))
     return tuple(nodes), tuple(edges)
 
 
@@ -47,12 +46,12 @@ def flow_state(flow: FlowRow | None) -> NodeState:
     return "warned" if tripped else "passed"
 
 
-def dataset_node(name: str, kind: DatasetKind, flow: FlowRow | None) -> LineageNode:
+def dataset_node(name: str, kind: DatasetKind, layer: Layer, flow: FlowRow | None) -> LineageNode:
     failing = sum(1 for e in flow.expectations if e.failed_records) if flow else 0
     return LineageNode(
         name=name,
         kind=kind,
-        layer=layer_of(name),
+        layer=layer,
         state=flow_state(flow),
         rows_written=flow.rows_written if flow else None,
         rows_dropped=flow.rows_quarantined if flow else 0,
@@ -61,15 +60,16 @@ def dataset_node(name: str, kind: DatasetKind, flow: FlowRow | None) -> LineageN
     )
 
 
-def quarantine_node(name: str, source: FlowRow | None) -> LineageNode:
-    """A quarantine table: written what its dataset dropped (nothing when it failed)."""
+def quarantine_node(name: str, layer: Layer, source: FlowRow | None) -> LineageNode:
+    """A quarantine table, in its dataset's layer: written what its dataset dropped
+    (nothing when it failed)."""
     written = source is not None and source.status == "COMPLETED"
     rows = source.rows_quarantined if source is not None and written else None
     state: NodeState = "not_run" if not written else ("dropped" if rows else "passed")
     return LineageNode(
         name=name,
         kind="quarantine",
-        layer=layer_of(name),
+        layer=layer,
         state=state,
         rows_written=rows,
         rows_dropped=0,

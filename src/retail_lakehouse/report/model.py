@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from retail_lakehouse.pipeline.lineage import TableEdge
-from retail_lakehouse.pipeline.model import DatasetKind, ViolationAction
-from retail_lakehouse.pipeline.results import FlowStatus, Layer, UpdateStatus
+from retail_lakehouse.pipeline.model import DatasetKind, Layer, ViolationAction
+from retail_lakehouse.pipeline.results import FlowStatus, UpdateStatus
 
 NodeKind = DatasetKind | Literal["quarantine"]
 # the worst outcome of a dataset in the latest update, by colour on the page
@@ -70,41 +70,32 @@ class LineageNode:
     expectations_failed: int  # expectations some row failed
 
 
-@dataclass(frozen=True)
-class DailySales:
-    date: str  # ISO date
-    revenue: float
-    orders: int
+ChartKind = Literal["line", "bars"]  # line: a value per date; bars: a value per label
 
 
 @dataclass(frozen=True)
-class CategoryRevenue:
-    category: str
-    revenue: float
+class ChartPoint:
+    label: str  # a line chart's ISO date, a bar's label
+    value: float
 
 
 @dataclass(frozen=True)
-class SegmentCustomers:
-    segment: str
-    customers: int
+class ChartData:
+    """One declared chart's points, read from the tables."""
+
+    name: str
+    title: str
+    kind: ChartKind
+    points: tuple[ChartPoint, ...]
 
 
 @dataclass(frozen=True)
-class ProductRevenue:
-    product_id: int
-    product: str
-    category: str
-    revenue: float
-    units: int
+class ChartSection:
+    """The charts a pipeline declares, with the tables of theirs the lakehouse lacks."""
 
-
-@dataclass(frozen=True)
-class GoldData:
-    daily: tuple[DailySales, ...]
-    categories: tuple[CategoryRevenue, ...]
-    segments: tuple[SegmentCustomers, ...]
-    top_products: tuple[ProductRevenue, ...]
-    missing: tuple[str, ...]  # gold tables the lakehouse does not have
+    title: str
+    charts: tuple[ChartData, ...]  # those whose tables the lakehouse has
+    missing: tuple[str, ...]  # tables a chart reads that the lakehouse does not have
 
 
 @dataclass(frozen=True)
@@ -117,7 +108,7 @@ class ReportData:
     runs: tuple[RunRow, ...]  # newest first
     nodes: tuple[LineageNode, ...]
     edges: tuple[TableEdge, ...]
-    gold: GoldData
+    charts: ChartSection | None  # None: the pipeline declares no charts
 
 
 def report_json(data: ReportData) -> str:

@@ -38,7 +38,7 @@ class Row:
 
 
 def report_page(
-    data: ReportData, lineage: str, gold: Sequence[Chart], timings: Chart | None
+    data: ReportData, lineage: str, declared: Sequence[Chart], timings: Chart | None
 ) -> str:
     css = files("retail_lakehouse.report").joinpath("style.css").read_text(encoding="utf-8")
     title = f"{data.pipeline}: update {data.latest.update_id[:8]} {data.latest.status}"
@@ -48,7 +48,7 @@ def report_page(
             _section("lineage", "Lineage", _lineage_legend() + _panel(lineage)),
             _section("quality", "Data quality", _expectations_table(data)),
             _section("timings", "Timings", _timings(data, timings)),
-            _section("gold", "Gold layer", _gold(data, gold)),
+            _charts_section(data, declared),
             _section("runs", f"Last {len(data.runs)} runs", _runs_table(data.runs, data.latest)),
         ]
     )
@@ -190,10 +190,14 @@ def _figure(chart: Chart) -> str:
     return f'<figure id="{chart.id}">{caption}{chart.svg}</figure>'
 
 
-def _gold(data: ReportData, charts: Sequence[Chart]) -> str:
-    missing = ", ".join(_code(name) for name in data.gold.missing)
+def _charts_section(data: ReportData, charts: Sequence[Chart]) -> str:
+    """The pipeline's declared charts; nothing when it declares none."""
+    if data.charts is None:
+        return ""
+    missing = ", ".join(_code(name) for name in data.charts.missing)
     note = f'<p class="muted">Not in this lakehouse: {missing}</p>' if missing else ""
-    return note + '<div class="charts">' + "".join(_figure(c) for c in charts) + "</div>"
+    figures = '<div class="charts">' + "".join(_figure(c) for c in charts) + "</div>"
+    return _section("charts", data.charts.title, note + figures)
 
 
 def _runs_table(runs: Sequence[RunRow], latest: RunRow) -> str:

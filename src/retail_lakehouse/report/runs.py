@@ -8,23 +8,26 @@ A lakehouse without an event log, or with no update in it, is a :class:`ReportEr
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from retail_lakehouse.pipeline.model import ViolationAction
-from retail_lakehouse.pipeline.results import layer_of
+from retail_lakehouse.pipeline.model import Layer, ViolationAction, layer_of_name
+from retail_lakehouse.report import ReportError
+from retail_lakehouse.report.ground_truth import ExpectedFailures
 from retail_lakehouse.report.model import ExpectationRow, FlowRow, RunRow
 from retail_lakehouse.storage.delta import DeltaStore
 
 Event = dict[str, Any]
-# (dataset, expectation) -> failed records the ground truth expects, None where unknown
-ExpectedFailures = Callable[[str, str], int | None]
-Actions = Mapping[tuple[str, str], ViolationAction]  # (dataset, expectation) -> action
 
 
-class ReportError(ValueError):
-    """The report cannot be built (nothing has run yet): one line, exit code 2."""
+@dataclass(frozen=True)
+class PipelineView:
+    """What the pipeline's definition says of the datasets an event names."""
+
+    actions: Mapping[tuple[str, str], ViolationAction]  # (dataset, expectation) -> action
+    layers: Mapping[str, Layer]  # dataset or quarantine table -> its layer
 
 
 def read_events(store: DeltaStore, event_log: str) -> list[Event]:
@@ -51,11 +54,14 @@ def recent_runs(events: Sequence[Event], limit: int) -> tuple[RunRow, ...]:
 
 
 def update_flows(
-    events: Sequence[Event], update_id: str, actions: Actions, expected: ExpectedFailures
+    events: Sequence[Event],
+    update_id: str,
+    pipeline: PipelineView,
+    expected: ExpectedFailures,
 ) -> tuple[FlowRow, ...]:
     """The datasets of one update, in the order they ran."""
     return tuple(
-        _flow_row(event, actions, expected)
+        _flow_row(event, pipeline, expected)
         for event in _flow_events(events)
         if event["update_id"] == update_id
     )
@@ -83,11 +89,11 @@ def _run_row(event: Event, failed_records: int) -> RunRow:
     )
 
 
-def _flow_row(event: Event, actions: Actions, expected: ExpectedFailures) -> FlowRow:
+def _flow_row(event: Event, pipeline: PipelineView, expected: ExpectedFailures) -> FlowRow:
     dataset: str = event["dataset_name"]
     return FlowRow(
         dataset=dataset,
-        layer=layer_of(dataset),
+        layer=pipeline.layers.get(dataset, layer_of_name(dataset)),
         status=event["status"],
         rows_written=event["rows_written"],
         rows_quarantined=event["rows_quarantined"],
@@ -96,7 +102,7 @@ def _flow_row(event: Event, actions: Actions, expected: ExpectedFailures) -> Flo
             ExpectationRow(
                 dataset=dataset,
                 name=e["name"],
-                action=actions.get((dataset, e["name"])),
+                action=pipeline.actions.get((dataset, e["name"])),
                 passed_records=e["passed_records"],
                 failed_records=e["failed_records"],
                 expected_failed=expected(dataset, e["name"]),

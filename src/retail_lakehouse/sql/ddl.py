@@ -1,12 +1,13 @@
-"""Reading a pipeline's ``.sql`` files (Lakeflow Declarative Pipelines SQL) into datasets.
+"""Reading a pipeline's ``.sql`` files (Lakeflow Declarative Pipelines SQL) into statements.
 
 This module owns the statement grammar of pipeline SQL files and turns every
-``CREATE ... AS query`` statement into an immutable :class:`Dataset`: which CREATE forms
-are accepted, the column list with its ``CONSTRAINT ... EXPECT`` expectations, the table
-clauses (PARTITIONED BY, CLUSTER BY, COMMENT, TBLPROPERTIES, LOCATION, USING DELTA), the
-``${name}`` configuration substitution, and reading a folder of files with duplicate
-dataset detection. Character-level lexing lives in :mod:`.sql_lexing`; the query after
-``AS`` is kept as text and not validated here.
+``CREATE ... AS query`` statement into an immutable :class:`CreateStatement`, the syntax
+the pipeline builds its datasets from: which CREATE forms are accepted, the column list
+with its ``CONSTRAINT ... EXPECT`` constraints, the table clauses (PARTITIONED BY, CLUSTER
+BY, COMMENT, TBLPROPERTIES, LOCATION, USING DELTA), the ``${name}`` configuration
+substitution, and reading a folder of files with duplicate dataset detection.
+Character-level lexing lives in :mod:`.lexing`; the query after ``AS`` is kept as text
+and not validated here.
 """
 
 from __future__ import annotations
@@ -15,17 +16,40 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
-from retail_lakehouse.pipeline.model import (
-    Dataset,
-    DatasetKind,
-    DefinitionError,
-    Expectation,
-    SourceLocation,
-    ViolationAction,
-)
+from retail_lakehouse.common.errors import DefinitionError, SourceLocation
 from retail_lakehouse.sql.lexing import Cursor, Statement, Token, split_statements
 from retail_lakehouse.sql.lexing import split_top_level as _split_items
+
+DatasetKind = Literal["materialized_view", "streaming_table", "temporary_view"]
+ViolationAction = Literal["warn", "drop", "fail"]  # no ON VIOLATION / DROP ROW / FAIL UPDATE
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """``CONSTRAINT name EXPECT (condition) [ON VIOLATION ...]`` of a column list."""
+
+    name: str
+    condition: str  # the SQL between the parentheses, as written
+    action: ViolationAction = "warn"
+
+
+@dataclass(frozen=True)
+class CreateStatement:
+    """One ``CREATE ... AS query`` statement: what it declares and where it is."""
+
+    name: str
+    kind: DatasetKind
+    query: str  # the query after AS, with ${...} already substituted
+    location: SourceLocation  # of the CREATE keyword
+    constraints: tuple[Constraint, ...] = ()
+    comment: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()  # TBLPROPERTIES, in order
+    partition_by: tuple[str, ...] = ()
+    cluster_by: tuple[str, ...] = ()
+    columns: tuple[str, ...] = ()  # declared column names, if any
+
 
 ALLOWED_STATEMENTS = "CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW"
 _REFERENCE = re.compile(r"\$\{([^{}\n]*)\}")
@@ -62,16 +86,18 @@ def substitute(text: str, configuration: Mapping[str, str], path: Path) -> str:
     return _REFERENCE.sub(value_of, text)
 
 
-def parse_sql_text(text: str, path: Path, configuration: Mapping[str, str]) -> list[Dataset]:
-    """The datasets defined by one file's text, in order of definition."""
+def parse_sql_text(
+    text: str, path: Path, configuration: Mapping[str, str]
+) -> list[CreateStatement]:
+    """The statements of one file's text, in order of definition."""
     statements = split_statements(substitute(text, configuration, path), path)
     datasets = [_parse_statement(statement) for statement in statements]
     _check_unique_names(datasets)
     return datasets
 
 
-def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[Dataset]:
-    """The datasets of every ``*.sql`` file under ``folder``, files sorted by relative path."""
+def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[CreateStatement]:
+    """The statements of every ``*.sql`` file under ``folder``, files sorted by relative path."""
     if not folder.is_dir():
         raise DefinitionError(folder, "pipeline folder not found (expected a folder of .sql files)")
     files = sorted(
@@ -94,8 +120,8 @@ def _read(path: Path) -> str:
         raise DefinitionError(path, f"not UTF-8 text ({error.reason})") from None
 
 
-def _check_unique_names(datasets: list[Dataset]) -> None:
-    first_by_name: dict[str, Dataset] = {}
+def _check_unique_names(datasets: list[CreateStatement]) -> None:
+    first_by_name: dict[str, CreateStatement] = {}
     for dataset in datasets:
         first = first_by_name.setdefault(dataset.name.lower(), dataset)
         if first is not dataset:
@@ -112,19 +138,19 @@ class _Draft:
     name: str
     location: SourceLocation
     columns: dict[str, str] = field(default_factory=dict)  # lower-case name -> name
-    expectations: dict[str, tuple[Expectation, int]] = field(default_factory=dict)
+    constraints: dict[str, tuple[Constraint, int]] = field(default_factory=dict)
     comment: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
     partition_by: tuple[str, ...] = ()
     cluster_by: tuple[str, ...] = ()
 
-    def build(self, query: str) -> Dataset:
-        return Dataset(
+    def build(self, query: str) -> CreateStatement:
+        return CreateStatement(
             name=self.name,
             kind=self.kind,
             query=query,
             location=self.location,
-            expectations=tuple(expectation for expectation, _ in self.expectations.values()),
+            constraints=tuple(constraint for constraint, _ in self.constraints.values()),
             comment=self.comment,
             properties=tuple(self.properties.items()),
             partition_by=self.partition_by,
@@ -133,7 +159,7 @@ class _Draft:
         )
 
 
-def _parse_statement(statement: Statement) -> Dataset:
+def _parse_statement(statement: Statement) -> CreateStatement:
     cursor = Cursor(statement.tokens, statement.path, statement.end_line)
     create, kind = _parse_create(cursor)
     header = " ".join(token.text.upper() for token in statement.tokens[: cursor.pos])
@@ -176,7 +202,7 @@ def _parse_column_list(cursor: Cursor, statement: Statement, draft: _Draft) -> N
         if not item:
             raise cursor.error("empty item in the column list (a stray ',' or '()')", closing)
         if item[0].is_word("CONSTRAINT"):
-            _add_expectation(statement, draft, item)
+            _add_constraint(statement, draft, item)
         else:
             _add_column(statement, draft, item)
 
@@ -195,7 +221,7 @@ def _add_column(statement: Statement, draft: _Draft, item: list[Token]) -> None:
     draft.columns[name.lower()] = name
 
 
-def _add_expectation(statement: Statement, draft: _Draft, item: list[Token]) -> None:
+def _add_constraint(statement: Statement, draft: _Draft, item: list[Token]) -> None:
     cursor = Cursor(item, statement.path, item[-1].line)
     cursor.advance()  # CONSTRAINT
     name_token = cursor.peek()
@@ -211,12 +237,12 @@ def _add_expectation(statement: Statement, draft: _Draft, item: list[Token]) -> 
         action = _violation_action(cursor)
     if not cursor.at_end():
         raise cursor.error(f"unexpected {cursor.found()} after constraint '{name}'")
-    if (first := draft.expectations.get(name.lower())) is not None:
+    if (first := draft.constraints.get(name.lower())) is not None:
         message = f"duplicate constraint '{name}' (first defined at line {first[1]})"
         raise cursor.error(message, name_token)
     text = statement.text_between(opening, condition[-1])
     line = name_token.line if name_token else item[0].line
-    draft.expectations[name.lower()] = (Expectation(name, text, action), line)
+    draft.constraints[name.lower()] = (Constraint(name, text, action), line)
 
 
 def _violation_action(cursor: Cursor) -> ViolationAction:

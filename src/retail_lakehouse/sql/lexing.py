@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from retail_lakehouse.pipeline.model import DefinitionError, SourceLocation
+from retail_lakehouse.common.errors import DefinitionError, SourceLocation
 
 TokenKind = Literal["word", "number", "string", "quoted", "symbol"]
 _ESCAPE = re.compile(r"\\(.)|''|\"\"", re.DOTALL)

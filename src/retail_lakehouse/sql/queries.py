@@ -6,14 +6,13 @@ module only looks at the tree (engine-neutral); engines rewrite it for execution
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from retail_lakehouse.pipeline.model import Dataset, DefinitionError, SourceLocation
+from retail_lakehouse.common.errors import DefinitionError, SourceLocation
 
 SOURCE_DIALECT = "databricks"
 READ_FILES = "read_files"
@@ -29,50 +28,54 @@ class FileSource:
     streaming: bool  # under STREAM: read only files not seen before
 
 
-def parse_query(dataset: Dataset) -> exp.Query:
-    """The dataset's query as a tree; a syntax error names the file and line."""
+@dataclass(frozen=True)
+class DefinedQuery:
+    """A dataset's query as written: its text, its dataset's name and where it was defined."""
+
+    name: str
+    text: str
+    location: SourceLocation  # of the CREATE statement (or of the function defining it)
+
+
+def parse_query(query: DefinedQuery) -> exp.Query:
+    """The query as a tree; a syntax error names the file and line."""
     try:
-        statements = sqlglot.parse(dataset.query, read=SOURCE_DIALECT)
+        statements = sqlglot.parse(query.text, read=SOURCE_DIALECT)
     except ParseError as exc:
-        raise DefinitionError(
-            _error_location(dataset, exc), _syntax_message(dataset, exc)
-        ) from None
+        raise DefinitionError(_error_location(query, exc), _syntax_message(query, exc)) from None
     if len(statements) != 1 or statements[0] is None:
-        raise DefinitionError(dataset.location, f"the query of '{dataset.name}' is not one query")
+        raise DefinitionError(query.location, f"the query of '{query.name}' is not one query")
     tree = statements[0]
     if not isinstance(tree, exp.Query):
-        raise DefinitionError(dataset.location, f"the query of '{dataset.name}' is not a SELECT")
+        raise DefinitionError(query.location, f"the query of '{query.name}' is not a SELECT")
     return tree
 
 
-def _error_location(dataset: Dataset, exc: ParseError) -> SourceLocation:
+def _error_location(query: DefinedQuery, exc: ParseError) -> SourceLocation:
     errors = exc.errors or [{}]
     line = errors[0].get("line") or 1
-    query_start = dataset.location.line + _lines_before_query(dataset)
-    return SourceLocation(dataset.location.path, query_start + int(line) - 1)
+    query_start = query.location.line + _lines_before_query(query)
+    return SourceLocation(query.location.path, query_start + int(line) - 1)
 
 
-def _lines_before_query(dataset: Dataset) -> int:
+def _lines_before_query(query: DefinedQuery) -> int:
     """Lines between CREATE and the query's first line (best effort, for error messages)."""
-    text = (
-        dataset.location.path.read_text(encoding="utf-8") if dataset.location.path.exists() else ""
-    )
-    lines = text.splitlines()[dataset.location.line - 1 :]
-    first_query_line = (
-        dataset.query.strip().splitlines()[0].strip() if dataset.query.strip() else ""
-    )
+    path = query.location.path
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = text.splitlines()[query.location.line - 1 :]
+    first_query_line = query.text.strip().splitlines()[0].strip() if query.text.strip() else ""
     for offset, line in enumerate(lines):
         if first_query_line and first_query_line in line:
             return offset
     return 0
 
 
-def _syntax_message(dataset: Dataset, exc: ParseError) -> str:
+def _syntax_message(query: DefinedQuery, exc: ParseError) -> str:
     errors = exc.errors or [{}]
     description = str(errors[0].get("description") or exc).splitlines()[0]
     near = str(errors[0].get("highlight") or "").strip()
     where = f" near '{near}'" if near else ""
-    return f"SQL syntax error in '{dataset.name}'{where}: {description}"
+    return f"SQL syntax error in '{query.name}'{where}: {description}"
 
 
 def referenced_tables(tree: exp.Expr) -> set[str]:
@@ -95,64 +98,27 @@ def streamed_tables(tree: exp.Expr) -> set[str]:
     return names
 
 
-def file_sources(tree: exp.Expr, dataset: Dataset) -> list[FileSource]:
-    return [file_source(call, dataset) for call in read_files_calls(tree)]
+def file_sources(tree: exp.Expr, query: DefinedQuery) -> list[FileSource]:
+    return [file_source(call, query) for call in read_files_calls(tree)]
 
 
 def read_files_calls(tree: exp.Expr) -> list[exp.Anonymous]:
     return [node for node in tree.find_all(exp.Anonymous) if str(node.this).lower() == READ_FILES]
 
 
-def file_source(call: exp.Anonymous, dataset: Dataset) -> FileSource:
+def file_source(call: exp.Anonymous, query: DefinedQuery) -> FileSource:
     """Path, format and options of one read_files call."""
     positional = [a for a in call.expressions if not isinstance(a, exp.Kwarg)]
     if len(positional) != 1 or not isinstance(positional[0], exp.Literal):
-        raise DefinitionError(
-            dataset.location, f"read_files in '{dataset.name}' needs one path string"
-        )
+        raise DefinitionError(query.location, f"read_files in '{query.name}' needs one path string")
     options: dict[str, str] = {}
     for argument in call.expressions:
         if isinstance(argument, exp.Kwarg):
             options[argument.this.name.lower()] = argument.expression.name
     file_format = options.pop("format", "")
     if not file_format:
-        raise DefinitionError(
-            dataset.location, f"read_files in '{dataset.name}' needs format => '...'"
-        )
+        raise DefinitionError(query.location, f"read_files in '{query.name}' needs format => '...'")
     streaming = isinstance(call.parent, exp.Table) and isinstance(call.parent.parent, exp.Stream)
     return FileSource(
         positional[0].name, file_format.lower(), tuple(sorted(options.items())), streaming
     )
-
-
-# --- rewriting for an engine (engines call these on a copy of the tree) ---------------------
-
-
-def failed_flag_sql(condition: str, dialect: str) -> str:
-    """SQL in ``dialect`` that is true where a row fails an expectation's ``condition``
-    (a NULL result fails, as on Databricks)."""
-    tree: exp.Expr = exp.maybe_parse(condition, dialect=SOURCE_DIALECT)
-    return f"NOT coalesce(({tree.sql(dialect=dialect)}), false)"
-
-
-def replace_streams(tree: exp.Expr, streams: Mapping[str, str]) -> None:
-    """``STREAM(x) [AS a]`` / ``STREAM x`` -> a plain reference to the relation of x's new
-    rows (``streams`` maps dataset names to relations; other names are kept)."""
-    for stream in list(tree.find_all(exp.Stream)):
-        inner = stream.find(exp.Table)
-        if inner is None:
-            continue
-        wrapper = stream.this  # STREAM(x) AS a parses as a subquery holding the alias
-        alias = inner.args.get("alias") or (wrapper.args.get("alias") if wrapper else None)
-        if isinstance(inner.this, exp.Identifier):
-            relation = streams.get(inner.name, inner.name)
-            inner = exp.table_(exp.to_identifier(relation, quoted=True))
-        inner.set("alias", alias)
-        stream.replace(inner)
-
-
-def replace_metadata_columns(tree: exp.Expr, columns: Mapping[str, exp.Expr]) -> None:
-    """``_metadata.<field>`` -> the engine's expression for that field (e.g. the file path)."""
-    for column in list(tree.find_all(exp.Column)):
-        if column.table == "_metadata" and column.name in columns:
-            column.replace(columns[column.name].copy())

@@ -37,7 +37,7 @@ from deltalake.exceptions import (
     TableNotFoundError,
 )
 
-from retail_lakehouse.generate.writers import is_delta_encoded
+from retail_lakehouse.common.parquet import is_delta_encoded
 from retail_lakehouse.storage.errors import StorageError, one_line
 from retail_lakehouse.storage.schema_check import schema_problem
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from retail_lakehouse.common.errors import InputError
+
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _MAX_DETAIL = 160
 
 
-class StorageError(Exception):
+class StorageError(InputError):
     """A table cannot be read or written; the message is one line naming the table path."""
 
     def __init__(self, path: Path, problem: str) -> None:

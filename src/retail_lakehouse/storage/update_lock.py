@@ -3,9 +3,9 @@
 An update stages each table's new data files in a hidden folder beside the table
 (``.<table>.files-<id>``) and removes it once committed or rolled back. A process that is
 killed in between leaves the folder behind; nothing references its files. Holding
-:func:`update_lock` (an exclusive ``flock`` on ``<root>/_update.lock``, which the kernel
-releases when the process ends, however it ends) means no other update is running on
-these tables, so every staging folder found then is such a leftover and is removed. A
+:func:`update_lock` (an exclusive ``flock`` on a lock file beside the tables, which the
+kernel releases when the process ends, however it ends) means no other update is running
+on these tables, so every staging folder found then is such a leftover and is removed. A
 second update started while one runs fails at once with a one-line error.
 """
 
@@ -20,15 +20,14 @@ from pathlib import Path
 from retail_lakehouse.storage.delta_files import discard_files, is_new_files_folder
 from retail_lakehouse.storage.errors import StorageError
 
-LOCK_FILE = "_update.lock"
-
 
 @contextmanager
-def update_lock(root: Path) -> Iterator[None]:
-    """``with update_lock(root):`` holds the store's update lock for the block, having
-    removed the staging folders a killed update left."""
+def update_lock(lock_file: Path, root: Path) -> Iterator[None]:
+    """``with update_lock(lock_file, root):`` holds the update lock of the tables under
+    ``root`` for the block, having removed the staging folders a killed update left."""
     root.mkdir(parents=True, exist_ok=True)
-    with (root / LOCK_FILE).open("a+", encoding="utf-8") as lock:  # closing releases it
+    lock_file.parent.mkdir(parents=True, exist_ok=True)
+    with lock_file.open("a+", encoding="utf-8") as lock:  # closing releases it
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

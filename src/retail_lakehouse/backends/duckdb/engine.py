@@ -20,31 +20,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlglot import exp
 
+from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.row_numbers import number_rows, split_row_numbers
 from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
-from retail_lakehouse.generate.runner import (
-    GenerateOptions,
-    GenerateReport,
-    ProgressSink,
-    generate_dataset,
-    load_lazy_imports,
-)
-from retail_lakehouse.generate.spec import DatasetSpec
+from retail_lakehouse.generate.runner import load_lazy_imports
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
     EngineError,
-    EngineName,
     ExpectationCounts,
     Sources,
     TableWrite,
 )
 from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.sql.queries import (
-    failed_flag_sql,
-    read_files_calls,
-    replace_metadata_columns,
-    replace_streams,
-)
+from retail_lakehouse.sql.queries import read_files_calls
+from retail_lakehouse.sql.rewrites import failed_flag_sql, replace_metadata_columns, replace_streams
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import StagedFiles, stage_arrow
 
@@ -103,12 +92,6 @@ class DuckDBEngine:
     def _keep(self, relation: str, table: pa.Table) -> None:
         self.tables[relation] = table
         self.connection.register(relation, table)
-
-    def generate_landing(
-        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None
-    ) -> GenerateReport:
-        """The local generator (forked worker processes): the embedded default."""
-        return generate_dataset(spec, options, progress)
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         executable = cheaper_on_duckdb(rewrite_sources(tree, sources))

@@ -6,25 +6,22 @@ of Databricks) and transpiled with sqlglot; ``dialect="duckdb"`` runs them as th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import duckdb
 import pyarrow as pa
 import sqlglot
 from sqlglot.errors import ParseError
 
+from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.storage.delta import DeltaStore
 
 QueryDialect = Literal["spark", "duckdb"]
-OutputFormat = Literal["table", "csv", "json"]
 
 
-class QueryError(ValueError):
+class QueryError(InputError, ValueError):
     """A query that cannot run (one line)."""
 
 
@@ -68,27 +65,3 @@ def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDiale
     except duckdb.Error as exc:
         raise QueryError(str(exc).splitlines()[0]) from None
     return table
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value) if value != value.to_integral_value() else int(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def as_json(table: pa.Table) -> str:
-    """A JSON list of row objects."""
-    rows = [{k: _plain(v) for k, v in row.items()} for row in table.to_pylist()]
-    return json.dumps(rows, indent=1)
-
-
-def as_csv(table: pa.Table) -> str:
-    import io
-
-    import pyarrow.csv as pcsv
-
-    buffer = io.BytesIO()
-    pcsv.write_csv(table, buffer)
-    return buffer.getvalue().decode("utf-8")

@@ -16,26 +16,24 @@ from typing import TYPE_CHECKING, TypeVar
 
 from sqlglot import exp
 
-from retail_lakehouse.backends.spark.generate import generate_on_spark, remove_bookkeeping_files
-from retail_lakehouse.backends.spark.session import prepare_session, start_session
+from retail_lakehouse.backends import EngineName
+from retail_lakehouse.backends.spark.generate import remove_bookkeeping_files
+from retail_lakehouse.backends.spark.session import prepare_session
 from retail_lakehouse.backends.spark.sources import (
     FILE_PATH_COLUMN,
     TARGET_DIALECT,
     FileRead,
     rewrite_for_spark,
 )
-from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
-from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
     EngineError,
-    EngineName,
     ExpectationCounts,
     Sources,
     TableWrite,
 )
 from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.sql.queries import failed_flag_sql
+from retail_lakehouse.sql.rewrites import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import (
     StagedFiles,
@@ -65,11 +63,6 @@ class SparkEngine:
         self.counts: dict[str, int] = {}
         self.views: set[str] = set()
 
-    @classmethod
-    def start(cls, master: str) -> SparkEngine:
-        """An engine on a session this process starts (``local[2]``, ``spark://...``)."""
-        return cls(start_session(master))
-
     def _guard(self, action: Callable[[], T]) -> T:
         """Spark's errors as one-line EngineErrors."""
         from py4j.protocol import Py4JJavaError
@@ -89,12 +82,6 @@ class SparkEngine:
             self.counts.pop(relation, None)
         else:
             self.counts[relation] = rows
-
-    def generate_landing(
-        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None
-    ) -> GenerateReport:
-        """Spark tasks draw the blocks (the same rows as the local generator)."""
-        return generate_on_spark(self.spark, spec, options, progress)
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         def execute() -> DataFrame:

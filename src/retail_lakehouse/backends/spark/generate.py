@@ -62,6 +62,18 @@ def plan_from(recipe: PlanRecipe) -> DatasetPlan:
     return DatasetPlan(spec, recipe.seed, dict(recipe.rows), recipe.defect_scale)
 
 
+class SparkGenerator:
+    """Spark tasks draw the local generator's blocks: the same rows, on the session's cluster."""
+
+    def __init__(self, spark: SparkSession) -> None:
+        self.spark = spark
+
+    def generate(
+        self, spec: DatasetSpec, options: GenerateOptions, progress: ProgressSink | None = None
+    ) -> GenerateReport:
+        return generate_on_spark(self.spark, spec, options, progress)
+
+
 def generate_on_spark(
     spark: SparkSession,
     spec: DatasetSpec,

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from retail_lakehouse.common.errors import InputError
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -44,7 +46,7 @@ LOCAL_SETTINGS = {
 """Settings for a session this package starts itself (start-up only)."""
 
 
-class SparkUnavailableError(RuntimeError):
+class SparkUnavailableError(InputError, RuntimeError):
     """PySpark is not installed, or Spark could not start (one line)."""
 
 

@@ -18,11 +18,8 @@ import sqlglot
 from sqlglot import exp
 
 from retail_lakehouse.pipeline.engine import EngineError, Sources
-from retail_lakehouse.sql.queries import (
-    read_files_calls,
-    replace_metadata_columns,
-    replace_streams,
-)
+from retail_lakehouse.sql.queries import read_files_calls
+from retail_lakehouse.sql.rewrites import replace_metadata_columns, replace_streams
 
 TARGET_DIALECT = "spark"
 FILE_PATH_COLUMN = "__file_path"

@@ -9,6 +9,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_customers (
   CONSTRAINT unique_customer_id EXPECT (_key_rank = 1) ON VIOLATION DROP ROW
 )
 COMMENT 'Customers with a valid email, one row per customer_id.'
+TBLPROPERTIES ('quality' = 'silver')
 AS SELECT
   CAST(customer_id AS BIGINT) AS customer_id,
   first_name,
@@ -32,6 +33,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_products (
   CONSTRAINT unique_product_id EXPECT (_key_rank = 1) ON VIOLATION DROP ROW
 )
 COMMENT 'Products with a name and a positive price, one row per product_id.'
+TBLPROPERTIES ('quality' = 'silver')
 AS SELECT
   CAST(product_id AS BIGINT) AS product_id,
   sku,
@@ -54,6 +56,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_orders (
   CONSTRAINT unique_order_id EXPECT (_key_rank = 1) ON VIOLATION DROP ROW
 )
 COMMENT 'Orders of known customers, shipped after they were placed, one row per order_id.'
+TBLPROPERTIES ('quality' = 'silver')
 AS SELECT
   CAST(o.order_id AS BIGINT) AS order_id,
   CAST(o.customer_id AS BIGINT) AS customer_id,
@@ -89,6 +92,7 @@ CREATE OR REFRESH MATERIALIZED VIEW silver_order_items (
   CONSTRAINT unique_order_item_id EXPECT (_key_rank = 1) ON VIOLATION DROP ROW
 )
 COMMENT 'Items of known orders and active products, with positive quantities and prices.'
+TBLPROPERTIES ('quality' = 'silver')
 AS SELECT
   CAST(i.order_item_id AS BIGINT) AS order_item_id,
   CAST(i.order_id AS BIGINT) AS order_id,

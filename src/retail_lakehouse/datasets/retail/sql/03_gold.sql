@@ -30,6 +30,7 @@ GROUP BY order_id, customer_id, order_ts, order_date;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_customer_lifetime_value
 COMMENT 'Per customer: orders, lifetime value, average order value, first and last order, segment.'
+TBLPROPERTIES ('quality' = 'gold')
 AS SELECT
   c.customer_id,
   c.first_name,
@@ -64,7 +65,7 @@ LEFT JOIN (  -- aggregate by the key alone, then add the names (measured 1.6x fa
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_product_performance
 COMMENT 'Per product: units sold, revenue and number of orders.'
-TBLPROPERTIES ('pipelines.autoOptimize.zOrderCols' = 'category,product_id')
+TBLPROPERTIES ('quality' = 'gold', 'pipelines.autoOptimize.zOrderCols' = 'category,product_id')
 AS SELECT
   p.product_id,
   p.product_name,
@@ -86,6 +87,7 @@ LEFT JOIN (  -- one pass by product (grouping by product and order first took 2x
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_daily_sales_summary
 COMMENT 'Per day: orders, revenue, average order value and distinct customers.'
+TBLPROPERTIES ('quality' = 'gold')
 CLUSTER BY (order_date)
 AS SELECT
   order_date,
@@ -101,6 +103,7 @@ GROUP BY order_date;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_category_performance
 COMMENT 'Per category: revenue, units sold, and the share of active products in stock.'
+TBLPROPERTIES ('quality' = 'gold')
 AS SELECT
   p.category,
   CAST(coalesce(sum(pp.revenue), 0) AS DECIMAL(18, 2)) AS total_revenue,

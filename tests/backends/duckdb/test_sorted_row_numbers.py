@@ -18,7 +18,7 @@ from sqlglot import exp
 
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.backends.duckdb.sorted_row_numbers import SortKey, sort_keys
-from tests.engines.test_duckdb_row_numbers import parse, split_and_number
+from tests.backends.duckdb.test_row_numbers import parse, split_and_number
 
 INT64 = np.iinfo(np.int64)
 UINT64_MAX = 2**64 - 1

@@ -23,7 +23,9 @@ def test_run_on_spark_then_query(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main([*args, *ROWS]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "COMPLETED" in out and "on spark" in out and "delta-rs commits the log" in out
-    assert read_manifest(tmp_path / "landing")["tables"]["orders"]["rows"] == 1200
+    assert (
+        read_manifest(tmp_path / "landing" / "_manifest.json")["tables"]["orders"]["rows"] == 1200
+    )
     query = "SELECT count(*) AS n FROM silver_orders"
     assert main(["query", query, "--lakehouse", str(tmp_path), "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)

@@ -22,11 +22,11 @@ from retail_lakehouse.backends.duckdb.row_numbers import (
     number_rows,
     split_row_numbers,
 )
-from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline.engine import Sources
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing
+from tests.pipeline.conftest import make_landing, run_update
 
 Runner = Callable[[str, pa.Table, sqlglot.exp.Expr], pa.Table]
 DEDUP = (
@@ -195,9 +195,9 @@ def test_the_retail_pipeline_writes_the_same_rows_without_it(
     plain = tmp_path / "plain"
     shutil.copytree(numbered / "landing", plain / "landing")
     pipeline = load_pipeline(builtin_settings_path(), numbered)
-    run_update(pipeline, numbered, full_refresh=True)
+    run_update(pipeline, full_refresh=True)
     monkeypatch.setattr(duckdb_engine, "split_row_numbers", lambda query: None)
-    run_update(load_pipeline(builtin_settings_path(), plain), plain, full_refresh=True)
+    run_update(load_pipeline(builtin_settings_path(), plain), full_refresh=True)
     expected = stored_rows(plain)
     assert "silver_orders_quarantine" in expected
     assert stored_rows(numbered) == expected

@@ -20,15 +20,14 @@ from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.backends.duckdb.lakehouse_sql import open_lakehouse, run_sql
 from retail_lakehouse.backends.spark.engine import SparkEngine
 from retail_lakehouse.backends.spark.generate import generate_on_spark
-from retail_lakehouse.cli.land_and_update import run_update
-from retail_lakehouse.datasets import builtin_spec
+from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.pipeline.engine import Engine
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import SMALL
+from tests.pipeline.conftest import SMALL, run_update
 from tests.spark_support import spark_session
 
 pytestmark = pytest.mark.spark
@@ -65,7 +64,7 @@ def updates(landings: tuple[Path, Path]) -> dict[str, UpdateResult]:
     results = {}
     for tables, engine in engines.items():
         pipeline = load_pipeline(settings_for(lakehouse, tables), lakehouse)
-        results[tables] = run_update(pipeline, lakehouse, full_refresh=True, engine=engine)
+        results[tables] = run_update(pipeline, full_refresh=True, engine=engine)
         engine.close()
     return results
 
@@ -88,7 +87,7 @@ def test_landing_tables_are_identical(landings: tuple[Path, Path], table: str) -
 
 
 def test_spark_manifest_lists_the_same_defects(landings: tuple[Path, Path]) -> None:
-    local, spark = (read_manifest(root / "landing") for root in landings)
+    local, spark = (read_manifest(root / "landing" / "_manifest.json") for root in landings)
     for table in TABLES:
         assert spark["tables"][table]["rows"] == local["tables"][table]["rows"] == SMALL[table]
         assert spark["tables"][table]["defects"] == local["tables"][table]["defects"]

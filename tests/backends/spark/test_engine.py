@@ -13,15 +13,15 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.backends.spark.engine import SparkEngine
-from retail_lakehouse.cli.land_and_update import run_update
+from retail_lakehouse.common.errors import DefinitionError
+from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline import commit as committing
-from retail_lakehouse.pipeline.model import DefinitionError
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.pipeline.model import ExpectationFailedError
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
-from retail_lakehouse.pipeline.runner import ExpectationFailedError
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import commit_files as real_commit
-from tests.pipeline.conftest import custom_pipeline, failing_pipeline, make_landing
+from tests.pipeline.conftest import custom_pipeline, failing_pipeline, make_landing, run_update
 from tests.pipeline.test_failures import versions
 from tests.spark_support import spark_session
 
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.spark
 def run_on_spark(root: Path, settings: Path, full_refresh: bool = False) -> UpdateResult:
     engine = SparkEngine(spark_session())
     try:
-        return run_update(load_pipeline(settings, root), root, full_refresh, engine)
+        return run_update(load_pipeline(settings, root), full_refresh, engine)
     finally:
         engine.close()
 

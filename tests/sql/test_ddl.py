@@ -1,4 +1,4 @@
-"""Tests for reading pipeline .sql files (Lakeflow Declarative Pipelines SQL) into datasets."""
+"""Reading pipeline .sql files (Lakeflow Declarative Pipelines SQL) into CREATE statements."""
 
 from __future__ import annotations
 
@@ -6,17 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from retail_lakehouse.pipeline.model import Dataset, DefinitionError, Expectation, SourceLocation
-from retail_lakehouse.sql.ddl import parse_sql_folder, parse_sql_text, substitute
+from retail_lakehouse.common.errors import DefinitionError, SourceLocation
+from retail_lakehouse.sql.ddl import (
+    Constraint,
+    CreateStatement,
+    parse_sql_folder,
+    parse_sql_text,
+    substitute,
+)
 
 PATH = Path("pipeline/p.sql")
 
 
-def parse(text: str, configuration: dict[str, str] | None = None) -> list[Dataset]:
+def parse(text: str, configuration: dict[str, str] | None = None) -> list[CreateStatement]:
     return parse_sql_text(text, PATH, configuration or {})
 
 
-def parse_one(text: str, configuration: dict[str, str] | None = None) -> Dataset:
+def parse_one(text: str, configuration: dict[str, str] | None = None) -> CreateStatement:
     (dataset,) = parse(text, configuration)
     return dataset
 
@@ -131,7 +137,7 @@ def test_comments_may_appear_anywhere_in_the_header() -> None:
     AS SELECT 1 AS id"""
     dataset = parse_one(text)
     assert (dataset.name, dataset.columns, dataset.comment) == ("a", ("id",), "x")
-    assert dataset.expectations == (Expectation("ok", "id > 0"),)
+    assert dataset.constraints == (Constraint("ok", "id > 0"),)
 
 
 # --- column list and expectations ---------------------------------------------------------
@@ -150,10 +156,10 @@ def test_column_list_mixes_columns_and_constraints() -> None:
     ) AS SELECT * FROM STREAM(raw)"""
     dataset = parse_one(text)
     assert dataset.columns == ("order_id", "amount", "tags", "ship date")
-    assert dataset.expectations == (
-        Expectation("valid_id", "order_id IS NOT NULL", "warn"),
-        Expectation("positive", "amount > 0 AND (amount < 1e6 OR status IN ('a,b', ')'))", "drop"),
-        Expectation("known status", "status <> 'x;y'", "fail"),
+    assert dataset.constraints == (
+        Constraint("valid_id", "order_id IS NOT NULL", "warn"),
+        Constraint("positive", "amount > 0 AND (amount < 1e6 OR status IN ('a,b', ')'))", "drop"),
+        Constraint("known status", "status <> 'x;y'", "fail"),
     )
 
 
@@ -161,7 +167,7 @@ def test_constraints_only_and_condition_comments_are_kept() -> None:
     text = (
         "CREATE TEMPORARY VIEW v (\n CONSTRAINT c EXPECT ( /* hm */ a = 1 -- eq\n )\n) AS SELECT 1"
     )
-    assert parse_one(text).expectations == (Expectation("c", "/* hm */ a = 1"),)
+    assert parse_one(text).constraints == (Constraint("c", "/* hm */ a = 1"),)
 
 
 # --- clauses -------------------------------------------------------------------------------
@@ -187,7 +193,7 @@ def test_clauses_in_any_order() -> None:
         ("retention", "30"),
         ("ratio", "-1.5"),
     )
-    assert dataset.property("retention") == "30"
+    assert dict(dataset.properties)["retention"] == "30"
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import yaml
 
 from retail_lakehouse.cli import main as cli
 from retail_lakehouse.cli.main import main
-from retail_lakehouse.datasets import builtin_spec
+from retail_lakehouse.datasets import builtin_spec, builtin_spec_text
 from retail_lakehouse.generate.spec import parse_spec
 from tests.helpers import modules_loaded
 
@@ -78,8 +78,7 @@ def test_bad_input_is_one_line_with_exit_code_2(
 def test_invalid_spec_file_names_the_field(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    data = yaml.safe_load(Path(__file__).parents[1].joinpath(
-        "src/retail_lakehouse/datasets/retail/spec.yaml").read_text())  # fmt: skip
+    data = yaml.safe_load(builtin_spec_text())
     data["tables"][2]["columns"][1]["skew"] = {"type": "zipf", "exponent": -2}
     spec_file = tmp_path / "bad.yaml"
     spec_file.write_text(yaml.safe_dump(data))
@@ -100,7 +99,7 @@ def test_spec_validate_accepts_the_builtin(
 
 def test_help_does_not_import_heavy_modules() -> None:
     heavy = ("pyspark", "duckdb", "rich.progress")
-    assert modules_loaded("import retail_lakehouse.cli", heavy) == []
+    assert modules_loaded("import retail_lakehouse.cli.main", heavy) == []
 
 
 def test_the_console_script_exits_with_the_commands_code_and_output(tmp_path: Path) -> None:

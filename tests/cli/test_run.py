@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.cli.main import main
+from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import new_files_folder
 from retail_lakehouse.storage.update_lock import update_lock
@@ -131,9 +132,10 @@ def test_interactive_query_prompt(lakehouse: Path, monkeypatch: pytest.MonkeyPat
 def test_run_while_another_update_runs_fails_in_one_line_and_changes_nothing(
     lakehouse: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    tables = lakehouse / "tables"
+    layout = Lakehouse(lakehouse)
+    tables = layout.tables
     before = DeltaStore(tables).version("silver_orders")
-    with update_lock(tables):
+    with update_lock(layout.update_lock, tables):
         assert main(["run", "--lakehouse", str(lakehouse)]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("retail: error: Delta table ") and "\n" not in error

@@ -16,27 +16,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from retail_lakehouse.cli.land_and_update import run_update
-from retail_lakehouse.pipeline.engine import EngineName
-from retail_lakehouse.pipeline.ground_truth import CAUGHT_BY, expected_failures
-from retail_lakehouse.pipeline.project import builtin_settings_path, load_pipeline
+from retail_lakehouse.backends import EngineName
+from retail_lakehouse.datasets import builtin_settings_path, dataset_folder
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
+from retail_lakehouse.report.ground_truth import expected_failures, load_ground_truth
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import ENGINE_FACTORIES, make_landing
+from tests.pipeline.conftest import ENGINE_FACTORIES, make_landing, run_update
 
+CAUGHT_BY = load_ground_truth(dataset_folder() / "ground_truth.yaml")
 KEYS = {"silver_customers": "customer_id", "silver_products": "product_id",
         "silver_orders": "order_id", "silver_order_items": "order_item_id"}  # fmt: skip
 
 
 def run(root: Path, engine: EngineName = EngineName.DUCKDB, full: bool = False) -> UpdateResult:
     pipeline = load_pipeline(builtin_settings_path(), root)
-    from retail_lakehouse.pipeline.runner import UpdateRunner
-
-    store = DeltaStore(pipeline.tables_root(root))
-    runner = UpdateRunner(
-        "retail", pipeline.graph, ENGINE_FACTORIES[engine](), store, full_refresh=full
-    )
-    return runner.run()
+    return run_update(pipeline, full, ENGINE_FACTORIES[engine]())
 
 
 def manifest(root: Path) -> dict[str, Any]:
@@ -61,11 +56,11 @@ def test_expectation_counts_equal_the_ground_truth(
 ) -> None:
     root = make_landing(tmp_path, seed=seed, defect_scale=defect_scale)
     update = run(root, engine_name)
-    truth = manifest(root)
+    expected_failed = expected_failures(CAUGHT_BY, manifest(root))
     seen = set()
     for result in update.datasets:
         for expectation in result.expectations:
-            expected = expected_failures(truth, result.name, expectation.name)
+            expected = expected_failed(result.name, expectation.name)
             assert expectation.failed_records == expected, (result.name, expectation.name)
             seen.add((result.name, expectation.name))
     assert set(CAUGHT_BY) <= seen
@@ -206,9 +201,10 @@ def test_landing_formats_give_the_same_silver(tmp_path: Path) -> None:
     assert counts["parquet"] == counts["jsonl"] == counts["csv"]
 
 
-def test_run_update_helper_matches(tmp_path: Path) -> None:
+def test_layers_come_from_the_quality_property(tmp_path: Path) -> None:
     root = make_landing(tmp_path)
-    pipeline = load_pipeline(builtin_settings_path(), root)
-    update = run_update(pipeline, root, full_refresh=False)
-    assert update.status == "COMPLETED"
-    assert {d.name for d in update.datasets} >= set(KEYS)
+    update = run_update(load_pipeline(builtin_settings_path(), root))
+    layers = {d.name: d.layer for d in update.datasets}
+    assert {layers[name] for name in KEYS} == {"silver"}
+    assert layers["bronze_orders"] == "bronze" and layers["gold_daily_sales_summary"] == "gold"
+    assert layers["revenue_lines"] == "other"  # a temporary view: no table properties

@@ -1,0 +1,100 @@
+"""Arguments several commands share: the lakehouse, the pipeline, and what to generate."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING, get_args
+
+from retail_lakehouse.backends import DEFAULT_ENGINE, EngineName
+from retail_lakehouse.common.errors import InputError
+from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE
+from retail_lakehouse.generate.plan import DEFAULT_SEED
+from retail_lakehouse.generate.writers import OutputFormat
+
+if TYPE_CHECKING:
+    from retail_lakehouse.generate.runner import GenerateOptions
+    from retail_lakehouse.generate.spec import DatasetSpec
+
+
+class CliError(InputError):
+    """A problem with the command's arguments: printed as one line, exit code 2."""
+
+
+def add_lakehouse(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lakehouse", type=Path, default=DEFAULT_LAKEHOUSE, help="the lakehouse folder"
+    )
+
+
+def add_pipeline(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
+
+
+def add_generation(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiplies row counts (0.01-1000)"
+    )
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same bytes")
+    parser.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
+    add_lakehouse(parser)
+    parser.add_argument("--format", choices=get_args(OutputFormat), default="parquet")
+    parser.add_argument("--spec", type=Path, help="a dataset spec YAML (default: built-in retail)")
+    parser.add_argument(
+        "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
+        help="explicit row count of a table (repeatable); beats --scale",
+    )  # fmt: skip
+    parser.add_argument(
+        "--defect-scale", type=float, default=1.0,
+        help="multiplies every defect rate of the spec (0: clean data, 2: twice as dirty)",
+    )  # fmt: skip
+    parser.add_argument("--block-rows", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--engine", type=EngineName, choices=list(EngineName), default=DEFAULT_ENGINE,
+        help="duckdb (embedded, default) or spark (needs the spark extra and Java)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--master", default=None, help="Spark master URL with --engine spark (default local[*])"
+    )
+
+
+def _row_count(text: str) -> tuple[str, int]:
+    name, sep, count = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected TABLE=COUNT, got '{text}'")
+    try:
+        return name, int(count.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"row count of '{name}' is not an integer") from None
+
+
+def generate_options(args: argparse.Namespace) -> GenerateOptions:
+    from retail_lakehouse.generate.runner import DEFAULT_BLOCK_ROWS, GenerateOptions
+
+    if args.workers is not None and args.workers < 1:
+        raise CliError(f"--workers must be at least 1, got {args.workers}")
+    return GenerateOptions(
+        scale=args.scale,
+        seed=args.seed,
+        workers=args.workers,
+        lakehouse=args.lakehouse,
+        output_format=args.format,
+        rows=dict(args.rows),
+        defect_scale=args.defect_scale,
+        block_rows=args.block_rows or DEFAULT_BLOCK_ROWS,
+    )
+
+
+def dataset_spec(args: argparse.Namespace) -> DatasetSpec:
+    """The spec named by ``--spec``, or the built-in retail spec."""
+    from retail_lakehouse.datasets import builtin_spec
+    from retail_lakehouse.generate.spec import load_spec
+
+    return load_spec(args.spec) if args.spec is not None else builtin_spec()
+
+
+def settings_path(args: argparse.Namespace) -> Path:
+    """The pipeline settings a command was given (default: the built-in pipeline)."""
+    from retail_lakehouse.datasets import settings_or_builtin
+
+    return settings_or_builtin(args.pipeline)
