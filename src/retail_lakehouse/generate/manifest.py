@@ -63,8 +63,8 @@ def manifest_json(document: dict[str, Any]) -> str:
     """Indented JSON, with lists of integers (ids) kept on one line each.
 
     The lists are written apart from the indented rest: json.dumps indents in pure Python,
-    which took 0.3 s for the 150k ids of a scale-10 manifest, all while the other cores
-    sat idle at the end of the generation."""
+    slow on long lists of ids, and the manifest is written at the end of the generation,
+    while the other cores sit idle (measured in ``benchmarks/README.md``)."""
     lists: list[list[int]] = []
     token = uuid.uuid4().hex  # placeholders no string of the document can spell
     text = json.dumps(_mark_int_lists(document, lists, token), indent=1)

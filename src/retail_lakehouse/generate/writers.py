@@ -43,16 +43,9 @@ OutputFormat = Literal["parquet", "jsonl", "csv"]
 
 FILE_EXTENSIONS: dict[OutputFormat, str] = {"parquet": ".parquet", "jsonl": ".jsonl", "csv": ".csv"}
 
-# Measured on a 500k-row table (int64 x3, string x3 of low/medium/high cardinality,
-# float64, bool, timestamp[us, tz=UTC]), pyarrow 26, one row group, 25 interleaved runs:
-#   codec    median write   min write   file size
-#   none        206 ms       164 ms      27.1 MB
-#   snappy      262 ms       191 ms      14.8 MB
-#   lz4_raw     263 ms       185 ms      15.6 MB
-#   zstd(1)     301 ms       227 ms      10.3 MB
 # Snappy ties LZ4 for the fastest compressed write, is read by every Parquet engine
-# (LZ4_RAW needs Spark >= 3.4), and costs ~15% less write time than zstd, whose files
-# are ~30% smaller. Encoding, not compression, dominates the write time.
+# (LZ4_RAW needs Spark >= 3.4), and writes faster than zstd, whose files are smaller.
+# Encoding, not compression, dominates the write time (measured in benchmarks/README.md).
 PARQUET_COMPRESSION = "snappy"
 
 # JSON-Lines are built per record batch of at most this many rows, which keeps the
@@ -149,7 +142,7 @@ def discard_dir(staging: Path) -> None:
 
 def _text_columns(table: pa.Table) -> list[str]:
     """Columns worth dictionary-encoding: text. Trying it on high-cardinality numbers and
-    timestamps costs ~25% of the write time (measured on 262k orders: 116 ms -> 90 ms)."""
+    timestamps costs write time and finds few repeats (measured in benchmarks/README.md)."""
     return [
         field.name
         for field in table.schema
@@ -197,7 +190,7 @@ def _iso_timestamp_parts(values: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, 
     """The ISO text of timestamps without its zone suffix, and that suffix ("Z" or "").
 
     Tz-aware values are stored as UTC instants, so relabelling them as naive keeps the UTC
-    wall-clock time and avoids Arrow's (~25x slower) time-zone-aware formatting.
+    wall-clock time and avoids Arrow's much slower time-zone-aware formatting.
     """
     unit, suffix = values.type.unit, "" if values.type.tz is None else "Z"
     naive = values.cast(pa.timestamp(unit))

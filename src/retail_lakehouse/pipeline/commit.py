@@ -65,8 +65,8 @@ class Committer:
     def commit(self) -> None:
         """Wait for every staged table, then commit them all; raise the first error."""
         staged = [(item.write, item.files.result()) for item in self._staging]
-        # clustered tables first: their optimize (0.4 s for a gold table at scale 10, the
-        # longest step here) then overlaps the other tables' commits
+        # clustered tables first: their optimize, the longest step here, then overlaps the
+        # other tables' commits (measured in benchmarks/README.md)
         staged.sort(key=lambda pair: not pair[0].cluster_by)
         self._commits = [self._pool.submit(self._commit, w, files) for w, files in staged]
         for future in self._commits:

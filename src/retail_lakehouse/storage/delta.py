@@ -41,7 +41,7 @@ from retail_lakehouse.common.parquet import is_delta_encoded
 from retail_lakehouse.storage.errors import StorageError, one_line
 from retail_lakehouse.storage.schema_check import schema_problem
 
-if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed: 0.4 s
+if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed, which is slow
     import pyarrow.dataset as pds
 
 __all__ = ["DeltaStore", "SchemaMode", "StorageError", "TableVersion", "WriteMode"]
@@ -119,17 +119,12 @@ def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:
 
 # --- writing --------------------------------------------------------------------------------
 
-# Measured writing scale-10 tables (10M / 5M rows) with delta-rs 1.6 on 2 cores: by default
-# every column is dictionary-encoded, and ids, foreign keys and timestamps (few repeats)
-# cost the most for the least. DELTA_BINARY_PACKED for integer, date and timestamp columns,
-# dictionaries for the rest (strings, decimals, booleans), snappy:
-#   table                default: cpu s / MB     this: cpu s / MB
-#   silver_order_items       4.4 / 170             2.0 / 100
-#   bronze_order_items       2.8 / 126             2.2 /  61
-#   bronze_orders            2.4 / 135             1.5 /  84
-#   silver_customers         0.7 /  35             0.7 /  30
-# Delta encoding of decimals (INT64 in the file) was slower and larger than dictionaries.
-# The same columns as the landing files' (``is_delta_encoded``).
+# delta-rs dictionary-encodes every column by default, and the dictionaries of ids, foreign
+# keys and timestamps (few repeats) cost the most write time for the least gain. So integer,
+# date and timestamp columns are DELTA_BINARY_PACKED, the same columns as the landing
+# files' (``is_delta_encoded``), and the rest (strings, decimals, booleans) dictionaries,
+# all snappy. Decimals stay dictionaries: delta-encoded (INT64 in the file) they are slower
+# to write and larger (measured in benchmarks/README.md).
 
 
 def writer_properties(schema: pa.Schema) -> WriterProperties:

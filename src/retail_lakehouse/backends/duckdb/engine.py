@@ -47,13 +47,13 @@ def quote(name: str) -> str:
 
 def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
     """DuckDB's SQL for ``tree``; ``copy=False`` lets sqlglot's generator rewrite a tree
-    nobody else holds instead of copying it first (0.03 s of an update at scale 1)."""
+    nobody else holds instead of copying it first, on the path every dataset waits on."""
     return tree.sql(dialect=TARGET_DIALECT, copy=copy)
 
 
 class DuckDBEngine:
-    """Relations are Arrow tables registered in DuckDB (materializing to Arrow is several
-    times faster here than DuckDB temporary tables), or DuckDB views over them."""
+    """Relations are Arrow tables registered in DuckDB (materializing to Arrow is faster
+    here than DuckDB temporary tables), or DuckDB views over them."""
 
     name = EngineName.DUCKDB
     storage = "Delta (delta-rs)"
@@ -71,8 +71,8 @@ class DuckDBEngine:
     @staticmethod
     def _load_lazy_imports() -> None:
         """What the first dataset would load otherwise, inside the update's time: sqlglot's
-        DuckDB dialect (30 ms) and pyarrow's lazy imports (pandas when installed, 0.25 s
-        when no generation ran before). Starting an engine includes them."""
+        DuckDB dialect and pyarrow's lazy imports (pandas when installed, unless a
+        generation ran before). Starting an engine includes them."""
         to_duckdb(exp.select("1"))
         load_lazy_imports()
 
@@ -246,8 +246,8 @@ def _metadata_columns(files: Sequence[Path]) -> dict[str, exp.Expr]:
 
 def _as_enum(value: exp.Expr, texts: Sequence[str]) -> exp.Expr:
     """``value`` as an ENUM of its possible ``texts``: it reaches Arrow as a dictionary,
-    not one string per row (for the file path at scale 10 that saved 0.5 CPU s and 500 MB
-    on bronze_order_items alone)."""
+    not one string per row: a table read from a few files repeats the same few paths on
+    every row (measured in ``benchmarks/README.md``)."""
     members = [exp.Literal.string(text) for text in dict.fromkeys(texts)]
     return exp.Cast(this=value, to=exp.DataType(this=exp.DataType.Type.ENUM, expressions=members))
 

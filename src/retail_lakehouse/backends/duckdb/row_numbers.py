@@ -2,9 +2,9 @@
 
 DuckDB's window operator sorts every column its rows carry, so ``row_number() OVER
 (PARTITION BY key ORDER BY ts)`` over a wide query (the silver tables' de-duplication)
-cost more than everything else in it: at scale 10, 3.6 of the 6.5 CPU s of
-``silver_order_items``. Numbering a narrow table of the keys and each row's position,
-then putting the numbers back by position, gives the same numbers for a fraction.
+costs more than everything else in it (measured in ``benchmarks/README.md``). Numbering
+a narrow table of the keys and each row's position, then putting the numbers back by
+position, gives the same numbers for a fraction.
 
 :func:`split_row_numbers` recognises a query whose select list has items
 ``[CAST(]row_number() OVER (PARTITION BY ... [ORDER BY ...])[ AS <integer>)] AS name``
@@ -15,7 +15,7 @@ its keys as extra columns at the end. :func:`number_rows` numbers the result's r
 their keys (ties broken by position, so the numbering is deterministic) and returns the
 table the original query would have returned. The numbering is a stable sort in numpy
 (``sorted_row_numbers``) when the keys are of types numpy orders as SQL does and arrive
-nearly sorted, as the silver tables' keys do (a third of DuckDB's time at scale 10);
+nearly sorted, as the silver tables' keys do (numpy sorts those faster than DuckDB);
 otherwise DuckDB numbers a narrow table of the keys and each row's position.
 """
 

@@ -21,8 +21,8 @@ def cheaper_on_duckdb(tree: exp.Expr) -> exp.Expr:
 def utc_dates(tree: exp.Expr) -> exp.Expr:
     """``CAST(CAST(x AS TIMESTAMP) AS DATE)``, the date of an instant (Spark's TIMESTAMP is
     DuckDB's TIMESTAMPTZ), taken from its epoch microseconds instead of through ICU's
-    time-zone rules: in a UTC session both give the same date, and at scale 10 ICU spent
-    0.5 CPU s on the 5 million order dates, the epoch arithmetic 0.04 s."""
+    time-zone rules: in a UTC session both give the same date, and the epoch arithmetic
+    costs a small part of ICU's time (measured in ``benchmarks/README.md``)."""
 
     def rewrite(node: exp.Expr) -> exp.Expr:
         if _is_instant_to_date(node):

@@ -9,10 +9,9 @@ floating point and dictionaries (an ENUM sorts by its members, not its text) are
 DuckDB.
 
 numpy's merge sort is close to linear on keys that arrive nearly in order, as generated
-landing files (written in key order) and most incremental ingestion do: measured on this
-project's 2-core machine, 1M such keys in 0.02 s on one core against 0.08 s on two for
-DuckDB's window, 10M in 0.36 s against 1.2 s. On shuffled keys that edge is gone (1M
-random keys: 0.19 s on one core), so :meth:`SortKeys.nearly_sorted` says which to use.
+landing files (written in key order) and most incremental ingestion do: on one core it
+beats DuckDB's window on two. On shuffled keys that edge is gone, so
+:meth:`SortKeys.nearly_sorted` says which to use (measured in ``benchmarks/README.md``).
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# at least this share of neighbouring rows in order on the leading key: from 1M keys,
-# where numpy's sort matched DuckDB's window at 82% in order and took half as long at 95%
+# at least this share of neighbouring rows in order on the leading key: between the share
+# where numpy's sort matches DuckDB's window and where it takes half as long (see
+# benchmarks/README.md)
 NEARLY_SORTED = 0.9
 _AS_INTEGERS: dict[int, pa.DataType] = {32: pa.int32(), 64: pa.int64()}  # by bit width
 
