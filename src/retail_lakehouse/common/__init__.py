@@ -1,1 +1,2 @@
-"""The base every layer stands on: the error hierarchy and the lakehouse layout."""
+"""The base every layer stands on: the error hierarchy, the lakehouse layout, and small
+helpers more than one layer uses (atomic writes, typed YAML, dependency order)."""

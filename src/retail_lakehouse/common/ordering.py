@@ -11,8 +11,10 @@ import heapq
 from collections.abc import Iterable, Mapping, Sequence
 from graphlib import CycleError, TopologicalSorter
 
+from retail_lakehouse.common.errors import InputError
 
-class DependencyCycleError(ValueError):
+
+class DependencyCycleError(InputError, ValueError):
     """Names that depend on each other in a loop: ``cycle`` starts and ends with one."""
 
     def __init__(self, cycle: list[str]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.generate.values import Array, Mask, Value, round_decimal
 
 MICROS_PER_SECOND = 1_000_000
@@ -27,7 +28,7 @@ MICROS_PER_DAY = 24 * MICROS_PER_HOUR
 CONSTANTS = frozenset({"reference_time", "null"})
 
 
-class ExpressionError(ValueError):
+class ExpressionError(InputError, ValueError):
     """An expression uses syntax or names the language does not allow."""
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import Field, model_validator
 
+from retail_lakehouse.common.ordering import DependencyCycleError, definition_order
 from retail_lakehouse.generate.expressions import ExpressionError
 from retail_lakehouse.generate.spec.columns import (
     BinnedCategoricalColumn,
@@ -166,25 +167,13 @@ class DatasetSpec(Strict):
         return to_micros(self.reference_time)
 
     def table_order(self) -> list[str]:
-        """Tables with every parent before its children; raises ValueError on a cycle."""
-        parents = {t.name: sorted(_parents_of(t)) for t in self.tables}
-        order: list[str] = []
-        active: set[str] = set()
-
-        def visit(name: str) -> None:
-            if name in order:
-                return
-            if name in active:
-                raise ValueError(f"foreign keys form a cycle through table '{name}'")
-            active.add(name)
-            for parent in parents[name]:
-                visit(parent)
-            active.discard(name)
-            order.append(name)
-
-        for table in self.tables:
-            visit(table.name)
-        return order
+        """Tables with every parent before its children, otherwise in the spec's order;
+        raises ValueError on a cycle."""
+        parents = {t.name: _parents_of(t) for t in self.tables}
+        try:
+            return definition_order([t.name for t in self.tables], parents)
+        except DependencyCycleError as exc:
+            raise ValueError(f"foreign keys form a cycle: {exc}") from None
 
 
 def _parents_of(table: TableSpec) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import string
 
+from retail_lakehouse.common.ordering import DependencyCycleError, definition_order
 from retail_lakehouse.generate.expressions import referenced_columns
 from retail_lakehouse.generate.spec.columns import (
     BinnedCategoricalColumn,
@@ -49,21 +50,8 @@ def column_inputs(column: Column) -> set[str]:
 
 def evaluation_order(columns: dict[str, Column]) -> list[str]:
     """Columns sorted so each comes after its inputs; raises ValueError on a cycle."""
-    order: list[str] = []
-    state: dict[str, str] = {}
-
-    def visit(name: str, path: list[str]) -> None:
-        if state.get(name) == "done":
-            return
-        if state.get(name) == "active":
-            cycle = " -> ".join([*path[path.index(name) :], name])
-            raise ValueError(f"columns depend on each other in a cycle: {cycle}")
-        state[name] = "active"
-        for dep in sorted(column_inputs(columns[name])):
-            visit(dep, [*path, name])
-        state[name] = "done"
-        order.append(name)
-
-    for name in columns:
-        visit(name, [])
-    return order
+    inputs = {name: column_inputs(column) & columns.keys() for name, column in columns.items()}
+    try:
+        return definition_order(list(columns), inputs)
+    except DependencyCycleError as exc:
+        raise ValueError(f"columns depend on each other in a cycle: {exc}") from None
