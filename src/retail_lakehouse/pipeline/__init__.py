@@ -1,1 +1,2 @@
-"""The pipeline model, Lakeflow SQL definitions, dependency graph, runner and event log."""
+"""The pipeline: datasets and expectations, the graph, the runner and its commits, the event
+log, and the engine port (``engine.py``) that the backends implement."""
