@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from retail_lakehouse.cli.command import Command
 from retail_lakehouse.cli.options import add_lakehouse, add_pipeline
+from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.report import DEFAULT_RUNS
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--output", type=Path, metavar="FILE",
-        help="where to write it (default LAKEHOUSE/report.html)",
+        help=f"where to write it (default {Lakehouse(Path('LAKEHOUSE')).report})",
     )  # fmt: skip
 
 
