@@ -1,11 +1,18 @@
 """Test helpers shared across test packages: plans of the built-in dataset at small sizes,
-and which modules a fresh interpreter loads."""
+which modules a fresh interpreter loads, and a writer lock held by another process."""
 
 from __future__ import annotations
 
+import multiprocessing
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.synchronize import Event
+from pathlib import Path
 
+from retail_lakehouse.common.lakehouse import Lakehouse
+from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.generate.plan import DatasetPlan, resolve_rows
 from retail_lakehouse.generate.spec import DatasetSpec
 
@@ -27,3 +34,25 @@ def modules_loaded(statements: str, packages: tuple[str, ...]) -> list[str]:
     command = [sys.executable, "-c", probe]
     result = subprocess.run(command, capture_output=True, text=True, check=True)
     return result.stdout.split()
+
+
+def _hold_writer_lock(root: str, ready: Event, release: Event) -> None:
+    with writer_lock(Lakehouse(Path(root))):
+        ready.set()
+        release.wait(timeout=120)
+
+
+@contextmanager
+def writer_elsewhere(root: Path) -> Iterator[int]:
+    """Another process holds the lakehouse's writer lock for the block; yields its pid."""
+    context = multiprocessing.get_context("spawn")
+    ready, release = context.Event(), context.Event()
+    holder = context.Process(target=_hold_writer_lock, args=(str(root), ready, release))
+    holder.start()
+    try:
+        assert ready.wait(timeout=60), "the other process took the lock"
+        assert holder.pid is not None
+        yield holder.pid
+    finally:
+        release.set()
+        holder.join(timeout=60)

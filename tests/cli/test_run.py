@@ -11,7 +11,7 @@ from retail_lakehouse.cli.main import main
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import new_files_folder
-from retail_lakehouse.storage.update_lock import update_lock
+from tests.helpers import writer_elsewhere
 from tests.pipeline.conftest import make_landing
 
 DEMO_QUERIES = {
@@ -135,11 +135,11 @@ def test_run_while_another_update_runs_fails_in_one_line_and_changes_nothing(
     layout = Lakehouse(lakehouse)
     tables = layout.tables
     before = DeltaStore(tables).version("silver_orders")
-    with update_lock(layout.update_lock, tables):
+    with writer_elsewhere(lakehouse):
         assert main(["run", "--lakehouse", str(lakehouse)]) == 2
     error = capsys.readouterr().err.strip()
-    assert error.startswith("retail: error: Delta table ") and "\n" not in error
-    assert "another update is running on these tables" in error
+    assert error.startswith(f"retail: error: {lakehouse}: ") and "\n" not in error
+    assert "another process is writing to this lakehouse" in error
     assert DeltaStore(tables).version("silver_orders") == before
 
 

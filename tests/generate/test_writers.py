@@ -22,10 +22,7 @@ from retail_lakehouse.generate.writers import (
     FILE_EXTENSIONS,
     OutputFormat,
     WrittenFile,
-    discard_dir,
     part_file_name,
-    publish_dir,
-    staging_dir_for,
     write_part,
 )
 
@@ -124,7 +121,7 @@ def test_output_bytes_are_deterministic(tmp_path: Path, fmt: OutputFormat) -> No
 
 
 def test_concurrent_writers_share_one_staging_dir(tmp_path: Path) -> None:
-    staging = staging_dir_for(tmp_path / "orders")
+    staging = tmp_path / "orders"
     blocks = [sample_table().slice(part % 8, 1 + part % 5) for part in range(12)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         written = list(
@@ -367,61 +364,3 @@ def test_csv_round_trips_any_finite_float(numbers: list[float]) -> None:
         options = pa_csv.ConvertOptions(column_types={"f": pa.float64()})
         back = pa_csv.read_csv(path.path, convert_options=options)
         assert back.column("f").to_pylist() == numbers
-
-
-# --- staging and publishing -------------------------------------------------------------
-
-
-def test_staging_dirs_are_created_unique_hidden_siblings(tmp_path: Path) -> None:
-    final = tmp_path / "landing" / "orders"
-    first, second = staging_dir_for(final), staging_dir_for(final)
-    assert first != second
-    for staging in (first, second):
-        assert staging.is_dir()
-        assert staging.parent == final.parent
-        assert staging.name.startswith(".orders.staging-")
-    assert not final.exists()
-
-
-def test_publish_creates_final_dir(tmp_path: Path) -> None:
-    final = tmp_path / "orders"
-    staging = staging_dir_for(final)
-    write_part(sample_table(), staging, 0, "parquet")
-    publish_dir(staging, final)
-    assert [path.name for path in final.iterdir()] == ["part-00000.parquet"]
-    assert list(tmp_path.iterdir()) == [final]
-
-
-def test_publish_replaces_old_content_and_leaves_no_siblings(tmp_path: Path) -> None:
-    final = tmp_path / "orders"
-    old = staging_dir_for(final)
-    for part in range(3):
-        write_part(sample_table(), old, part, "csv")
-    publish_dir(old, final)
-    new = staging_dir_for(final)
-    write_part(sample_table().slice(0, 2), new, 0, "jsonl")
-    publish_dir(new, final)
-    assert [path.name for path in final.iterdir()] == ["part-00000.jsonl"]
-    assert len(read_jsonl(final / "part-00000.jsonl")) == 2
-    assert list(tmp_path.iterdir()) == [final]
-
-
-def test_publish_failure_restores_old_content(tmp_path: Path) -> None:
-    final = tmp_path / "orders"
-    staging = staging_dir_for(final)
-    write_part(sample_table(), staging, 0, "csv")
-    publish_dir(staging, final)
-    with pytest.raises(FileNotFoundError):
-        publish_dir(tmp_path / ".orders.staging-missing", final)
-    assert [path.name for path in final.iterdir()] == ["part-00000.csv"]
-    assert list(tmp_path.iterdir()) == [final]
-
-
-def test_discard_removes_staging_and_tolerates_missing(tmp_path: Path) -> None:
-    final = tmp_path / "orders"
-    staging = staging_dir_for(final)
-    write_part(sample_table(), staging, 0, "jsonl")
-    discard_dir(staging)
-    assert not staging.exists()
-    discard_dir(staging)
-    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -144,11 +145,11 @@ def test_a_failed_commit_restores_the_tables_already_committed(
     }
     calls = {"n": 0}
 
-    def failing_commit(staged: StagedFiles) -> None:
+    def failing_commit(staged: StagedFiles, metadata: Mapping[str, str] | None = None) -> None:
         calls["n"] += 1
         if calls["n"] == 8:
             raise OSError("disk full")
-        real_commit(staged)
+        real_commit(staged, metadata)
 
     monkeypatch.setattr(committing, "commit_files", failing_commit)
     with pytest.raises(OSError, match="disk full"):

@@ -66,6 +66,8 @@ def run(args: argparse.Namespace) -> None:
         console.print(generate_summary(result.generated))
     else:
         _note_reused_landing(console, options)
+    for note in result.update.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
     console.print(datasets_summary(result.update))
     console.print(expectations_summary(result.update))
     print(write_report(result.pipeline))

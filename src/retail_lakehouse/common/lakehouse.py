@@ -1,9 +1,10 @@
-"""The lakehouse layout: where the landing zone, the tables, the checkpoints, the update
-lock and the run report of one lakehouse folder live.
+"""The lakehouse layout: where the landing zone, the tables, the writer lock, the journals
+of interrupted writes and the run report of one lakehouse folder live.
 
 Every path of a lakehouse is named here and nowhere else. The tables folder is relative to
-the lakehouse and set by a pipeline's settings (``tables: tables`` by default); the
-checkpoints and the update lock belong to the tables they guard.
+the lakehouse and set by a pipeline's settings (``tables: tables`` by default); an
+update's journal belongs to the tables it writes. Hidden names (a leading dot) are work
+in progress: staging folders that a writer publishes or a recovery removes.
 """
 
 from __future__ import annotations
@@ -47,14 +48,27 @@ class Lakehouse:
         return self.root / self.tables_dir
 
     @property
-    def checkpoints(self) -> Path:
-        """Which source files each streaming table has ingested."""
-        return self.tables / "_checkpoints"
+    def update_journal(self) -> Path:
+        """What the running update committed so far: an interrupted one is recovered."""
+        return self.tables / "_update_journal.json"
 
     @property
-    def update_lock(self) -> Path:
-        """Held by the one update running on the tables."""
-        return self.tables / "_update.lock"
+    def lock(self) -> Path:
+        """Held by the one process writing the lakehouse (generating or updating)."""
+        return self.root / "_writer.lock"
+
+    @property
+    def landing_journal(self) -> Path:
+        """Written while a new landing zone replaces the old: an interrupted swap is finished."""
+        return self.root / "_landing_journal.json"
+
+    def landing_staging(self, token: str) -> Path:
+        """Where a new landing zone is written before it replaces the old one."""
+        return self.root / f".landing.staging-{token}"
+
+    def landing_retired(self, token: str) -> Path:
+        """Where the old landing zone goes while the new one takes its place."""
+        return self.root / f".landing.retired-{token}"
 
     @property
     def report(self) -> Path:

@@ -7,6 +7,7 @@ the key that appears twice).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -16,9 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from retail_lakehouse import __version__
+from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.generate.hashing import I64
+from retail_lakehouse.generate.plan import DatasetPlan
+from retail_lakehouse.generate.spec import dump_spec
 from retail_lakehouse.generate.spec.dataset import TableSpec
+
+
+class ManifestError(InputError):
+    """A landing zone's manifest that cannot be read (one line naming the file)."""
 
 
 @dataclass
@@ -94,6 +103,32 @@ def write_manifest(path: Path, document: dict[str, Any]) -> None:
     write_text_atomic(path, manifest_json(document))
 
 
+def generation_id(plan: DatasetPlan, output_format: str) -> str:
+    """What identifies the data of a generation: a hash of everything its bytes depend on
+    (the spec, the seed, the row counts, the defect scale, the format and the generator's
+    version), so a landing zone generated again from other inputs is a new source."""
+    inputs = {
+        "generator": __version__,
+        "spec": dump_spec(plan.spec),
+        "seed": plan.seed,
+        "rows": plan.rows,
+        "defect_scale": plan.defect_scale,
+        "format": output_format,
+    }
+    text = json.dumps(inputs, sort_keys=True)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    """The manifest at ``path``; an unreadable or malformed one is one line naming it."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ManifestError(f"{path}: cannot read the manifest: {exc.strerror}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ManifestError(
+            f"{path}: the manifest is corrupt: {str(exc).splitlines()[0]}"
+        ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("tables"), dict):
+        raise ManifestError(f"{path}: the manifest is corrupt: no 'tables' mapping")
     return document

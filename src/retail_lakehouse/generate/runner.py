@@ -21,20 +21,32 @@ from typing import Literal, Protocol
 import pyarrow as pa
 
 from retail_lakehouse import __version__
+from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE, Lakehouse
+from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.generate.blocks import generate_block
 from retail_lakehouse.generate.context import warm_up
 from retail_lakehouse.generate.hashing import I64
-from retail_lakehouse.generate.manifest import TableTally, table_entry, write_manifest
+from retail_lakehouse.generate.landing import (
+    StagedLanding,
+    discard_landing,
+    in_staging,
+    publish_landing,
+    recover_landing,
+    stage_landing,
+)
+from retail_lakehouse.generate.manifest import (
+    TableTally,
+    generation_id,
+    table_entry,
+    write_manifest,
+)
 from retail_lakehouse.generate.plan import DEFAULT_SEED, DatasetPlan, resolve_rows
 from retail_lakehouse.generate.spec import DatasetSpec, dump_spec
 from retail_lakehouse.generate.values import decode_dictionaries
 from retail_lakehouse.generate.writers import (
     OutputFormat,
-    discard_dir,
-    publish_dir,
-    staging_dir_for,
     write_part,
 )
 
@@ -200,32 +212,35 @@ def generate_dataset(
 def generate_with(
     spec: DatasetSpec, options: GenerateOptions, write_tables: TableWriter
 ) -> GenerateReport:
-    """Stage every table with ``write_tables``, publish them all, then write the manifest.
+    """Stage every table with ``write_tables`` and the manifest beside the landing zone, then
+    replace the landing zone with them, holding the lakehouse's writer lock.
 
-    Whoever writes the parts (local workers, Spark tasks), a failed run leaves the previous
-    landing zone as it was."""
+    Whoever writes the parts (local workers, Spark tasks), a failed or killed run leaves
+    the previous landing zone as it was (``generate.landing``)."""
     began = time.perf_counter()
     if options.block_rows < 1:
         raise ValueError(f"block_rows must be at least 1, got {options.block_rows}")
     rows = resolve_rows(spec, options.scale, options.rows)
     plan = DatasetPlan(spec, options.seed, rows, options.defect_scale)
     lakehouse = Lakehouse(options.lakehouse)
-    landing = lakehouse.landing
-    landing.mkdir(parents=True, exist_ok=True)
-    staging = {t.name: staging_dir_for(lakehouse.landing_table(t.name)) for t in spec.tables}
-    try:
-        tallies = write_tables(plan, staging)
-        for name, folder in staging.items():  # only once every block of every table is written
-            publish_dir(folder, lakehouse.landing_table(name))
-    except BaseException:
-        for folder in staging.values():
-            discard_dir(folder)
-        raise
-    _write_manifest(plan, options, lakehouse, tallies)
+    with writer_lock(lakehouse):
+        recover_landing(lakehouse)
+        staged = stage_landing(lakehouse)
+        try:
+            folders = {t.name: staged.table(t.name) for t in spec.tables}
+            for folder in folders.values():
+                folder.mkdir()
+            tallies = write_tables(plan, folders)
+            _write_manifest(plan, options, lakehouse, staged, tallies)
+            crash_point("generate:staged")
+            publish_landing(lakehouse, staged)
+        except BaseException:
+            discard_landing(staged)
+            raise
     reports = [
         TableReport(name, t.rows, len(t.files), t.bytes, t.seconds) for name, t in tallies.items()
     ]
-    return GenerateReport(landing, reports, time.perf_counter() - began)
+    return GenerateReport(lakehouse.landing, reports, time.perf_counter() - began)
 
 
 def _run_blocks(
@@ -266,6 +281,7 @@ def _write_manifest(
     plan: DatasetPlan,
     options: GenerateOptions,
     lakehouse: Lakehouse,
+    staged: StagedLanding,
     tallies: dict[str, TableTally],
 ) -> None:
     document = {
@@ -276,7 +292,8 @@ def _write_manifest(
         "defect_scale": options.defect_scale,
         "format": options.output_format,
         "reference_time": plan.spec.reference_time.isoformat(),
+        "generation": generation_id(plan, options.output_format),
         "tables": {name: table_entry(plan.table(name), tally) for name, tally in tallies.items()},
     }
-    write_text_atomic(lakehouse.landing_spec, dump_spec(plan.spec))
-    write_manifest(lakehouse.manifest, document)
+    write_text_atomic(in_staging(staged, lakehouse, lakehouse.landing_spec), dump_spec(plan.spec))
+    write_manifest(in_staging(staged, lakehouse, lakehouse.manifest), document)

@@ -1,19 +1,9 @@
-"""Writing generated blocks of rows into the landing zone, atomically per table.
+"""Writing generated blocks of rows into part files of the landing zone.
 
 This module owns the on-disk layout of one landed table: numbered part files
-(``part-00000.parquet``, ...) in one of three formats, written into a staging folder
-next to the table's final folder and published with a directory rename, so readers
-see either the previous complete table or the new complete one.
-
-Typical use by a runner (one staging folder per table, shared by all its workers)::
-
-    staging = staging_dir_for(final_dir)
-    try:
-        files = [write_part(block, staging, i, "parquet") for i, block in enumerate(blocks)]
-    except BaseException:
-        discard_dir(staging)
-        raise
-    publish_dir(staging, final_dir)
+(``part-00000.parquet``, ...) in one of three formats. Workers write the parts of a table
+concurrently into its folder of the staged landing zone (``generate.landing`` publishes
+the whole zone at once).
 
 Every writer is a pure function of the table's contents, so writing the same table
 twice yields byte-identical files in all three formats.
@@ -21,10 +11,7 @@ twice yields byte-identical files in all three formats.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import shutil
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -75,17 +62,6 @@ class WrittenFile:
     bytes: int
 
 
-def staging_dir_for(final_dir: Path) -> Path:
-    """Create and return a fresh hidden sibling folder to stage ``final_dir``'s new contents.
-
-    The name carries a random UUID, so each call (each run) gets its own folder. Call it
-    once per table and hand the path to every worker writing that table's parts.
-    """
-    staging = final_dir.parent / f".{final_dir.name}.staging-{uuid.uuid4().hex}"
-    staging.mkdir(parents=True)
-    return staging
-
-
 def part_file_name(part: int, fmt: OutputFormat) -> str:
     """The file name of part number ``part``, e.g. ``part-00000.parquet``."""
     if part < 0:
@@ -104,37 +80,6 @@ def write_part(table: pa.Table, directory: Path, part: int, fmt: OutputFormat) -
     directory.mkdir(parents=True, exist_ok=True)
     _WRITERS[fmt](table, path)
     return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
-
-
-def publish_dir(staging: Path, final_dir: Path) -> None:
-    """Atomically replace ``final_dir`` by ``staging`` (both on the same filesystem).
-
-    A directory cannot be renamed over a non-empty one, so an existing ``final_dir`` is
-    first renamed to a hidden trash sibling, then ``staging`` is renamed to ``final_dir``
-    and the trash is deleted. Each rename is atomic, so ``final_dir`` never holds a
-    half-written table. The one window where ``final_dir`` is absent is between the two
-    renames; a crash there leaves the old table intact in ``.<name>.trash-<uuid>`` and the
-    new one in the staging folder; a crash after it leaves only a stale trash folder. If
-    the second rename fails, the old table is put back. Nothing is fsynced: this guards
-    against process crashes, not against power loss.
-    """
-    if not final_dir.exists():
-        staging.rename(final_dir)
-        return
-    trash = final_dir.parent / f".{final_dir.name}.trash-{uuid.uuid4().hex}"
-    final_dir.rename(trash)
-    try:
-        staging.rename(final_dir)
-    except BaseException:
-        trash.rename(final_dir)
-        raise
-    shutil.rmtree(trash)
-
-
-def discard_dir(staging: Path) -> None:
-    """Remove a staging folder and everything in it; a missing folder is not an error."""
-    with contextlib.suppress(FileNotFoundError):
-        shutil.rmtree(staging)
 
 
 # --- parquet ---------------------------------------------------------------------------

@@ -92,6 +92,7 @@ class TableWrite:
     schema_mode: SchemaMode | None
     cluster_by: tuple[str, ...] = ()  # Z-order on these after writing (empty: no optimize)
     partition_by: tuple[str, ...] = ()
+    metadata: Mapping[str, str] = field(default_factory=dict)  # for the commit's info
 
 
 class Engine(Protocol):

@@ -85,6 +85,7 @@ def _update_event(update: UpdateResult) -> dict[str, Any]:
         "update_progress": {"state": update.status, "error": update.error},
         "engine": update.engine,
         "storage": update.storage,
+        "notes": update.notes,
     }
     return {
         "timestamp": datetime.now(UTC),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
-from retail_lakehouse.pipeline.model import DatasetKind, Layer, ViolationAction
+from retail_lakehouse.pipeline.engine import CheckedRelation, ExpectationCounts
+from retail_lakehouse.pipeline.model import Dataset, DatasetKind, Layer, ViolationAction
 
 UpdateStatus = Literal["COMPLETED", "FAILED"]
 FlowStatus = Literal["COMPLETED", "FAILED"]  # FAILED: a FAIL UPDATE expectation tripped
@@ -48,3 +49,33 @@ class UpdateResult:
     write_seconds: float = 0.0  # finishing the writes and committing, after the last dataset
     engine: str = ""  # which engine ran the update
     storage: str = ""  # how that engine wrote the tables
+    notes: list[str] = field(default_factory=list)  # what the user should know, a line each
+
+
+def dataset_result(
+    dataset: Dataset,
+    input_rows: int,
+    checked: CheckedRelation,
+    timing: tuple[datetime, float],  # when it started, how many seconds it took
+    status: FlowStatus,
+) -> DatasetResult:
+    """A dataset's result in the update; a FAILED flow wrote nothing."""
+    written = (checked.kept_rows, checked.quarantined_rows) if status == "COMPLETED" else (0, 0)
+    actions = {e.name: e.action for e in dataset.expectations}
+    expectations = tuple(
+        ExpectationResult(c.name, dataset.name, actions[c.name], c.passed, c.failed)
+        for c in checked.counts
+    )
+    started, seconds = timing
+    return DatasetResult(
+        dataset.name, dataset.kind, dataset.layer, input_rows, *written, expectations, seconds,
+        started, started + timedelta(seconds=seconds), status,
+    )  # fmt: skip
+
+
+def tripped_fail_expectation(
+    dataset: Dataset, counts: tuple[ExpectationCounts, ...]
+) -> ExpectationCounts | None:
+    """The first FAIL UPDATE expectation some row violated, if any."""
+    actions = {e.name: e.action for e in dataset.expectations}
+    return next((c for c in counts if actions[c.name] == "fail" and c.failed), None)

@@ -3,10 +3,10 @@
 Phase one computes each dataset in the engine, in dependency order, evaluating its
 expectations (a FAIL UPDATE violation stops the update), and stages each computed
 table's data files while the next datasets compute. Phase two, once everything was
-computed, commits every staged table (one Delta commit each), the quarantine tables and
-then the event log. Nothing reaches a Delta log before phase two, and if a commit fails
-the tables already committed are restored, so a failed update leaves every table as it
-was. One update runs at a time per table store (``storage.update_lock``).
+computed, commits every staged table (one Delta commit each), then the event log. The
+update holds the lakehouse's writer lock throughout, first recovering whatever a killed
+writer left (``pipeline.recovery``), and keeps a journal beside its tables, so a failed,
+interrupted or killed update leaves every table at its version before the update.
 
 :func:`run_update` is the library's entry point: a loaded pipeline, an engine (e.g.
 ``SparkEngine(spark)`` in a notebook), one update.
@@ -17,51 +17,47 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from retail_lakehouse.common.errors import DefinitionError
-from retail_lakehouse.pipeline.checkpoints import (
-    CheckpointStore,
-    Fingerprint,
-    fingerprint,
-    list_source_files,
-)
+from retail_lakehouse.common.faults import crash_point
+from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
     DatasetRelations,
     Engine,
     EngineError,
-    ExpectationCounts,
     Sources,
     TableWrite,
 )
 from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PlannedDataset
+from retail_lakehouse.pipeline.ingest import Ingest, IngestPlanner
+from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal
 from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
+from retail_lakehouse.pipeline.progress import progress_metadata
 from retail_lakehouse.pipeline.project import LoadedPipeline
+from retail_lakehouse.pipeline.recovery import recover
 from retail_lakehouse.pipeline.results import (
-    DatasetResult,
-    ExpectationResult,
     FlowStatus,
     UpdateResult,
+    dataset_result,
+    tripped_fail_expectation,
 )
-from retail_lakehouse.sql.queries import file_sources
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
-from retail_lakehouse.storage.update_lock import update_lock
 
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pending:
     """A computed dataset waiting for the commit phase."""
 
     planned: PlannedDataset
     checked: CheckedRelation
-    new_files: dict[str, Fingerprint] = field(default_factory=dict)
+    ingest: Ingest
 
 
 def run_update(
@@ -83,53 +79,65 @@ class UpdateRunner:
         self.store = DeltaStore(self.lakehouse.tables)
         self.event_log = pipeline.settings.event_log
         self.full_refresh = full_refresh
-        self.checkpoints = CheckpointStore(self.lakehouse.checkpoints)
         self.result = UpdateResult(str(uuid.uuid4()), pipeline.settings.name, datetime.now(UTC))
         self.result.engine, self.result.storage = engine.name, engine.storage
+        self.journal = UpdateJournal(
+            self.result.update_id, self.result.pipeline, self.event_log, engine.name,
+            engine.storage, self.result.started.isoformat(),
+        )  # fmt: skip
+        self.started_over: set[str] = set()
+        self.ingest = IngestPlanner(self.lakehouse, self.store, full_refresh)
+        self.rebuilt: dict[str, list[str]] = {}  # why streaming tables start over -> which
 
     def run(self) -> UpdateResult:
-        """One update, holding the tables' update lock (which sweeps a killed update's
-        staging folders away first)."""
-        with update_lock(self.lakehouse.update_lock, self.store.root):
+        """One update, holding the lakehouse's writer lock, after recovering what a killed
+        writer left."""
+        with writer_lock(self.lakehouse):
+            recovered = recover(self.lakehouse)
+            if recovered is not None:
+                self.result.notes.append(recovered)
             return self._run()
 
     def _run(self) -> UpdateResult:
         began = time.perf_counter()
         self._check_stored_tables()
+        self.journal.write(self.lakehouse.update_journal)
+        crash_point("update:journaled")
         try:
-            with Committer(self.engine, self.store, self.checkpoints) as committer:
-                self._compute_and_commit(committer)
-        except BaseException as exc:
+            with Committer(self.engine, self.store, self.result.update_id) as committer:
+                self._compute_and_commit(committer, began)
+        except BaseException as exc:  # Ctrl-C too: the committer rolled every table back
             self.result.status = "FAILED"
             self.result.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.result.seconds = time.perf_counter() - began
             self._log_failure()
             raise
-        self.result.seconds = time.perf_counter() - began
-        self.store.write(self.event_log, events_table(self.result), mode="append")
+        finally:
+            self.lakehouse.update_journal.unlink(missing_ok=True)
         return self.result
 
-    def _compute_and_commit(self, committer: Committer) -> None:
+    def _compute_and_commit(self, committer: Committer, began: float) -> None:
         """Compute every dataset, staging each table as soon as it is computed, then commit
-        them all. ``write_seconds`` is the time the writes took beyond the computing."""
-        pending = []
+        them all and the event log. ``write_seconds`` is the time the writes took beyond
+        the computing."""
         for planned in self.graph.order:
             item = self._compute(planned)
-            pending.append(item)
             if planned.dataset.is_table:
                 committer.stage(self._planned_writes(item))
-        tables = [item for item in pending if item.planned.dataset.is_table]
+        for reason, names in self.rebuilt.items():
+            self.result.notes.append(f"rebuilt from all their input: {', '.join(names)} ({reason})")
         write_began = time.perf_counter()
+        tables = committer.staged(also=[self.event_log])
+        self.journal = self.journal.committing(tables)
+        self.journal.write(self.lakehouse.update_journal)
+        crash_point("update:committing")
         committer.commit()
-        self._record_checkpoints(tables)
         self.result.write_seconds = time.perf_counter() - write_began
-
-    def _record_checkpoints(self, done: list[_Pending]) -> None:
-        for item in done:
-            if item.planned.dataset.kind == "streaming_table":
-                if self.full_refresh:
-                    self.checkpoints.forget(item.planned.dataset.name)
-                self.checkpoints.record(item.planned.dataset.name, item.new_files)
+        self.result.seconds = time.perf_counter() - began
+        committer.append(self.event_log, events_table(self.result))
+        crash_point("update:logged")
+        self.journal.committed().write(self.lakehouse.update_journal)
+        crash_point("update:committed")
 
     def _check_stored_tables(self) -> None:
         """Load every table the update will write: a corrupt log fails before any work."""
@@ -146,12 +154,16 @@ class UpdateRunner:
     def _compute(self, planned: PlannedDataset) -> _Pending:
         dataset = planned.dataset
         started, began = datetime.now(UTC), time.perf_counter()
-        streaming = dataset.kind == "streaming_table"
-        sources, new_files = self._sources(planned, streaming)
+        ingest = self.ingest.plan(planned, self.started_over)
+        if ingest.starts_over and dataset.kind == "streaming_table":
+            self.started_over.add(dataset.name)
+        if ingest.reason is not None:
+            self.rebuilt.setdefault(ingest.reason, []).append(dataset.name)
+        sources = Sources(ingest.files, self._streams(planned))
         result = DatasetRelations(dataset.name).result
-        stored = self._stored_relation(dataset) if streaming else None
+        stored = None if ingest.starts_over else self._stored_relation(dataset)
         try:
-            if streaming and stored is not None and not self._has_new_input(planned, sources):
+            if stored is not None and not self._has_new_input(planned, sources):
                 self.engine.empty_like(result, stored)
                 input_rows = 0
             else:
@@ -159,7 +171,7 @@ class UpdateRunner:
         except EngineError as exc:
             raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
         checked = self._check(dataset, result)
-        tripped = _tripped_fail_expectation(dataset, checked)
+        tripped = tripped_fail_expectation(dataset, checked.counts)
         if tripped is not None:  # logged with its counts, so the event log says which
             self._record(dataset, input_rows, checked, started, began, "FAILED")
             raise ExpectationFailedError(
@@ -168,7 +180,7 @@ class UpdateRunner:
             )
         self._publish(dataset, checked, stored)
         self._record(dataset, input_rows, checked, started, began, "COMPLETED")
-        return _Pending(planned, checked, new_files)
+        return _Pending(planned, checked, ingest)
 
     def _record(
         self,
@@ -179,22 +191,9 @@ class UpdateRunner:
         began: float,
         status: FlowStatus,
     ) -> None:
-        """Add the dataset's result; a FAILED flow wrote nothing."""
-        written = (checked.kept_rows, checked.quarantined_rows) if status == "COMPLETED" else (0, 0)
-        self.result.datasets.append(
-            DatasetResult(
-                dataset.name,
-                dataset.kind,
-                dataset.layer,
-                input_rows,
-                *written,
-                _expectation_results(dataset, checked),
-                time.perf_counter() - began,
-                started,
-                datetime.now(UTC),
-                status,
-            )
-        )
+        seconds = time.perf_counter() - began
+        result = dataset_result(dataset, input_rows, checked, (started, seconds), status)
+        self.result.datasets.append(result)
 
     def _check(self, dataset: Dataset, result: str) -> CheckedRelation:
         try:
@@ -205,25 +204,9 @@ class UpdateRunner:
                 dataset.location, f"an expectation of '{dataset.name}' ({names}) fails: {exc}"
             ) from None
 
-    def _sources(
-        self, planned: PlannedDataset, streaming: bool
-    ) -> tuple[Sources, dict[str, Fingerprint]]:
-        dataset = planned.dataset
-        files: list[list[Path]] = []
-        new_files: dict[str, Fingerprint] = {}
-        for source in file_sources(planned.tree, dataset.defined_query):
-            found = list_source_files(Path(source.path))
-            if not found:
-                raise DefinitionError(
-                    dataset.location, f"'{dataset.name}' reads no files: nothing at {source.path}"
-                )
-            if source.streaming and streaming and not self.full_refresh:
-                found = self.checkpoints.new_files(dataset.name, found)
-            files.append(found)
-            if source.streaming:
-                new_files.update({str(f): fingerprint(f) for f in found})
-        streams = {name: DatasetRelations(name).new_rows for name in planned.streamed}
-        return Sources(files, streams), new_files
+    @staticmethod
+    def _streams(planned: PlannedDataset) -> dict[str, str]:
+        return {name: DatasetRelations(name).new_rows for name in planned.streamed}
 
     def _has_new_input(self, planned: PlannedDataset, sources: Sources) -> bool:
         if any(sources.files):
@@ -231,7 +214,8 @@ class UpdateRunner:
         return any(self.engine.rows(sources.streams[name]) for name in planned.streamed)
 
     def _stored_relation(self, dataset: Dataset) -> str | None:
-        if self.full_refresh or not self.store.exists(dataset.name):
+        """The stored rows a streaming table appends to (None: it starts over)."""
+        if dataset.kind != "streaming_table" or not self.store.exists(dataset.name):
             return None
         relation = DatasetRelations(dataset.name).stored
         self.engine.attach(relation, self.store, dataset.name)
@@ -251,23 +235,31 @@ class UpdateRunner:
 
     def _planned_writes(self, item: _Pending) -> list[TableWrite]:
         dataset = item.planned.dataset
-        append = dataset.kind == "streaming_table" and not self.full_refresh
+        append = dataset.kind == "streaming_table" and not item.ingest.starts_over
         mode: WriteMode = "append" if append else "overwrite"
         schema_mode: SchemaMode | None = None if append else "overwrite"
+        progress = item.ingest.progress
+        metadata = progress_metadata(progress) if progress is not None else {}
         partitions = dataset.partition_by
-        targets = [(dataset.name, item.checked.kept, _cluster_columns(dataset), partitions)]
+        targets = [
+            (dataset.name, item.checked.kept, _cluster_columns(dataset), metadata),
+        ]
         if dataset.quarantine is not None:
-            targets.append((dataset.quarantine, item.checked.quarantine, (), partitions))
+            targets.append((dataset.quarantine, item.checked.quarantine, (), {}))
         writes = []
-        for name, relation, cluster, partition_by in targets:
+        for name, relation, cluster, commit_info in targets:
             if append and not self.engine.rows(relation) and self.store.exists(name):
                 continue  # nothing new: no empty commit
-            writes.append(TableWrite(name, relation, mode, schema_mode, cluster, partition_by))
+            writes.append(
+                TableWrite(name, relation, mode, schema_mode, cluster, partitions, commit_info)
+            )
         return writes
 
     def _log_failure(self) -> None:
+        """The failed update in the event log, after the rollback."""
+        metadata = {UPDATE_KEY: self.result.update_id}
         with contextlib.suppress(Exception):  # the update's own error is the one to report
-            self.store.write(self.event_log, events_table(self.result), mode="append")
+            self.store.write(self.event_log, events_table(self.result), "append", metadata=metadata)
 
 
 def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:
@@ -277,21 +269,3 @@ def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:
     if z_order:
         columns += [c.strip() for c in z_order.split(",") if c.strip() and c.strip() not in columns]
     return tuple(columns)
-
-
-def _tripped_fail_expectation(
-    dataset: Dataset, checked: CheckedRelation
-) -> ExpectationCounts | None:
-    """The first FAIL UPDATE expectation some row violated, if any."""
-    actions = {e.name: e.action for e in dataset.expectations}
-    return next((c for c in checked.counts if actions[c.name] == "fail" and c.failed), None)
-
-
-def _expectation_results(
-    dataset: Dataset, checked: CheckedRelation
-) -> tuple[ExpectationResult, ...]:
-    actions = {e.name: e.action for e in dataset.expectations}
-    return tuple(
-        ExpectationResult(c.name, dataset.name, actions[c.name], c.passed, c.failed)
-        for c in checked.counts
-    )

@@ -22,14 +22,20 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 import pyarrow.fs as pafs
-from deltalake import ColumnProperties, DeltaTable, WriterProperties, write_deltalake
+from deltalake import (
+    ColumnProperties,
+    CommitProperties,
+    DeltaTable,
+    WriterProperties,
+    write_deltalake,
+)
 from deltalake.exceptions import (
     CommitFailedError,
     DeltaError,
@@ -172,10 +178,12 @@ def write_table(
     mode: WriteMode,
     schema_mode: SchemaMode | None,
     partition_by: Sequence[str] = (),
+    metadata: Mapping[str, str] | None = None,
 ) -> int:
     """Write ``data`` as one commit (creating the table if needed); returns the new version.
 
-    ``partition_by`` applies when the write creates or overwrites the table."""
+    ``partition_by`` applies when the write creates or overwrites the table; ``metadata``
+    goes into the commit's info."""
     table = load_table_if_present(path)
     if table is not None:
         check_schema(path, table, data.schema, mode, schema_mode)
@@ -185,6 +193,7 @@ def write_table(
         write_deltalake(
             target, data, mode=mode, schema_mode=schema_mode, partition_by=partitions,
             writer_properties=writer_properties(data.schema),
+            commit_properties=CommitProperties(custom_metadata=dict(metadata or {})),
         )  # fmt: skip
     except Exception as exc:  # delta-rs raises a bare Exception for Arrow cast errors
         raise StorageError(path, f"cannot {mode}: {_describe_write_failure(exc)}") from exc
@@ -204,8 +213,9 @@ def _delete_folder(path: Path) -> None:
         raise StorageError(path, f"cannot delete the table folder: {one_line(exc)}") from exc
 
 
-def restore_table(before: TableVersion) -> None:
-    """Roll the table back to ``before``; delete its folder if it did not exist then."""
+def restore_table(before: TableVersion, metadata: Mapping[str, str] | None = None) -> None:
+    """Roll the table back to ``before``; delete its folder if it did not exist then.
+    ``metadata`` goes into the restore commit's info."""
     path = before.path
     if before.version is None:
         _delete_folder(path)
@@ -217,7 +227,8 @@ def restore_table(before: TableVersion) -> None:
     if before.version > current:
         raise StorageError(path, f"cannot restore version {before.version}: latest is {current}")
     try:
-        table.restore(before.version)
+        properties = CommitProperties(custom_metadata=dict(metadata or {}))
+        table.restore(before.version, commit_properties=properties)
     except DeltaError as exc:
         raise StorageError(
             path, f"cannot restore version {before.version}: {one_line(exc)}"
@@ -291,15 +302,22 @@ class DeltaStore:
         mode: WriteMode,
         schema_mode: SchemaMode | None = None,
         partition_by: Sequence[str] = (),
+        metadata: Mapping[str, str] | None = None,
     ) -> int:
-        return write_table(self.table_path(name), data, mode, schema_mode, partition_by)
+        path = self.table_path(name)
+        return write_table(path, data, mode, schema_mode, partition_by, metadata)
 
-    def restore(self, before: TableVersion) -> None:
-        restore_table(before)
+    def restore(self, before: TableVersion, metadata: Mapping[str, str] | None = None) -> None:
+        restore_table(before, metadata)
 
     def optimize(self, name: str, z_order_by: Sequence[str]) -> None:
         optimize_table(self.table_path(name), z_order_by)
 
-    def history(self, name: str) -> list[dict[str, object]]:
-        """Commit infos, newest first (as delta-rs returns them); each has a ``version`` key."""
-        return [dict(entry) for entry in load_table(self.table_path(name)).history()]
+    def history(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
+        """Commit infos, newest first (as delta-rs returns them, custom metadata at the top
+        level); each has a ``version`` key. ``limit``: only the newest that many."""
+        path = self.table_path(name)
+        try:
+            return [dict(entry) for entry in load_table(path).history(limit)]
+        except DeltaError as exc:
+            raise StorageError(path, f"cannot read the history: {one_line(exc)}") from exc

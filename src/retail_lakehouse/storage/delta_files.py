@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from deltalake import DeltaTable, write_deltalake
+from deltalake import CommitProperties, DeltaTable, write_deltalake
 from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
 
@@ -136,9 +136,11 @@ def _logged_stats(commit: Path) -> dict[str, str]:
     return stats
 
 
-def commit_files(staged: StagedFiles) -> None:
+def commit_files(staged: StagedFiles, metadata: Mapping[str, str] | None = None) -> None:
     """Move the staged Parquet files (in ``col=value`` folders for partitions) into the
-    table folder and add them to the table in one commit, creating the table if needed."""
+    table folder and add them to the table in one commit, creating the table if needed.
+
+    ``metadata`` goes into the commit's info, in the same atomic commit as the files."""
     path = staged.path
     schema = pa.schema([field.with_nullable(True) for field in staged.schema])
     table = load_table_if_present(path)
@@ -153,7 +155,10 @@ def commit_files(staged: StagedFiles) -> None:
         actions: list[AddAction | RemoveAction] = [
             _add_action(path, file, staged.stats) for file in moved
         ]
-        table.create_write_transaction(actions, staged.mode, schema, partition_by=partitions)
+        table.create_write_transaction(
+            actions, staged.mode, schema, partition_by=partitions,
+            commit_properties=CommitProperties(custom_metadata=dict(metadata or {})),
+        )  # fmt: skip
     except (DeltaError, OSError, ValueError) as exc:
         _remove_files(moved, path)
         raise StorageError(path, f"cannot {staged.mode}: commit failed: {one_line(exc)}") from exc
