@@ -9,6 +9,7 @@ local generator's. The pipeline task's SQL files, with the resource's configurat
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,9 +88,10 @@ def pipeline_settings(bundle: Bundle, landing: Path, folder: Path) -> Path:
     configuration = resolved_target(bundle, "dev")["resources"]["pipelines"][PIPELINE][
         "configuration"
     ]
+    shutil.copytree(sql_folder, folder / "sql")  # a pipeline's SQL sits beside its settings
     settings = {
         "name": "retail",
-        "sql": str(sql_folder),
+        "sql": "sql",
         "configuration": {**configuration, "landing_path": str(landing)},
     }
     path = folder / "settings.yaml"

@@ -1,7 +1,8 @@
 """Pipeline settings: a YAML file naming the pipeline, its SQL folder and configuration.
 
-Paths in the file are relative to the file. Configuration values fill ``${name}`` in the
-SQL; the runner adds ``landing_path``, ``landing_format`` and ``as_of_date`` from the
+Paths in the file are relative to the file, and the files it names (``sql``,
+``ground_truth``, ``charts``) stay inside its folder. Configuration values fill ``${name}``
+in the SQL; the runner adds ``landing_path``, ``landing_format`` and ``as_of_date`` from the
 lakehouse when the file does not set them. A pipeline over generated data may name the
 files that tie it to its dataset: which generator defect each expectation must catch
 (``ground_truth``) and the report's charts of its tables (``charts``).
@@ -57,14 +58,33 @@ class SettingsError(InputError, ValueError):
 def load_settings(path: Path) -> tuple[PipelineSettings, SettingsFiles]:
     """The settings and the files they name (resolved against the file)."""
     settings = read_yaml_model(path, PipelineSettings, "pipeline settings", SettingsError)
-    folder = path.parent
-
-    def beside(name: Path | None) -> Path | None:
-        return None if name is None else (folder / name).resolve()
-
-    for field, named in (("ground_truth", settings.ground_truth), ("charts", settings.charts)):
-        if named is not None and not (folder / named).is_file():
-            raise SettingsError(f"{path}: {field}: no file {folder / named}")
-    files = SettingsFiles((folder / settings.sql).resolve(), beside(settings.ground_truth),
-                          beside(settings.charts))  # fmt: skip
+    files = SettingsFiles(
+        sql=beside_settings(path, "sql", settings.sql),
+        ground_truth=named_file(path, "ground_truth", settings.ground_truth),
+        charts=named_file(path, "charts", settings.charts),
+    )
     return settings, files
+
+
+def beside_settings(path: Path, field: str, named: Path) -> Path:
+    """``named`` resolved against the folder of the settings file at ``path``, which it
+    must not leave: a pipeline's files travel with its settings."""
+    folder = path.parent.resolve()
+    if not inside(folder / named, folder):
+        raise SettingsError(f"{path}: {field}: {named} is outside the settings' folder {folder}")
+    return (folder / named).resolve()
+
+
+def named_file(path: Path, field: str, named: Path | None) -> Path | None:
+    """The optional file ``field`` names beside the settings, which must be there."""
+    if named is None:
+        return None
+    resolved = beside_settings(path, field, named)
+    if not resolved.is_file():
+        raise SettingsError(f"{path}: {field}: no file {path.parent / named}")
+    return resolved
+
+
+def inside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is ``folder`` or in it once both are resolved (symbolic links too)."""
+    return path.resolve().is_relative_to(folder.resolve())

@@ -9,6 +9,7 @@ engine's (floats within 1e-9 relative).
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -48,9 +49,10 @@ def landings(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 
 def settings_for(root: Path, tables: str) -> Path:
-    sql = builtin_settings_path().parent / "sql"
+    if not (root / "sql").is_dir():  # a pipeline's SQL sits beside its settings
+        shutil.copytree(builtin_settings_path().parent / "sql", root / "sql")
     path = root / f"{tables}.yaml"
-    path.write_text(f"name: retail\nsql: {sql}\ntables: {tables}\n", encoding="utf-8")
+    path.write_text(f"name: retail\nsql: sql\ntables: {tables}\n", encoding="utf-8")
     return path
 
 
