@@ -137,7 +137,7 @@ def test_missing_landing_folder_is_reported(
 
 
 def test_a_failed_commit_restores_the_tables_already_committed(
-    ready: Path, monkeypatch: pytest.MonkeyPatch
+    ready: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = DeltaStore(ready / "tables")
     before = {
@@ -152,8 +152,8 @@ def test_a_failed_commit_restores_the_tables_already_committed(
         real_commit(staged, metadata)
 
     monkeypatch.setattr(committing, "commit_files", failing_commit)
-    with pytest.raises(OSError, match="disk full"):
-        main(["run", "--lakehouse", str(ready), "--full-refresh"])
+    assert main(["run", "--lakehouse", str(ready), "--full-refresh"]) == 2
+    assert capsys.readouterr().err == "retail: error: disk full\n"
     monkeypatch.undo()
     assert calls["n"] >= 8
     for name, table in before.items():
@@ -162,7 +162,7 @@ def test_a_failed_commit_restores_the_tables_already_committed(
 
 
 def test_a_failed_staging_changes_no_table_and_leaves_no_files(
-    ready: Path, monkeypatch: pytest.MonkeyPatch
+    ready: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = versions(ready)
     real_stage = DuckDBEngine.stage
@@ -175,8 +175,8 @@ def test_a_failed_staging_changes_no_table_and_leaves_no_files(
         return real_stage(self, write, store)
 
     monkeypatch.setattr(DuckDBEngine, "stage", failing_stage)
-    with pytest.raises(OSError, match="disk full"):
-        main(["run", "--lakehouse", str(ready), "--full-refresh"])
+    assert main(["run", "--lakehouse", str(ready), "--full-refresh"]) == 2
+    assert capsys.readouterr().err == "retail: error: disk full\n"
     assert calls["n"] > 5  # the update went on computing and staging after the failure
     assert versions(ready) == before
     assert not _staged_folders(ready)
@@ -190,3 +190,79 @@ def _staged_folders(root: Path) -> list[Path]:
 def _first_column(store: DeltaStore, name: str) -> list[tuple[str, str]]:
     columns = [c for c in store.read(name).column_names if not c.startswith("_")]
     return [(columns[0], "ascending")] if columns else []
+
+
+def _interrupt_at_commit(monkeypatch: pytest.MonkeyPatch, number: int) -> dict[str, int]:
+    """Ctrl-C (KeyboardInterrupt) during the ``number``-th table commit."""
+    calls = {"n": 0}
+
+    def commit(staged: StagedFiles, metadata: Mapping[str, str] | None = None) -> None:
+        calls["n"] += 1
+        if calls["n"] == number:
+            raise KeyboardInterrupt
+        real_commit(staged, metadata)
+
+    monkeypatch.setattr(committing, "commit_files", commit)
+    return calls
+
+
+def test_ctrl_c_at_the_8th_commit_rolls_every_table_back_and_exits_130(
+    ready: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = DeltaStore(ready / "tables")
+    before = {name: store.read(name).num_rows for name in versions(ready)}
+    calls = _interrupt_at_commit(monkeypatch, 8)
+    assert main(["run", "--lakehouse", str(ready), "--full-refresh"]) == 130
+    assert capsys.readouterr().err == "retail: interrupted: tables unchanged\n"
+    monkeypatch.undo()
+    assert calls["n"] >= 8  # the commits already under way on other threads finish
+    assert {name: store.read(name).num_rows for name in versions(ready)} == before
+    assert not _staged_folders(ready) and not (ready / "tables" / "_update_journal.json").exists()
+
+
+def test_a_first_update_that_fails_leaves_no_table_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_landing(tmp_path)
+    _interrupt_at_commit(monkeypatch, 8)
+    assert main(["run", "--lakehouse", str(root)]) == 130
+    monkeypatch.undo()
+    assert versions(root) == {}  # the 7 tables it had created are gone again
+    events = DeltaStore(root / "tables").read("event_log").to_pylist()
+    assert [e["status"] for e in events if e["event_type"] == "update_progress"] == ["FAILED"]
+
+
+def test_a_fail_update_expectation_that_holds_does_not_stop_the_update(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    holds = "EXPECT (order_id IS NOT NULL) ON VIOLATION DROP ROW"
+    settings = custom_pipeline(
+        ready, {"02_silver.sql": (holds, holds.replace("DROP ROW", "FAIL UPDATE"))}
+    )
+    code, err = run_cli(ready, settings, capsys)
+    assert (code, err) == (0, "")
+    log = DeltaStore(ready / "tables").read("event_log").to_pylist()
+    latest = max(
+        (e for e in log if e["event_type"] == "update_progress"), key=lambda e: e["timestamp"]
+    )
+    assert latest["status"] == "COMPLETED"
+
+
+def test_input_rejected_with_exit_2_writes_nothing(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _files(ready)
+    settings = custom_pipeline(ready, extra="CREATE OR REFRESH MATERIALIZED VIEW x AS SELEC 1;\n")
+    before = _files(ready)  # the custom pipeline's own files are the user's
+    code, _ = run_cli(ready, settings, capsys)
+    assert code == 2
+    assert _files(ready) == before
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    """Every file of the lakehouse but the lock file, which records the last writer's pid."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != "_writer.lock"
+    }

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.generate.landing import recover_landing
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport, ProgressSink
@@ -42,14 +41,15 @@ def land_and_update(
 ) -> LandedUpdate:
     """Generate the landing zone if needed, then run one update on ``backend``, holding the
     lakehouse's writer lock throughout, so no other writer comes in between."""
-    lakehouse = Lakehouse(options.lakehouse)
+    from retail_lakehouse.pipeline.project import load_pipeline, pipeline_lakehouse
+
+    lakehouse = pipeline_lakehouse(settings_path, options.lakehouse)  # bad settings: no work
     with writer_lock(lakehouse):
         recover_landing(lakehouse)  # a generation killed mid-swap leaves no manifest yet
         generated = None
         if regenerate or not lakehouse.manifest.exists():
             generated = backend.generator().generate(spec, options, progress)
-        from retail_lakehouse.pipeline.project import load_pipeline  # after generating
-        from retail_lakehouse.pipeline.runner import run_update
+        from retail_lakehouse.pipeline.runner import run_update  # delta-rs: after the fork
 
         pipeline = load_pipeline(settings_path, options.lakehouse)
         update = run_update(pipeline, backend.engine(), full_refresh or generated is not None)

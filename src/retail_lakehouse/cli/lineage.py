@@ -15,16 +15,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def lineage(args: argparse.Namespace) -> None:
+    from retail_lakehouse.cli.opening import open_pipeline
     from retail_lakehouse.cli.pipeline_output import lineage_lines
     from retail_lakehouse.pipeline.lineage import (
         column_lineage,
         file_reading_datasets,
         table_lineage,
     )
-    from retail_lakehouse.pipeline.project import load_pipeline
     from retail_lakehouse.storage.delta import DeltaStore
 
-    pipeline = load_pipeline(settings_path(args), args.lakehouse)
+    pipeline = open_pipeline(settings_path(args), args.lakehouse)
     if args.column is None:
         for line in lineage_lines(table_lineage(pipeline.graph), pipeline.graph.names()):
             print(line)

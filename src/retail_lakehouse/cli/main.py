@@ -1,8 +1,9 @@
 """The ``retail`` command: the command table, and errors as one line and an exit code.
 
 Every command is a :class:`~retail_lakehouse.cli.command.Command` of its own module. An
-:class:`InputError` (bad input) prints one line and exits 2; an
-:class:`UpdateFailedError` (an update the data stopped) exits 1.
+:class:`InputError` (bad input) or an ``OSError`` (a full or read-only disk) prints one
+line and exits 2; an :class:`UpdateFailedError` (an update the data stopped) exits 1;
+Ctrl-C exits 130 once every write is rolled back.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from retail_lakehouse.common.errors import InputError, UpdateFailedError
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 COMMANDS: tuple[Command, ...] = (
     generate.COMMAND, run.COMMAND, query.COMMAND, lineage.COMMAND, report.COMMAND, spec.COMMAND,
 )  # fmt: skip
@@ -47,7 +49,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UpdateFailedError as exc:
         print(f"retail: update failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # the disk, not the input: full, read-only, not permitted
+        print(f"retail: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:  # every write rolled back or discarded on the way out
+        print("retail: interrupted: tables unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return 0
+
+
+def describe_os_error(exc: OSError) -> str:
+    """``path: no space left on device``: the file and the system's own words, one line."""
+    problem = (exc.strerror or str(exc) or type(exc).__name__).splitlines()[0].lower()
+    return f"{exc.filename}: {problem}" if exc.filename else problem
 
 
 GC_ALLOCATIONS = 10_000

@@ -1,7 +1,8 @@
 """``retail query``: Spark SQL over every table of the lakehouse, read-only, in or out.
 
 A query as an argument prints its result (a table, CSV or JSON); without one, a prompt
-runs statements ending with ';'.
+runs statements ending with ';'. Only queries run, over the lakehouse's tables only (the
+session ``open_lakehouse`` builds refuses the rest in one line).
 """
 
 from __future__ import annotations
@@ -31,10 +32,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def query(args: argparse.Namespace) -> None:
     from rich.console import Console
 
-    from retail_lakehouse.backends.duckdb.lakehouse_sql import QueryError, open_lakehouse, run_sql
-    from retail_lakehouse.pipeline.project import load_pipeline
+    from retail_lakehouse.backends.duckdb.lakehouse_sql import (
+        QueryError,
+        lakehouse_tables,
+        open_lakehouse,
+        run_sql,
+    )
+    from retail_lakehouse.cli.opening import open_pipeline
 
-    pipeline = load_pipeline(settings_path(args), args.lakehouse)
+    pipeline = open_pipeline(settings_path(args), args.lakehouse)
     connection = open_lakehouse(pipeline.lakehouse.tables)
     if args.sql:
         _print_result(run_sql(connection, args.sql, args.dialect), args.format)
@@ -48,7 +54,7 @@ def query(args: argparse.Namespace) -> None:
         except EOFError:
             return
         if not buffer and line.strip() == ".tables":
-            _print_result(run_sql(connection, "SHOW TABLES", "duckdb"), args.format)
+            _print_result(lakehouse_tables(connection), args.format)
             continue
         buffer.append(line)
         if line.rstrip().endswith(";"):

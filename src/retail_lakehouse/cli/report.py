@@ -51,10 +51,10 @@ def report(args: argparse.Namespace) -> None:
 
 def load_report_pipeline(lakehouse: Path, settings: Path | None) -> LoadedPipeline:
     """The pipeline at ``settings`` (default: the built-in one) as it applies to ``lakehouse``."""
+    from retail_lakehouse.cli.opening import open_pipeline
     from retail_lakehouse.datasets import settings_or_builtin
-    from retail_lakehouse.pipeline.project import load_pipeline
 
-    return load_pipeline(settings_or_builtin(settings), lakehouse)
+    return open_pipeline(settings_or_builtin(settings), lakehouse)
 
 
 def write_report(

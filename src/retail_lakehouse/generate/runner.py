@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -134,6 +135,13 @@ def _install_plan(plan: DatasetPlan) -> None:
     _WORKER_PLAN[:] = [plan]
 
 
+def _start_worker(plan: DatasetPlan) -> None:
+    """A forked worker: Ctrl-C is the parent's to handle (it discards the staged landing zone
+    and stops the pool), not every worker's to print a traceback for."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _install_plan(plan)
+
+
 def run_block(task: BlockTask) -> BlockResult:
     """Draw and write one block (runs in a worker)."""
     began = time.perf_counter()
@@ -157,7 +165,7 @@ def _executor(options: GenerateOptions, plan: DatasetPlan) -> Executor:
         _install_plan(plan)
         return ThreadPoolExecutor(max_workers=workers)
     context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(workers, context, initializer=_install_plan, initargs=(plan,))
+    return ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(plan,))
 
 
 def _prepare_for_workers(plan: DatasetPlan) -> None:

@@ -13,20 +13,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.common.lock import try_writer_lock
 from retail_lakehouse.generate.landing import recover_landing
+from retail_lakehouse.pipeline.commit import roll_back
 from retail_lakehouse.pipeline.event_log import events_table
-from retail_lakehouse.pipeline.journal import (
-    ROLLED_BACK_KEY,
-    UPDATE_KEY,
-    JournaledTable,
-    UpdateJournal,
-    read_journal,
-)
+from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal, read_journal
 from retail_lakehouse.pipeline.results import UpdateResult
-from retail_lakehouse.storage.delta import DeltaStore, TableVersion
+from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.staging import remove_leftover_staging
 
 INTERRUPTED = {
@@ -59,17 +53,6 @@ def recover_if_idle(lakehouse: Lakehouse) -> str | None:
     """:func:`recover`, for readers: only when no writer is running."""
     with try_writer_lock(lakehouse) as idle:
         return recover(lakehouse) if idle else None
-
-
-def roll_back(store: DeltaStore, table: JournaledTable, update_id: str) -> None:
-    """Put ``table`` back to its version before the update, unless it is there already."""
-    path = store.table_path(table.name)
-    if table.version is not None and store.exists(table.name):
-        latest = store.history(table.name, limit=1)[0]
-        if latest["version"] == table.version or latest.get(ROLLED_BACK_KEY) == update_id:
-            return  # untouched by the update, or rolled back by an earlier recovery
-    store.restore(TableVersion(path, table.version), {ROLLED_BACK_KEY: update_id})
-    crash_point(f"recover:{table.name}")
 
 
 def log_interrupted(store: DeltaStore, journal: UpdateJournal) -> None:

@@ -14,6 +14,7 @@ from retail_lakehouse.common.errors import InputError
 
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 _MAX_DETAIL = 160
+_DISK_FULL = re.compile(r"no space left on device|os error 28\b|ENOSPC", re.IGNORECASE)
 
 
 class StorageError(InputError):
@@ -25,8 +26,11 @@ class StorageError(InputError):
 
 
 def one_line(exc: BaseException) -> str:
-    """First line of an exception's message, without colour codes, cut to a readable length."""
+    """First line of an exception's message, without colour codes, cut to a readable length;
+    a full disk is said plainly, whatever layer of delta-rs reports it."""
     text = _ANSI_ESCAPE.sub("", str(exc)).strip()
+    if _DISK_FULL.search(text):
+        return "no space left on device"
     first = text.splitlines()[0].strip() if text else type(exc).__name__
     if len(first) > _MAX_DETAIL:
         first = first[: _MAX_DETAIL - 1] + "…"

@@ -1,0 +1,66 @@
+"""A generation killed at any step: the next command finds the landing zone entirely as it
+was or entirely new (never a mix, never a manifest that does not match its files), and
+nothing a killed generation staged is left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from benchmarks.invariants import check_lakehouse
+
+from tests.faults.harness import KILLED, copy_lakehouse, files_of, generate, retail, run
+from tests.helpers import writer_elsewhere
+
+Zones = tuple[Path, dict[str, bytes], dict[str, bytes]]  # lakehouse, old files, new files
+# point -> whether the new landing zone is in place once the next command recovered
+GENERATE_POINTS = {
+    "generate:staged": False,  # the journal is not written: the staged zone is discarded
+    "generate:journaled": True,  # the journal names a complete staged zone: swapped in
+    "generate:retired": True,  # between the two renames: the swap is finished
+    "generate:swapped": True,
+}
+
+
+@pytest.fixture(scope="module")
+def zones(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, dict[str, bytes], dict[str, bytes]]:
+    """A lakehouse over a seed-1 landing zone, and the files of the seed-1 and seed-2 zones."""
+    base = tmp_path_factory.mktemp("base") / "lakehouse"
+    assert generate(base, seed=1).returncode == 0
+    assert run(base).returncode == 0
+    other = tmp_path_factory.mktemp("other") / "lakehouse"
+    assert generate(other, seed=2).returncode == 0
+    return base, files_of(base / "landing"), files_of(other / "landing")
+
+
+@pytest.mark.parametrize("point", GENERATE_POINTS)
+def test_a_killed_generation_leaves_one_whole_landing_zone(
+    zones: Zones, tmp_path: Path, point: str
+) -> None:
+    base, old, new = zones
+    root = copy_lakehouse(base, tmp_path / "lakehouse")
+    assert generate(root, seed=2, crash_at=point).returncode == KILLED
+
+    assert retail("lineage", "--lakehouse", root).returncode == 0  # recovers first
+    assert files_of(root / "landing") == (new if GENERATE_POINTS[point] else old)
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == []
+
+    assert run(root).returncode == 0
+    assert check_lakehouse(root) == []
+
+
+def test_a_generation_while_another_process_writes_fails_and_changes_nothing(
+    zones: Zones, tmp_path: Path
+) -> None:
+    base, old, _ = zones
+    root = copy_lakehouse(base, tmp_path / "lakehouse")
+    with writer_elsewhere(root) as pid:
+        for done in (generate(root, seed=2), run(root, "--regenerate", "--seed", "2")):
+            assert done.returncode == 2
+            assert done.stderr.strip() == (
+                f"retail: error: {root}: another process is writing to this lakehouse (pid {pid})"
+            )
+    assert files_of(root / "landing") == old
+    assert check_lakehouse(root) == []
