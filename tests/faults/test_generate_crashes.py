@@ -4,6 +4,11 @@ nothing a killed generation staged is left behind."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -64,3 +69,25 @@ def test_a_generation_while_another_process_writes_fails_and_changes_nothing(
             )
     assert files_of(root / "landing") == old
     assert check_lakehouse(root) == []
+
+
+def test_the_workers_of_a_killed_generation_do_not_keep_the_lock(
+    zones: Zones, tmp_path: Path
+) -> None:
+    """Forked workers outlive a SIGKILLed parent for a moment; the lock ends with it."""
+    base, old, _ = zones
+    root = copy_lakehouse(base, tmp_path / "lakehouse")
+    command = [sys.executable, "-m", "retail_lakehouse.cli.main", "generate", "--lakehouse",
+               str(root), "--scale", "0.2", "--workers", "2", "--seed", "5"]  # fmt: skip
+    generation = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not list(root.glob(".landing.staging-*/orders/part-*")):
+            assert time.monotonic() < deadline and generation.poll() is None
+            time.sleep(0.01)
+    finally:
+        os.kill(generation.pid, signal.SIGKILL)
+        generation.wait()
+    after = retail("lineage", "--lakehouse", root)
+    assert after.returncode == 0, after.stderr
+    assert files_of(root / "landing") == old

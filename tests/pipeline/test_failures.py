@@ -266,3 +266,60 @@ def _files(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file() and p.name != "_writer.lock"
     }
+
+
+def _corrupt(root: Path, table: str) -> bytes:
+    """Garble the table's latest commit; returns the garbled bytes."""
+    commit = sorted((root / "tables" / table / "_delta_log").glob("*.json"))[-1]
+    commit.write_text("{not json")
+    return commit.read_bytes()
+
+
+def test_a_corrupt_table_fails_only_the_queries_that_read_it(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _corrupt(ready, "silver_orders")
+    assert (
+        main(
+            [
+                "query",
+                "--lakehouse",
+                str(ready),
+                "SELECT count(*) AS n FROM gold_daily_sales_summary",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["query", "--lakehouse", str(ready), "SELECT count(*) FROM silver_orders"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("retail: error: Delta table ") and "silver_orders" in err
+    assert "delta log is corrupt" in err and err.count("\n") == 1
+
+
+def test_a_full_refresh_rebuilds_a_corrupt_table(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = DeltaStore(ready / "tables").read("silver_orders").num_rows
+    _corrupt(ready, "silver_orders")
+    assert main(["run", "--lakehouse", str(ready)]) == 2  # without it: one line, no change
+    capsys.readouterr()
+    assert main(["run", "--lakehouse", str(ready), "--full-refresh"]) == 0
+    out = capsys.readouterr().out
+    assert "silver_orders: delta log is corrupt" in out and "rebuilt by the full refresh" in out
+    assert DeltaStore(ready / "tables").read("silver_orders").num_rows == rows
+    assert sorted(p.name for p in (ready / "tables").iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_failed_full_refresh_puts_the_corrupt_table_back(
+    ready: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbled = _corrupt(ready, "silver_customers")
+    settings = failing_pipeline(ready)
+    code, _ = run_cli(ready, settings, capsys)
+    assert code == 2  # the corrupt table stops the update before the FAIL UPDATE
+    code = main(["run", "--lakehouse", str(ready), "--full-refresh", "--pipeline", str(settings)])
+    assert code == 1
+    commit = sorted((ready / "tables" / "silver_customers" / "_delta_log").glob("*.json"))[-1]
+    assert commit.read_bytes() == garbled
+    assert sorted(p.name for p in (ready / "tables").iterdir() if p.name.startswith(".")) == []

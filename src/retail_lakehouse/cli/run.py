@@ -11,6 +11,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from rich.console import Console
+from rich.markup import escape
 
 from retail_lakehouse.cli.command import Command
 from retail_lakehouse.cli.options import (
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> None:
     else:
         _note_reused_landing(console, options)
     for note in result.update.notes:
-        console.print(f"[yellow]note:[/yellow] {note}")
+        console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
     console.print(datasets_summary(result.update))
     console.print(expectations_summary(result.update))
     print(write_report(result.pipeline))

@@ -28,6 +28,20 @@ class LakehouseBusyError(InputError):
 
 
 _held: dict[Path, int] = {}  # lock file -> how many holders in this process
+_open: dict[Path, IO[str]] = {}  # lock file -> the handle that holds it
+
+
+def _forget_in_child() -> None:
+    """A forked child (a generator worker) holds no lock of its parent's: it closes its
+    copies of the handles, without unlocking, so the lock ends with the parent however
+    the parent ends, even while the child still runs."""
+    for handle in _open.values():
+        handle.close()
+    _open.clear()
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @contextmanager
@@ -64,11 +78,11 @@ def _locked(lakehouse: Lakehouse) -> Iterator[bool]:
             yield False
             return
         _mark_holder(handle)
-        _held[path] = 1
+        _held[path], _open[path] = 1, handle
         try:
             yield True
         finally:
-            del _held[path]
+            del _held[path], _open[path]
 
 
 def _take(handle: IO[str]) -> bool:

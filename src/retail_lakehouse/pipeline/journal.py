@@ -5,6 +5,8 @@ rewrites it with the version every table it will commit has before the update, t
 log included, just before the first commit (``committing``), marks it ``committed`` once
 every commit is done, and removes it. A journal still there when the next writer takes
 the lakehouse's lock belongs to a killed update: ``pipeline.recovery`` rolls it back.
+A full refresh moves unreadable tables aside before it rebuilds them; the journal names
+them, so a rollback puts them back.
 Every commit of an update carries its id in the commit info, and every rollback commit
 the id it rolled back, so a recovery that is itself killed can simply run again.
 """
@@ -44,6 +46,7 @@ class UpdateJournal:
     started: str  # ISO 8601, UTC
     phase: Phase = "computing"
     tables: tuple[JournaledTable, ...] = ()
+    set_aside: tuple[tuple[str, str], ...] = ()  # unreadable table -> folder it was moved to
 
     def write(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,7 +63,8 @@ def read_journal(path: Path) -> UpdateJournal:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         tables = tuple(JournaledTable(**table) for table in document.pop("tables"))
-        journal = UpdateJournal(**document, tables=tables)
+        aside = tuple((str(name), str(folder)) for name, folder in document.pop("set_aside"))
+        journal = UpdateJournal(**document, tables=tables, set_aside=aside)
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise JournalError(f"{path}: unreadable update journal ({exc})") from None
     if journal.phase not in get_args(Phase):

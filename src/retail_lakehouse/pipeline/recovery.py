@@ -43,8 +43,12 @@ def recover(lakehouse: Lakehouse) -> str | None:
         if journal.phase == "committing":
             for table in reversed(journal.tables):
                 roll_back(store, table, journal.update_id)
+        for name, folder in journal.set_aside:
+            store.put_back(name, folder)
         log_interrupted(store, journal)
         note = f"update {journal.update_id[:8]} was {INTERRUPTED[journal.phase]}"
+    for _, folder in journal.set_aside:  # rebuilt, or put back just above
+        DeltaStore(lakehouse.tables).discard_aside(folder)
     lakehouse.update_journal.unlink()
     return note
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from retail_lakehouse.common.errors import DefinitionError
@@ -46,7 +46,7 @@ from retail_lakehouse.pipeline.results import (
     dataset_result,
     tripped_fail_expectation,
 )
-from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
+from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, StorageError, WriteMode
 
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
 
@@ -100,13 +100,18 @@ class UpdateRunner:
 
     def _run(self) -> UpdateResult:
         began = time.perf_counter()
-        self._check_stored_tables()
+        aside = self._set_aside_plan(self._unreadable_tables())
+        self.journal = replace(self.journal, set_aside=tuple(aside.items()))
         self.journal.write(self.lakehouse.update_journal)
         crash_point("update:journaled")
+        for name, folder in aside.items():
+            self.store.set_aside(name, folder)
         try:
             with Committer(self.engine, self.store, self.result.update_id) as committer:
                 self._compute_and_commit(committer, began)
         except BaseException as exc:  # Ctrl-C too: the committer rolled every table back
+            for name, folder in aside.items():
+                self.store.put_back(name, folder)
             self.result.status = "FAILED"
             self.result.error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             self.result.seconds = time.perf_counter() - began
@@ -114,6 +119,8 @@ class UpdateRunner:
             raise
         finally:
             self.lakehouse.update_journal.unlink(missing_ok=True)
+        for folder in aside.values():
+            self.store.discard_aside(folder)
         return self.result
 
     def _compute_and_commit(self, committer: Committer, began: float) -> None:
@@ -139,15 +146,29 @@ class UpdateRunner:
         self.journal.committed().write(self.lakehouse.update_journal)
         crash_point("update:committed")
 
-    def _check_stored_tables(self) -> None:
-        """Load every table the update will write: a corrupt log fails before any work."""
+    def _unreadable_tables(self) -> dict[str, str]:
+        """Load every table the update will write, so a corrupt log fails before any work;
+        a full refresh rebuilds them instead: the unreadable ones and their problems."""
+        names = [self.event_log]
         for planned in self.graph.order:
-            dataset = planned.dataset
-            if dataset.is_table:
-                self.store.version(dataset.name)
-            if dataset.quarantine is not None:
-                self.store.version(dataset.quarantine)
-        self.store.version(self.event_log)
+            names += [n for n in (planned.dataset.name, planned.dataset.quarantine) if n]
+        unreadable = {}
+        for name in names:
+            try:
+                self.store.version(name)
+            except StorageError as exc:
+                if not self.full_refresh:
+                    raise
+                unreadable[name] = str(exc)
+        return unreadable
+
+    def _set_aside_plan(self, unreadable: dict[str, str]) -> dict[str, str]:
+        """Where each unreadable table goes while a full refresh rebuilds it."""
+        folders = {name: f".{name}.unreadable-{self.result.update_id}" for name in unreadable}
+        self.result.notes += [
+            f"{problem}; rebuilt by the full refresh" for problem in unreadable.values()
+        ]
+        return folders
 
     # --- phase one: compute ------------------------------------------------------------
 

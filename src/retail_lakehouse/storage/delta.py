@@ -313,6 +313,19 @@ class DeltaStore:
     def optimize(self, name: str, z_order_by: Sequence[str]) -> None:
         optimize_table(self.table_path(name), z_order_by)
 
+    def set_aside(self, name: str, folder: str) -> None:
+        """Move an unreadable table out of the way, to the hidden ``folder`` beside it."""
+        self.table_path(name).rename(self.root / folder)
+
+    def put_back(self, name: str, folder: str) -> None:
+        """Undo :meth:`set_aside`, unless the table is there again or the folder is gone."""
+        aside = self.root / folder
+        if aside.exists() and not self.table_path(name).exists():
+            aside.rename(self.table_path(name))
+
+    def discard_aside(self, folder: str) -> None:
+        shutil.rmtree(self.root / folder, ignore_errors=True)
+
     def history(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
         """Commit infos, newest first (as delta-rs returns them, custom metadata at the top
         level); each has a ``version`` key. ``limit``: only the newest that many."""

@@ -13,6 +13,7 @@ system), and its configuration is locked, so no statement can turn that access b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from pathlib import Path
 from typing import Literal
@@ -23,11 +24,12 @@ import sqlglot
 from sqlglot.errors import ParseError
 
 from retail_lakehouse.common.errors import InputError
-from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta import DeltaStore, StorageError
 
 QueryDialect = Literal["spark", "duckdb"]
 
 REGISTERED_PREFIX = "__delta_"  # the Arrow dataset behind each table's view
+BROKEN_TABLES = "__broken_tables"  # tables that cannot be read, and why: name, problem
 # lock_configuration comes last: it refuses every setting after it, these included
 LOCKDOWN_SETTINGS: tuple[tuple[str, str], ...] = (
     ("enable_external_access", "false"),
@@ -35,7 +37,8 @@ LOCKDOWN_SETTINGS: tuple[tuple[str, str], ...] = (
 )
 # DuckDB parses WITH, VALUES, SHOW, DESCRIBE and SUMMARIZE as SELECT statements too
 QUERY_STATEMENTS = frozenset({duckdb.StatementType.SELECT})
-TABLES_SQL = f"SELECT name FROM (SHOW TABLES) WHERE NOT starts_with(name, '{REGISTERED_PREFIX}')"
+TABLES_SQL = "SELECT name FROM (SHOW TABLES) WHERE NOT starts_with(name, '__')"
+_MISSING_TABLE = re.compile(r"Table with name (\S+) does not exist")
 
 
 class QueryError(InputError, ValueError):
@@ -46,16 +49,25 @@ def open_lakehouse(
     tables_root: Path, only: Collection[str] | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB session with a view per Delta table under ``tables_root``
-    (per table of ``only`` that is there, when given), locked down to those views."""
+    (per table of ``only`` that is there, when given), locked down to those views.
+
+    A table that cannot be read (a corrupt log, a missing data file) gets no view; a query
+    that reads it fails with the table's own problem, and every other query runs."""
     if not tables_root.is_dir():
         raise QueryError(f"{tables_root}: no tables here; run 'retail run' first")
     store = DeltaStore(tables_root)
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
+    connection.execute(f"CREATE TEMP TABLE {BROKEN_TABLES} (name VARCHAR, problem VARCHAR)")
     for name in store.list_tables():
         if only is not None and name not in only:
             continue
-        connection.register(f"{REGISTERED_PREFIX}{name}", store.dataset(name))
+        try:
+            dataset = store.dataset(name)
+        except StorageError as exc:
+            connection.execute(f"INSERT INTO {BROKEN_TABLES} VALUES (?, ?)", [name, str(exc)])
+            continue
+        connection.register(f"{REGISTERED_PREFIX}{name}", dataset)
         connection.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "{REGISTERED_PREFIX}{name}"')
     lock_down(connection)
     return connection
@@ -89,9 +101,23 @@ def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDiale
         table: pa.Table = connection.sql(statements[-1].query).to_arrow_table()
     except duckdb.PermissionException as exc:
         raise QueryError(f"only the lakehouse's tables can be read: {_first_line(exc)}") from None
+    except duckdb.CatalogException as exc:
+        raise QueryError(_broken_table(connection, exc) or _first_line(exc)) from None
     except duckdb.Error as exc:
         raise QueryError(_first_line(exc)) from None
     return table
+
+
+def _broken_table(connection: duckdb.DuckDBPyConnection, exc: duckdb.Error) -> str | None:
+    """The problem of the unreadable table a query named, if that is why it failed."""
+    missing = _MISSING_TABLE.search(str(exc))
+    if missing is None:
+        return None
+    named = missing.group(1).strip('"')
+    found = connection.execute(
+        f"SELECT problem FROM {BROKEN_TABLES} WHERE lower(name) = lower(?)", [named]
+    ).fetchall()
+    return str(found[0][0]) if found else None
 
 
 def lakehouse_tables(connection: duckdb.DuckDBPyConnection) -> pa.Table:
