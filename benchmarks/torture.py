@@ -71,38 +71,36 @@ def timed(command: list[str]) -> float:
 
 def kill_at_random(command: list[str], seconds: float) -> bool:
     """Start ``command`` and SIGKILL it after ``seconds``; whether it was cut."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        process.wait(timeout=seconds)
-        return False
-    except subprocess.TimeoutExpired:
-        _kill(process)
-        return True
+    return _cut_after(_start(command), seconds)
 
 
 def kill_in_commits(command: list[str], journal: Path, seconds: float) -> bool:
     """Start ``command`` (an update) and SIGKILL it ``seconds`` after its journal says it
     commits; whether it was cut."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = _start(command)
     while process.poll() is None:
         try:
             committing = '"phase": "committing"' in journal.read_text(encoding="utf-8")
         except OSError:
             committing = False
         if committing:
-            try:
-                process.wait(timeout=seconds)
-                return False
-            except subprocess.TimeoutExpired:
-                _kill(process)
-                return True
+            return _cut_after(process, seconds)
         time.sleep(POLL_SECONDS)
     return False
 
 
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+def _start(command: list[str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _cut_after(process: subprocess.Popen[bytes], seconds: float) -> bool:
+    try:
+        process.wait(timeout=seconds)
+        return False
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        return True
 
 
 def torture(
