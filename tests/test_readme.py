@@ -1,4 +1,5 @@
-"""The README's Python examples import what exists, and the paths it names are there."""
+"""The README's Python examples import from this package what exists, and the paths it
+names are there."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ def test_every_name_a_python_example_imports_exists() -> None:
         (node.module, alias.name)
         for block in blocks
         for node in ast.walk(ast.parse(block))
-        if isinstance(node, ast.ImportFrom) and node.module
+        if isinstance(node, ast.ImportFrom)
+        and node.module
+        and node.module.startswith("retail_lakehouse")  # pipeline files import what we inject
         for alias in node.names
     ]
     assert imported

@@ -42,3 +42,4 @@ class DefinitionError(InputError, ValueError):
     def __init__(self, location: SourceLocation | Path | str, message: str) -> None:
         super().__init__(f"{location}: {message}")
         self.location = location
+        self.problem = message

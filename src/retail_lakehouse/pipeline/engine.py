@@ -18,7 +18,7 @@ from typing import Protocol
 from sqlglot import exp
 
 from retail_lakehouse.common.errors import InputError
-from retail_lakehouse.pipeline.model import Expectation
+from retail_lakehouse.pipeline.model import Dataset, Expectation
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 from retail_lakehouse.storage.delta_files import StagedFiles
 
@@ -108,6 +108,18 @@ class Engine(Protocol):
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         """Execute ``tree`` into a new relation; returns its row count."""
+        ...
+
+    def run_python(
+        self,
+        relation: str,
+        dataset: Dataset,
+        sources: Sources,
+        configuration: Mapping[str, str],
+    ) -> int:
+        """Call the Python dataset's function in this engine (its reads resolved as
+        ``sources`` says) and execute the DataFrame it returns into a new relation;
+        returns its row count."""
         ...
 
     def empty_like(self, relation: str, like: str) -> None:

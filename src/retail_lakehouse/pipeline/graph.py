@@ -14,15 +14,22 @@ from sqlglot import exp
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.common.ordering import DependencyCycleError, definition_order
 from retail_lakehouse.pipeline.model import Dataset, Layer
-from retail_lakehouse.sql.queries import parse_query, referenced_tables, streamed_tables
+from retail_lakehouse.sql.queries import (
+    FileSource,
+    file_sources,
+    parse_query,
+    referenced_tables,
+    streamed_tables,
+)
 
 
 @dataclass(frozen=True)
 class PlannedDataset:
     dataset: Dataset
-    tree: exp.Expr
+    tree: exp.Expr | None  # a SQL dataset's query; None for a Python dataset
     inputs: tuple[str, ...]  # datasets it reads, sorted
-    streamed: tuple[str, ...]  # of those, the ones read with STREAM(...)
+    streamed: tuple[str, ...]  # of those, the ones read as streams (STREAM(...), read_stream)
+    file_sources: tuple[FileSource, ...] = ()  # the file folders it reads, in order
 
 
 @dataclass(frozen=True)
@@ -57,8 +64,7 @@ def build_graph(datasets: list[Dataset]) -> PipelineGraph:
     by_name = {d.name: d for d in datasets}
     planned: dict[str, PlannedDataset] = {}
     for dataset in datasets:
-        tree = parse_query(dataset.defined_query)
-        reads = referenced_tables(tree)
+        tree, reads, streamed, files = _reads(dataset)
         unknown = sorted(reads - by_name.keys())
         if unknown:
             known = ", ".join(sorted(by_name))
@@ -68,11 +74,24 @@ def build_graph(datasets: list[Dataset]) -> PipelineGraph:
             )
         if dataset.name in reads:
             raise DefinitionError(dataset.location, f"'{dataset.name}' reads itself")
-        streamed = tuple(sorted(streamed_tables(tree)))
-        planned[dataset.name] = PlannedDataset(dataset, tree, tuple(sorted(reads)), streamed)
+        planned[dataset.name] = PlannedDataset(
+            dataset, tree, tuple(sorted(reads)), tuple(sorted(streamed)), files
+        )
     try:
         order = definition_order(list(planned), {n: p.inputs for n, p in planned.items()})
     except DependencyCycleError as exc:
         location = planned[exc.cycle[0]].dataset.location
         raise DefinitionError(location, f"datasets form a cycle: {exc}") from None
     return PipelineGraph(tuple(planned[name] for name in order))
+
+
+def _reads(
+    dataset: Dataset,
+) -> tuple[exp.Expr | None, set[str], set[str], tuple[FileSource, ...]]:
+    """The query's tree (SQL only) and what it reads: datasets, streams, file folders."""
+    if dataset.python is not None:
+        python = dataset.python
+        return None, {*python.reads, *python.streams}, set(python.streams), python.files
+    tree = parse_query(dataset.defined_query)
+    files = tuple(file_sources(tree, dataset.defined_query))
+    return tree, referenced_tables(tree), streamed_tables(tree), files

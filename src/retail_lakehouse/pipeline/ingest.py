@@ -28,7 +28,7 @@ from retail_lakehouse.pipeline.progress import (
     relative_name,
     source_key,
 )
-from retail_lakehouse.sql.queries import FileSource, file_sources
+from retail_lakehouse.sql.queries import FileSource
 from retail_lakehouse.storage.delta import DeltaStore
 
 
@@ -53,8 +53,7 @@ class IngestPlanner:
         """What ``planned`` reads; ``started_over``: the streaming tables of this update that
         start over (a table streaming from one of them starts over too)."""
         dataset = planned.dataset
-        sources = file_sources(planned.tree, dataset.defined_query)
-        found = [(source, self._files(source, planned)) for source in sources]
+        found = [(source, self._files(source, planned)) for source in planned.file_sources]
         if dataset.kind != "streaming_table":
             return Ingest(tuple(files for _, files in found), None, False)
         stored, reason = self._stored_progress(dataset.name, found, started_over, planned)

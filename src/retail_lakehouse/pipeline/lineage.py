@@ -10,7 +10,7 @@ from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
 from retail_lakehouse.pipeline.graph import PipelineGraph
-from retail_lakehouse.sql.queries import SOURCE_DIALECT, read_files_calls
+from retail_lakehouse.sql.queries import SOURCE_DIALECT
 
 
 @dataclass(frozen=True)
@@ -39,16 +39,20 @@ def column_lineage(
 
     Datasets with a known schema (the stored tables that read files, e.g. bronze) are the
     leaves; the others are inlined so the trace crosses silver and gold. An expression
-    sqlglot cannot trace yields an empty list.
+    sqlglot cannot trace, or a Python dataset on the way (its query is code, not SQL),
+    yields an empty list.
     """
     sources = {
         p.dataset.name: p.tree.sql(dialect=SOURCE_DIALECT)
         for p in graph.order
-        if p.dataset.name != dataset and p.dataset.name not in schemas
+        if p.tree is not None and p.dataset.name != dataset and p.dataset.name not in schemas
     }
     schema = {name: dict(columns) for name, columns in schemas.items()}
+    tree = graph.get(dataset).tree
+    if tree is None:
+        return []
     try:
-        query = graph.get(dataset).tree.sql(dialect=SOURCE_DIALECT)
+        query = tree.sql(dialect=SOURCE_DIALECT)
         root = lineage(column, query, schema, sources=sources, dialect=SOURCE_DIALECT)
     except (SqlglotError, KeyError, ValueError):
         return []
@@ -57,7 +61,7 @@ def column_lineage(
 
 def file_reading_datasets(graph: PipelineGraph) -> list[str]:
     """Datasets whose queries read files (their schemas come from storage)."""
-    return [p.dataset.name for p in graph.order if read_files_calls(p.tree)]
+    return [p.dataset.name for p in graph.order if p.file_sources]
 
 
 def _leaves(node: Node) -> list[str]:

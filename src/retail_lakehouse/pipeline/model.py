@@ -1,7 +1,8 @@
 """The pipeline model: datasets and their expectations, immutable, as read from definitions.
 
-A dataset is what one definition declares (a ``CREATE ...`` statement of a SQL file): its
-kind, its query (Spark / Databricks SQL, untranslated), its expectations and table
+A dataset is what one definition declares (a ``CREATE ...`` statement of a SQL file, or a
+decorated function of a Python file): its kind, its query (Spark / Databricks SQL,
+untranslated, or a Python function returning a DataFrame), its expectations and table
 options, and where it was defined, so every later error can point there. Its medallion
 layer is what its ``quality`` table property says, as Databricks users write it, or else
 the prefix of its name.
@@ -9,12 +10,13 @@ the prefix of its name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from retail_lakehouse.common.errors import SourceLocation, UpdateFailedError
 from retail_lakehouse.sql.ddl import DatasetKind, ViolationAction
-from retail_lakehouse.sql.queries import DefinedQuery
+from retail_lakehouse.sql.queries import DefinedQuery, FileSource
 
 __all__ = [
     "Dataset",
@@ -52,6 +54,17 @@ class Expectation:
 
 
 @dataclass(frozen=True)
+class PythonQuery:
+    """A Python dataset's query: its function, and what tracing it found it reads."""
+
+    function: Callable[[], Any]
+    reads: tuple[str, ...] = ()  # datasets read in full
+    streams: tuple[str, ...] = ()  # datasets read as streams (their new rows)
+    files: tuple[FileSource, ...] = ()  # file folders, in the order the function loads them
+    schema: str | None = None  # the declared schema, as DDL
+
+
+@dataclass(frozen=True)
 class Dataset:
     name: str
     kind: DatasetKind
@@ -63,6 +76,7 @@ class Dataset:
     partition_by: tuple[str, ...] = ()
     cluster_by: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=())  # declared column names, if any
+    python: PythonQuery | None = None  # a Python dataset's query (``query`` is then empty)
 
     @property
     def is_table(self) -> bool:

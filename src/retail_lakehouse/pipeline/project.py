@@ -15,7 +15,7 @@ from pathlib import Path
 
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.generate.manifest import read_manifest
-from retail_lakehouse.pipeline.definitions import sql_datasets
+from retail_lakehouse.pipeline.definitions import pipeline_definitions
 from retail_lakehouse.pipeline.graph import PipelineGraph, build_graph
 from retail_lakehouse.pipeline.settings import (
     PipelineSettings,
@@ -37,6 +37,7 @@ class LoadedPipeline:
     configuration: dict[str, str]
     graph: PipelineGraph
     lakehouse: Lakehouse  # with the tables folder the settings name
+    notes: tuple[str, ...] = ()  # what the definitions asked for and is ignored locally
 
 
 def landing_defaults(lakehouse: Lakehouse) -> dict[str, str]:
@@ -56,8 +57,11 @@ def load_pipeline(settings_path: Path, lakehouse_root: Path) -> LoadedPipeline:
     settings, files = load_settings(settings_path)
     lakehouse = settings_lakehouse(settings_path, settings, lakehouse_root)
     configuration = {**landing_defaults(lakehouse), **settings.configuration}
-    graph = build_graph(sql_datasets(files.sql, configuration))
-    return LoadedPipeline(settings_path, settings, files, configuration, graph, lakehouse)
+    definitions = pipeline_definitions(files.sql, configuration)
+    graph = build_graph(list(definitions.datasets))
+    return LoadedPipeline(
+        settings_path, settings, files, configuration, graph, lakehouse, definitions.notes
+    )
 
 
 def pipeline_lakehouse(settings_path: Path, lakehouse_root: Path) -> Lakehouse:

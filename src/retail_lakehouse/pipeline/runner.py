@@ -75,12 +75,14 @@ class UpdateRunner:
     ) -> None:
         self.lakehouse = pipeline.lakehouse
         self.graph = pipeline.graph
+        self.configuration = pipeline.configuration
         self.engine = engine
         self.store = DeltaStore(self.lakehouse.tables)
         self.event_log = pipeline.settings.event_log
         self.full_refresh = full_refresh
         self.result = UpdateResult(str(uuid.uuid4()), pipeline.settings.name, datetime.now(UTC))
         self.result.engine, self.result.storage = engine.name, engine.storage
+        self.result.notes += pipeline.notes
         self.journal = UpdateJournal(
             self.result.update_id, self.result.pipeline, self.event_log, engine.name,
             engine.storage, self.result.started.isoformat(),
@@ -187,8 +189,10 @@ class UpdateRunner:
             if stored is not None and not self._has_new_input(planned, sources):
                 self.engine.empty_like(result, stored)
                 input_rows = 0
-            else:
+            elif planned.tree is not None:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
+            else:
+                input_rows = self.engine.run_python(result, dataset, sources, self.configuration)
         except EngineError as exc:
             raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
         checked = self._check(dataset, result)

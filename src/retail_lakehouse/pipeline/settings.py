@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.common.lakehouse import DEFAULT_TABLES
@@ -27,7 +27,11 @@ class PipelineSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: Name
-    sql: Path = Field(description="Folder of .sql files, relative to the settings file.")
+    sql: Path = Field(
+        validation_alias=AliasChoices("sql", "sources"),
+        description="Folder of .sql and .py files, relative to the settings file "
+        "(also spelled sources).",
+    )
     configuration: dict[str, str] = Field(default_factory=dict)
     tables: Path = Field(
         default=DEFAULT_TABLES, description="Where tables live, relative to the lakehouse."

@@ -13,10 +13,10 @@ and not validated here.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from retail_lakehouse.common.errors import DefinitionError, SourceLocation
 from retail_lakehouse.sql.lexing import Cursor, Statement, Token, split_statements
@@ -92,7 +92,7 @@ def parse_sql_text(
     """The statements of one file's text, in order of definition."""
     statements = split_statements(substitute(text, configuration, path), path)
     datasets = [_parse_statement(statement) for statement in statements]
-    _check_unique_names(datasets)
+    check_unique_names(datasets)
     return datasets
 
 
@@ -107,26 +107,38 @@ def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[Cre
     if not files:
         raise DefinitionError(folder, "no .sql files found in the pipeline folder")
     datasets = [
-        dataset for path in files for dataset in parse_sql_text(_read(path), path, configuration)
+        dataset
+        for path in files
+        for dataset in parse_sql_text(read_sql_file(path), path, configuration)
     ]
-    _check_unique_names(datasets)
+    check_unique_names(datasets)
     return datasets
 
 
-def _read(path: Path) -> str:
+def read_sql_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise DefinitionError(path, f"not UTF-8 text ({error.reason})") from None
 
 
-def _check_unique_names(datasets: list[CreateStatement]) -> None:
-    first_by_name: dict[str, CreateStatement] = {}
-    for dataset in datasets:
-        first = first_by_name.setdefault(dataset.name.lower(), dataset)
-        if first is not dataset:
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def location(self) -> SourceLocation: ...
+
+
+def check_unique_names(definitions: Sequence[Named]) -> None:
+    """No two definitions of one name (names compare without case, as tables do)."""
+    first_by_name: dict[str, Named] = {}
+    for definition in definitions:
+        first = first_by_name.setdefault(definition.name.lower(), definition)
+        if first is not definition:
             raise DefinitionError(
-                dataset.location, f"dataset '{dataset.name}' is already defined at {first.location}"
+                definition.location,
+                f"dataset '{definition.name}' is already defined at {first.location}",
             )
 
 

@@ -11,8 +11,8 @@ their window keys alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -23,6 +23,7 @@ from sqlglot import exp
 from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.row_numbers import number_rows, split_row_numbers
 from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
+from retail_lakehouse.backends.duckdb.sources import rewrite_sources
 from retail_lakehouse.generate.runner import load_lazy_imports
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
@@ -31,14 +32,12 @@ from retail_lakehouse.pipeline.engine import (
     Sources,
     TableWrite,
 )
-from retail_lakehouse.pipeline.model import Expectation
-from retail_lakehouse.sql.queries import read_files_calls
-from retail_lakehouse.sql.rewrites import failed_flag_sql, replace_metadata_columns, replace_streams
+from retail_lakehouse.pipeline.model import Dataset, Expectation
+from retail_lakehouse.sql.rewrites import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import StagedFiles, stage_arrow
 
 TARGET_DIALECT = "duckdb"
-_READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv_auto"}
 
 
 def quote(name: str) -> str:
@@ -66,6 +65,7 @@ class DuckDBEngine:
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
         self.tables: dict[str, pa.Table] = {}
+        self._session: Any = None  # SQLFrame's, made when a Python dataset first runs
         self._load_lazy_imports()
 
     @staticmethod
@@ -96,6 +96,18 @@ class DuckDBEngine:
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         executable = cheaper_on_duckdb(rewrite_sources(tree, sources))
         self._keep(relation, self._result(executable))
+        return self.rows(relation)
+
+    def run_python(
+        self, relation: str, dataset: Dataset, sources: Sources, configuration: Mapping[str, str]
+    ) -> int:
+        """The function's DataFrame, built with SQLFrame on this connection, run as SQL."""
+        from retail_lakehouse.backends.duckdb.python import new_session, python_query
+
+        if self._session is None:
+            self._session = new_session(self.connection)
+        tree = python_query(self._session, dataset, sources, configuration)
+        self._keep(relation, self._result(cheaper_on_duckdb(tree)))
         return self.rows(relation)
 
     def _result(self, query: exp.Expr) -> pa.Table:
@@ -219,50 +231,3 @@ def _failed_names(flags: pa.Table, names: list[str], positions: list[int]) -> pa
     np.cumsum(failed.sum(axis=1), out=offsets[1:])
     values = pa.array(names, pa.string()).take(pa.array(which))
     return pa.ListArray.from_arrays(pa.array(offsets), values)
-
-
-def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:
-    """Replace read_files, STREAM(...) and _metadata columns by DuckDB equivalents."""
-    tree = tree.copy()
-    for call, files in zip(read_files_calls(tree), sources.files, strict=True):
-        call.replace(_reader_call(call, files))
-    replace_streams(tree, sources.streams)
-    replace_metadata_columns(tree, _metadata_columns([f for fs in sources.files for f in fs]))
-    return tree
-
-
-def _metadata_columns(files: Sequence[Path]) -> dict[str, exp.Expr]:
-    """``_metadata.file_path`` and ``_metadata.file_name`` (the path's last part, as on
-    Databricks) from DuckDB's ``filename`` column."""
-    path = exp.column("filename")
-    name = exp.Anonymous(this="parse_filename", expressions=[path.copy()])
-    if not files:
-        return {"file_path": path, "file_name": name}
-    return {
-        "file_path": _as_enum(path, [str(f) for f in files]),
-        "file_name": _as_enum(name, [f.name for f in files]),
-    }
-
-
-def _as_enum(value: exp.Expr, texts: Sequence[str]) -> exp.Expr:
-    """``value`` as an ENUM of its possible ``texts``: it reaches Arrow as a dictionary,
-    not one string per row: a table read from a few files repeats the same few paths on
-    every row (measured in ``benchmarks/README.md``)."""
-    members = [exp.Literal.string(text) for text in dict.fromkeys(texts)]
-    return exp.Cast(this=value, to=exp.DataType(this=exp.DataType.Type.ENUM, expressions=members))
-
-
-def _reader_call(call: exp.Anonymous, files: Sequence[Path]) -> exp.Expr:
-    options = {
-        a.this.name.lower(): a.expression for a in call.expressions if isinstance(a, exp.Kwarg)
-    }
-    file_format = options["format"].name.lower()
-    reader = _READERS.get(file_format)
-    if reader is None:
-        raise EngineError(f"read_files format '{file_format}' is not supported locally")
-    paths = exp.Array(expressions=[exp.Literal.string(str(f)) for f in files])
-    arguments: list[exp.Expr] = [  # the file name is DuckDB's virtual column, not in *
-        paths,
-        exp.EQ(this=exp.var("union_by_name"), expression=exp.true()),
-    ]
-    return exp.Anonymous(this=reader, expressions=arguments)

@@ -11,7 +11,7 @@ and ``retail query`` read, with the same rollback as the embedded engine.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlglot import exp
@@ -32,7 +32,7 @@ from retail_lakehouse.pipeline.engine import (
     Sources,
     TableWrite,
 )
-from retail_lakehouse.pipeline.model import Expectation
+from retail_lakehouse.pipeline.model import Dataset, Expectation
 from retail_lakehouse.sql.rewrites import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import (
@@ -90,6 +90,14 @@ class SparkEngine:
 
         self._keep(relation, self._guard(execute))
         return self.rows(relation)
+
+    def run_python(
+        self, relation: str, dataset: Dataset, sources: Sources, configuration: Mapping[str, str]
+    ) -> int:
+        raise EngineError(
+            f"'{dataset.name}' is a Python dataset: on --engine spark, Python datasets "
+            "are not supported yet (they run on the default DuckDB engine)"
+        )
 
     def _register_files(self, read: FileRead) -> list[str]:
         import pyspark.sql.functions as sf

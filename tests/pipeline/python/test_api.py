@@ -1,0 +1,202 @@
+"""The decorator API: what each decorator and argument records, in both spellings, and the
+one-line errors of a definition that cannot be used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retail_lakehouse.common.errors import DefinitionError
+from retail_lakehouse.pipeline.definitions import python_datasets
+from retail_lakehouse.pipeline.model import Expectation
+
+CONFIGURATION = {"landing_path": "/landing", "landing_format": "parquet", "min": "3"}
+HEADER = "import dlt\nfrom pyspark import pipelines as dp\n\n"
+
+
+def datasets(tmp_path: Path, body: str) -> dict[str, object]:
+    path = tmp_path / "p.py"
+    path.write_text(HEADER + body)
+    found, _ = python_datasets(path, CONFIGURATION)
+    return {d.name: d for d in found}
+
+
+def error(tmp_path: Path, body: str) -> str:
+    path = tmp_path / "p.py"
+    path.write_text(HEADER + body)
+    with pytest.raises(DefinitionError) as raised:
+        python_datasets(path, CONFIGURATION)
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(f"{path}:")
+    return message
+
+
+def test_each_dataset_decorator_declares_its_kind(tmp_path: Path) -> None:
+    found = datasets(
+        tmp_path,
+        """
+@dp.table
+def st():
+    return spark.readStream.table("mv")
+
+@dp.materialized_view(name="mv")
+def anything():
+    return dp.read("src")
+
+@dp.temporary_view
+def tv():
+    return spark.read.table("mv")
+
+@dp.view
+def v2():
+    return spark.table("mv")
+
+@dlt.table
+def legacy_stream():
+    return dlt.read_stream("st")
+
+@dlt.table()
+def legacy_batch():
+    return dlt.read("st")
+
+@dlt.view
+def legacy_view():
+    return dlt.read("st")
+
+@dp.materialized_view
+def src():
+    return spark.read.format("parquet").load(spark.conf.get("landing_path") + "/x")
+""",
+    )
+    kinds = {name: d.kind for name, d in found.items()}  # type: ignore[attr-defined]
+    assert kinds == {
+        "st": "streaming_table", "mv": "materialized_view", "tv": "temporary_view",
+        "v2": "temporary_view", "legacy_stream": "streaming_table",
+        "legacy_batch": "materialized_view", "legacy_view": "temporary_view",
+        "src": "materialized_view",
+    }  # fmt: skip
+    assert found["st"].python.streams == ("mv",)  # type: ignore[attr-defined]
+    assert found["mv"].python.reads == ("src",)  # type: ignore[attr-defined]
+    (load,) = found["src"].python.files  # type: ignore[attr-defined]
+    assert (load.path, load.format, load.streaming) == ("/landing/x", "parquet", False)
+
+
+def test_arguments_and_expectations_are_recorded_in_both_orders(tmp_path: Path) -> None:
+    found = datasets(
+        tmp_path,
+        """
+@dp.expect_or_fail("above", "a > 0")
+@dp.materialized_view(comment="c", table_properties={"quality": "gold"}, partition_cols=["p"],
+                      schema="a BIGINT, p STRING", spark_conf={"k": "v"})
+@dp.expect("warned", "a < 10")
+@dp.expect_or_drop("dropped", "a IS NOT NULL")
+@dp.expect_all({"w1": "a > 1", "w2": "a > 2"})
+@dp.expect_all_or_drop({"d1": "p IS NOT NULL"})
+@dp.expect_all_or_fail({"f1": "p <> 'x'"})
+def t():
+    return dp.read("s")
+
+@dp.table(cluster_by=["id"])
+def s():
+    return spark.readStream.format("cloudFiles").option("cloudFiles.format", "json").load("/in")
+""",
+    )
+    table = found["t"]
+    assert table.comment == "c" and table.properties == (("quality", "gold"),)  # type: ignore[attr-defined]
+    assert table.partition_by == ("p",) and table.layer == "gold"  # type: ignore[attr-defined]
+    assert table.python.schema == "a BIGINT, p STRING"  # type: ignore[attr-defined]
+    assert table.expectations == (  # type: ignore[attr-defined]
+        Expectation("warned", "a < 10", "warn"), Expectation("dropped", "a IS NOT NULL", "drop"),
+        Expectation("w1", "a > 1", "warn"), Expectation("w2", "a > 2", "warn"),
+        Expectation("d1", "p IS NOT NULL", "drop"), Expectation("f1", "p <> 'x'", "fail"),
+        Expectation("above", "a > 0", "fail"),
+    )  # fmt: skip
+    assert found["s"].cluster_by == ("id",)  # type: ignore[attr-defined]
+    (load,) = found["s"].python.files  # type: ignore[attr-defined]
+    assert (load.format, load.streaming) == ("json", True)
+
+
+def test_a_struct_type_schema_becomes_ddl_and_spark_conf_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "p.py"
+    path.write_text(
+        HEADER
+        + """from pyspark.sql.types import LongType, StringType, StructField
+from pyspark.sql.types import StructType
+
+@dp.materialized_view(
+    schema=StructType([StructField("a", LongType()), StructField("b", StringType())]),
+    spark_conf={"spark.x": "1"})
+def t():
+    return dp.read("s")
+"""
+    )
+    (found,), notes = python_datasets(path, CONFIGURATION)
+    assert found.python is not None and found.python.schema == "a bigint, b string"
+    assert notes == [f"{path}:7: 't': spark_conf is ignored locally"]  # its decorators' line
+
+
+def test_a_streaming_table_with_one_flow_takes_its_query(tmp_path: Path) -> None:
+    found = datasets(
+        tmp_path,
+        """
+dp.create_streaming_table("events", comment="all events")
+
+@dp.append_flow(target="events")
+def from_landing():
+    return spark.readStream.table("raw")
+""",
+    )
+    events = found["events"]
+    assert events.kind == "streaming_table" and events.comment == "all events"  # type: ignore[attr-defined]
+    assert events.python.streams == ("raw",)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ('@dp.table\ndef t():\n    return dp.read("s")\n', "streaming table 't' reads no stream"),
+        (
+            '@dp.materialized_view(colour="red")\ndef t():\n    return dp.read("s")\n',
+            "'t': unknown argument 'colour'",
+        ),
+        (
+            '@dp.materialized_view\ndef t():\n    return dp.read("s")\n\n'
+            '@dp.materialized_view(name="t")\ndef u():\n    return dp.read("s")\n',
+            "dataset 't' is already defined at",
+        ),
+        ('dp.create_streaming_table("e")\n', "streaming table 'e' has no flow into it"),
+        (
+            'dp.create_streaming_table("e")\n@dp.append_flow(target="e")\ndef a():\n'
+            '    return spark.readStream.table("x")\n@dp.append_flow(target="e")\ndef b():\n'
+            '    return spark.readStream.table("y")\n',
+            "several flows into one streaming table",
+        ),
+        (
+            '@dp.append_flow(target="nowhere")\ndef a():\n    return spark.readStream.table("x")\n',
+            "the target 'nowhere' is not defined",
+        ),
+        ("@dp.materialized_view\ndef t():\n    return 1 + None\n", "cannot tell what it reads"),
+        ("x = dp.read('s')\n", "read('s') works only inside a dataset function"),
+        ("dp.create_auto_cdc_flow(target='t')\n", "AUTO CDC flows are not supported locally yet"),
+        ("def broken(:\n", "Python syntax error"),
+        ("raise RuntimeError('no')\n", "RuntimeError: no"),
+    ],
+    ids=[
+        "table-without-stream",
+        "unknown-argument",
+        "twice",
+        "no-flow",
+        "two-flows",
+        "no-target",
+        "error-in-function",
+        "read-outside",
+        "auto-cdc",
+        "syntax",
+        "raises",
+    ],
+)
+def test_a_definition_that_cannot_be_used_is_one_line_at_its_line(
+    tmp_path: Path, body: str, problem: str
+) -> None:
+    assert problem in error(tmp_path, body)
