@@ -158,6 +158,8 @@ def test_no_module_names_a_retail_table() -> None:
     assert "silver_orders" in datasets and "orders" in tables
     named = []
     for path in modules():
+        if path.is_relative_to(PACKAGE / "datasets" / "retail"):
+            continue  # the dataset's own folder: its Python pipeline names its tables
         text, words = code_words(path)
         shown = {w for w in re.findall(r"\w+", text) if w in datasets} | (words & tables)
         named += [f"{module_name(path)}: {name}" for name in sorted(shown)]
