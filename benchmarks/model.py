@@ -13,7 +13,7 @@ from benchmarks.pipeline_log import Layer, UpdateSummary
 Tool = Literal["retail", "tpchgen-cli", "dbldatagen"]
 Status = Literal["ok", "failed", "skipped", "not installed"]
 Verdict = Literal["pass", "fail", "n/a"]
-PipelineTool = Literal["retail run", "retail run --engine spark", "pyspark"]
+PipelineTool = Literal["retail run", "retail run --engine spark", "retail run (python)", "pyspark"]
 # fresh: new lakehouse, generation + pipeline; again: same lakehouse, pipeline only (bronze
 # appends nothing); full-refresh: every table recomputed; medallion: the PySpark job
 PipelineRun = Literal["fresh", "again", "full-refresh", "medallion"]

@@ -33,7 +33,9 @@ from benchmarks.spark_medallion import benchmark_spark_medallion
 from benchmarks.targets import MEDALLION_SCALE, TPCH_COMPARISON_SCALE, check_targets
 from benchmarks.tpchgen import SCALE_FACTOR, benchmark_tpchgen, size_label, tpchgen_installed
 
-Part = Literal["tpchgen", "dbldatagen", "pipeline", "spark-engine", "spark-medallion"]
+Part = Literal[
+    "tpchgen", "dbldatagen", "pipeline", "python-pipeline", "spark-engine", "spark-medallion"
+]
 PARTS: tuple[Part, ...] = get_args(Part)
 COMPARISONS: frozenset[Part] = frozenset(
     {"tpchgen", "dbldatagen", "spark-engine", "spark-medallion"}
@@ -156,10 +158,22 @@ def run_pipelines(
             )
             for s in scales
         ]
+    cases += run_python_pipeline(settings, workdir, console)
     cases += run_spark_engine(settings, workdir, console)
     if "spark-medallion" in settings.parts:
         speed.probe("before PySpark medallion")
     return [*cases, run_spark_medallion(settings, workdir, console, cases)]
+
+
+def run_python_pipeline(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:
+    """The built-in pipeline written in Python, at scale 1: the same sequence."""
+    tool: PipelineTool = "retail run (python)"
+    label = scale_label(MEDALLION_SCALE)
+    if "python-pipeline" not in settings.parts:
+        reason = settings.skip_reason("python-pipeline")
+        return [PipelineCase.unavailable(tool, "fresh", label, "skipped", reason)]
+    console.log(f"{tool} at {label}: fresh, again, full refresh ({settings.repeat}x each)")
+    return benchmark_pipeline([MEDALLION_SCALE], settings.repeat, workdir, tool)
 
 
 def run_spark_engine(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:

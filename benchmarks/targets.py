@@ -32,6 +32,7 @@ WALL_TARGETS = (WallTarget(1.0, 2.0), WallTarget(10.0, 15.0))
 RUN_WALL_TARGETS = (WallTarget(1.0, 5.0), WallTarget(10.0, 30.0))  # retail run, end to end
 MEDALLION_SCALE = 1.0
 SPARK_SPEEDUP = 20.0  # our pipeline alone at least this many times faster than PySpark
+PYTHON_SLOWDOWN = 1.2  # the Python pipeline's update at most this many times the SQL one's
 
 
 def verdict(met: bool) -> Verdict:
@@ -113,4 +114,19 @@ def check_targets(
     checks.append(check_against_tpchgen(cases))
     checks += [check_run_wall(pipeline, target) for target in RUN_WALL_TARGETS]
     checks.append(check_against_spark(pipeline))
+    checks.append(check_python_against_sql(pipeline))
     return checks
+
+
+def check_python_against_sql(cases: Sequence[PipelineCase]) -> TargetCheck:
+    """The Python pipeline's full-refresh update against the SQL one's, medians."""
+    size = scale_label(MEDALLION_SCALE)
+    label = f"Python pipeline update <= {PYTHON_SLOWDOWN:g}x the SQL one ({size}, full refresh)"
+    sql = find_run(cases, "retail run", "full-refresh", size)
+    python = find_run(cases, "retail run (python)", "full-refresh", size)
+    if sql is None or python is None or sql.updates is None or python.updates is None:
+        return TargetCheck(label, "not run", "n/a")
+    mine, theirs = python.updates.update_median, sql.updates.update_median
+    ratio = mine / theirs if theirs > 0 else float("inf")
+    measured = f"Python {mine:.2f} s / SQL {theirs:.2f} s = {ratio:.2f}x (medians)"
+    return TargetCheck(label, measured, verdict(ratio <= PYTHON_SLOWDOWN))

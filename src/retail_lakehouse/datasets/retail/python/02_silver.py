@@ -20,12 +20,14 @@ def typed(column, type_name):
     comment="Customers with a valid email, one row per customer_id.",
     table_properties={"quality": "silver"},
 )
-@dp.expect_all_or_drop({
-    "customer_id_present": "customer_id IS NOT NULL",
-    "email_present": "email IS NOT NULL",
-    "valid_email": "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][^@ ]+$'",
-    "unique_customer_id": "_key_rank = 1",
-})
+@dp.expect_all_or_drop(
+    {
+        "customer_id_present": "customer_id IS NOT NULL",
+        "email_present": "email IS NOT NULL",
+        "valid_email": "email IS NULL OR email RLIKE '^[^@ ]+@[^@ ]+[.][^@ ]+$'",
+        "unique_customer_id": "_key_rank = 1",
+    }
+)
 def silver_customers():
     signed_up = F.col("signup_ts").cast("timestamp")
     as_of = F.lit(spark.conf.get("as_of_date")).cast("date")
@@ -50,12 +52,14 @@ def silver_customers():
     comment="Products with a name and a positive price, one row per product_id.",
     table_properties={"quality": "silver"},
 )
-@dp.expect_all_or_drop({
-    "product_id_present": "product_id IS NOT NULL",
-    "product_name_present": "product_name IS NOT NULL",
-    "positive_price": "list_price > 0",
-    "unique_product_id": "_key_rank = 1",
-})
+@dp.expect_all_or_drop(
+    {
+        "product_id_present": "product_id IS NOT NULL",
+        "product_name_present": "product_name IS NOT NULL",
+        "positive_price": "list_price > 0",
+        "unique_product_id": "_key_rank = 1",
+    }
+)
 def silver_products():
     return spark.read.table("bronze_products").select(
         typed("product_id", "bigint"),
@@ -76,13 +80,15 @@ def silver_products():
     comment="Orders of known customers, shipped after they were placed, one row per order_id.",
     table_properties={"quality": "silver"},
 )
-@dp.expect_all_or_drop({
-    "order_id_present": "order_id IS NOT NULL",
-    "customer_id_present": "customer_id IS NOT NULL",
-    "valid_customer": "customer_id IS NULL OR _customer_found",
-    "shipped_after_ordered": "shipped_ts IS NULL OR shipped_ts > order_ts",
-    "unique_order_id": "_key_rank = 1",
-})
+@dp.expect_all_or_drop(
+    {
+        "order_id_present": "order_id IS NOT NULL",
+        "customer_id_present": "customer_id IS NOT NULL",
+        "valid_customer": "customer_id IS NULL OR _customer_found",
+        "shipped_after_ordered": "shipped_ts IS NULL OR shipped_ts > order_ts",
+        "unique_order_id": "_key_rank = 1",
+    }
+)
 def silver_orders():
     orders = spark.read.table("bronze_orders")
     customers = (
@@ -127,16 +133,18 @@ def silver_orders():
     comment="Items of known orders and active products, with positive quantities and prices.",
     table_properties={"quality": "silver"},
 )
-@dp.expect_all_or_drop({
-    "order_item_id_present": "order_item_id IS NOT NULL",
-    "product_id_present": "product_id IS NOT NULL",
-    "valid_order": "order_id IS NULL OR _order_found",
-    "valid_product": "product_id IS NULL OR _product_found",
-    "active_product": "NOT _product_found OR _product_active",
-    "positive_quantity": "quantity > 0",
-    "positive_unit_price": "unit_price > 0",
-    "unique_order_item_id": "_key_rank = 1",
-})
+@dp.expect_all_or_drop(
+    {
+        "order_item_id_present": "order_item_id IS NOT NULL",
+        "product_id_present": "product_id IS NOT NULL",
+        "valid_order": "order_id IS NULL OR _order_found",
+        "valid_product": "product_id IS NULL OR _product_found",
+        "active_product": "NOT _product_found OR _product_active",
+        "positive_quantity": "quantity > 0",
+        "positive_unit_price": "unit_price > 0",
+        "unique_order_item_id": "_key_rank = 1",
+    }
+)
 def silver_order_items():
     items = spark.read.table("bronze_order_items")
     orders = spark.read.table("silver_orders").select(F.col("order_id").alias("known_order_id"))
