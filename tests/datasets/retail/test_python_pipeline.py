@@ -1,6 +1,6 @@
 """The built-in pipeline written in Python equals the SQL one, table by table and count by
-count: the same columns and types, the same rows, the same expectation counts and the
-same quarantined rows."""
+count, on each engine: the same columns and types, the same rows, the same expectation
+counts and the same quarantined rows."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from retail_lakehouse.datasets import dataset_folder
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import ENGINE_FACTORIES, ENGINE_PARAMS, make_landing, run_update
 
 VOLATILE = ("_ingested_at", "_update_id")
 
@@ -42,13 +42,20 @@ class Updated:
         return {name: store.read(name) for name in store.list_tables() if name != "event_log"}
 
 
-@pytest.fixture(scope="module")
-def updated(tmp_path_factory: pytest.TempPathFactory) -> Updated:
+@pytest.fixture(scope="module", params=ENGINE_PARAMS)
+def updated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Updated:
+    """Both languages over one landing zone, on each engine of the matrix."""
     root = make_landing(tmp_path_factory.mktemp("languages"))
     sql, python = pipelines(root)
-    return Updated(
-        root, run_update(load_pipeline(sql, root)), run_update(load_pipeline(python, root))
-    )
+    engine = ENGINE_FACTORIES[request.param]()
+    try:
+        return Updated(
+            root,
+            run_update(load_pipeline(sql, root), engine=engine),
+            run_update(load_pipeline(python, root), engine=engine),
+        )
+    finally:
+        engine.close()
 
 
 def rows(table: pa.Table) -> list[str]:

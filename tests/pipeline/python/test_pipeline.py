@@ -15,7 +15,7 @@ from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.helpers import modules_loaded
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import ENGINE_FACTORIES, ENGINE_PARAMS, make_landing, run_update
 
 BUILTIN_SQL = builtin_settings_path().parent / "sql"
 
@@ -86,11 +86,16 @@ def mixed_pipeline(root: Path, python: str = GOLD, extra_sql: str | None = None)
     return settings
 
 
-@pytest.fixture(scope="module")
-def updated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=ENGINE_PARAMS)
+def updated(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The mixed pipeline's first update, on each engine of the matrix."""
     root = make_landing(tmp_path_factory.mktemp("python"))
     settings = mixed_pipeline(root, extra_sql=SQL_OVER_PYTHON)
-    run_update(load_pipeline(settings, root))
+    engine = ENGINE_FACTORIES[request.param]()
+    try:
+        run_update(load_pipeline(settings, root), engine=engine)
+    finally:
+        engine.close()
     return root
 
 

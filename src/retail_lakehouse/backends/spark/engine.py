@@ -94,10 +94,15 @@ class SparkEngine:
     def run_python(
         self, relation: str, dataset: Dataset, sources: Sources, configuration: Mapping[str, str]
     ) -> int:
-        raise EngineError(
-            f"'{dataset.name}' is a Python dataset: on --engine spark, Python datasets "
-            "are not supported yet (they run on the default DuckDB engine)"
-        )
+        """The user's PySpark code on this session, checkpointed as a SQL result is."""
+        from retail_lakehouse.backends.spark.python import python_frame
+
+        def execute() -> DataFrame:
+            frame = python_frame(self.spark, dataset, sources, configuration)
+            return frame.localCheckpoint(eager=True)
+
+        self._keep(relation, self._guard(execute))
+        return self.rows(relation)
 
     def _register_files(self, read: FileRead) -> list[str]:
         import pyspark.sql.functions as sf
