@@ -146,6 +146,10 @@ class Engine(Protocol):
 
     def rows(self, relation: str) -> int: ...
 
+    def described(self, relation: str) -> tuple[tuple[str, str], ...]:
+        """The relation's columns and their types, in Spark's DDL."""
+        ...
+
     def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
         """Write the relation's rows as the table's next data files, not yet committed.
 

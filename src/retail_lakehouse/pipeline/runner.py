@@ -39,6 +39,7 @@ from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal
 from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
 from retail_lakehouse.pipeline.progress import progress_metadata
 from retail_lakehouse.pipeline.project import LoadedPipeline
+from retail_lakehouse.pipeline.python.schema import check_declared_schema
 from retail_lakehouse.pipeline.recovery import recover
 from retail_lakehouse.pipeline.results import (
     FlowStatus,
@@ -193,6 +194,7 @@ class UpdateRunner:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
             else:
                 input_rows = self.engine.run_python(result, dataset, sources, self.configuration)
+                check_declared_schema(dataset, self.engine.described(result))
         except EngineError as exc:
             raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
         checked = self._check(dataset, result)

@@ -154,6 +154,12 @@ class DuckDBEngine:
         rows = self._sql(f"SELECT count(*) FROM {quote(relation)}").fetchall()
         return int(rows[0][0]) if rows else 0
 
+    def described(self, relation: str) -> tuple[tuple[str, str], ...]:
+        from retail_lakehouse.backends.duckdb.python import spark_type
+
+        rows = self._sql(f"DESCRIBE SELECT * FROM {quote(relation)}").fetchall()
+        return tuple((str(row[0]), spark_type(str(row[1]))) for row in rows)
+
     def export(self, relation: str) -> pa.Table:
         if relation in self.tables:  # checked relations always are: no query off-thread
             return self.tables[relation]

@@ -112,13 +112,13 @@ class SqlFrameReads:
     def _declare(self, name: str, query: str, with_metadata: bool) -> None:
         """Tell SQLFrame the columns of ``name`` (DuckDB's own view of ``query``)."""
         described = self.session._conn.execute(f"DESCRIBE {query}").fetchall()
-        columns = {str(row[0]): _spark_type(str(row[1])) for row in described}
+        columns = {str(row[0]): spark_type(str(row[1])) for row in described}
         if with_metadata:
             columns[METADATA] = "struct<file_path:string,file_name:string>"
         self.session.catalog.add_table(name, columns)
 
 
-def _spark_type(duckdb_type: str) -> str:
+def spark_type(duckdb_type: str) -> str:
     """A DuckDB column type in Spark's DDL, as SQLFrame takes it."""
     if duckdb_type.startswith("ENUM("):
         return "string"

@@ -146,6 +146,10 @@ class SparkEngine:
             self.counts[relation] = self._guard(self.frames[relation].count)
         return self.counts[relation]
 
+    def described(self, relation: str) -> tuple[tuple[str, str], ...]:
+        fields = self.frames[relation].schema.fields
+        return tuple((f.name, f.dataType.simpleString()) for f in fields)
+
     def check(
         self, relation: str, expectations: Sequence[Expectation], update_id: str
     ) -> CheckedRelation:
