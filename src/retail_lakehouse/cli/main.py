@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from retail_lakehouse import __version__
-from retail_lakehouse.cli import generate, lineage, query, report, run, spec
+from retail_lakehouse.cli import generate, init, lineage, query, report, run, spec
 from retail_lakehouse.cli.command import Command
 from retail_lakehouse.common.errors import InputError, UpdateFailedError
 
@@ -23,6 +23,7 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 COMMANDS: tuple[Command, ...] = (
     generate.COMMAND, run.COMMAND, query.COMMAND, lineage.COMMAND, report.COMMAND, spec.COMMAND,
+    init.COMMAND,
 )  # fmt: skip
 
 

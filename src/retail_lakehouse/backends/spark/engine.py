@@ -201,7 +201,8 @@ class SparkEngine:
         )
         bad = flagged.where(dropped).select(
             *columns,
-            failed_names.alias("_failed_expectations"),
+            # without a dropping expectation the array is empty, which Spark types as void
+            failed_names.cast("array<string>").alias("_failed_expectations"),
             sf.lit(update_id).alias("_update_id"),
         )
         kept, quarantine = names
