@@ -181,6 +181,7 @@ def from_landing():
         ("dp.create_auto_cdc_flow(target='t')\n", "AUTO CDC flows are not supported locally yet"),
         ("def broken(:\n", "Python syntax error"),
         ("raise RuntimeError('no')\n", "RuntimeError: no"),
+        ("x = spark.conf.get('nowhere')\n", "the pipeline's configuration has no 'nowhere'"),
     ],
     ids=[
         "table-without-stream",
@@ -194,9 +195,26 @@ def from_landing():
         "auto-cdc",
         "syntax",
         "raises",
+        "missing-configuration",
     ],
 )
 def test_a_definition_that_cannot_be_used_is_one_line_at_its_line(
     tmp_path: Path, body: str, problem: str
 ) -> None:
     assert problem in error(tmp_path, body)
+
+
+def test_configuration_values_and_defaults_are_spark_confs(tmp_path: Path) -> None:
+    found = datasets(
+        tmp_path,
+        """
+LIMIT = spark.conf.get("min")
+FALLBACK = spark.conf.get("nowhere", "7")
+NONE = spark.conf.get("nowhere", None)
+
+@dp.materialized_view(comment=f"{LIMIT} {FALLBACK} {NONE}")
+def t():
+    return dp.read("s")
+""",
+    )
+    assert found["t"].comment == "3 7 None"  # type: ignore[attr-defined]

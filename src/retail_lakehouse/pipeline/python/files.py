@@ -121,12 +121,29 @@ class _Reader:
         return self.format("csv").load(path)
 
 
+class MissingConfigurationError(LookupError):
+    """``spark.conf.get`` of a key the configuration lacks, with no default (Spark raises)."""
+
+
+class _Unset:
+    """``spark.conf.get``'s default when none is given (``None`` is a default)."""
+
+
+UNSET = _Unset()
+
+
 class _Conf:
     def __init__(self, configuration: Mapping[str, str]) -> None:
         self._configuration = configuration
 
-    def get(self, key: str, default: str | None = None) -> str | None:
-        return self._configuration.get(key, default)
+    def get(self, key: str, default: str | _Unset | None = UNSET) -> str | None:
+        """A configuration value; without a default, a key the settings lack is an error,
+        as on Spark, rather than a None that fails later and elsewhere."""
+        if key in self._configuration:
+            return self._configuration[key]
+        if isinstance(default, _Unset):
+            raise MissingConfigurationError(f"the pipeline's configuration has no '{key}'")
+        return default
 
 
 class SparkStandIn:
