@@ -28,7 +28,7 @@ from benchmarks.measure import ProcessRun, run_measured
 from benchmarks.model import PipelineCase, PipelineRun, PipelineTool, Timing, UpdateTiming
 from benchmarks.ours import retail_executable, scale_label
 from benchmarks.pipeline_log import UpdateSummary, last_update
-from retail_lakehouse.datasets import dataset_folder
+from retail_lakehouse.datasets import builtin_settings_path
 
 OUR_RUNS: tuple[PipelineRun, ...] = tuple(r for r in get_args(PipelineRun) if r != "medallion")
 EXTRA_ARGUMENTS: dict[PipelineRun, tuple[str, ...]] = {
@@ -52,7 +52,7 @@ class Measured:
 ENGINE_ARGUMENTS: dict[PipelineTool, tuple[str, ...]] = {
     "retail run": (),
     "retail run --engine spark": ("--engine", "spark", "--master", SPARK_MASTER),
-    "retail run (python)": ("--pipeline", str(dataset_folder() / "pipeline_python.yaml")),
+    "retail run (python)": ("--pipeline", str(builtin_settings_path(language="python"))),
 }
 ENGINE_NOTES: dict[PipelineTool, tuple[str, ...]] = {
     "retail run --engine spark": (f"local Spark {SPARK_MASTER}, Delta via delta-rs",),

@@ -46,9 +46,12 @@ class Bundle:
         """A path written in a resource, resolved against the file that defines it."""
         return (self.defined_in[kind, key].parent / relative).resolve()
 
-    def pipeline_files(self) -> list[list[Path]]:
-        """For each library of the pipeline, the files it names."""
-        libraries = self.resource("pipelines", PIPELINE)["libraries"]
+    def pipeline_files(self, variables: Mapping[str, str] | None = None) -> list[list[Path]]:
+        """For each library of the pipeline, the files it names: its globs expanded after
+        the variables are resolved (their defaults, or ``variables`` over them), as the
+        CLI does."""
+        values = {**variable_values(self.document), **(variables or {})}
+        libraries = resolve_variables(self.resource("pipelines", PIPELINE)["libraries"], values)
         return [library_files(self, library) for library in libraries]
 
 

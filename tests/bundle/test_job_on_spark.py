@@ -1,10 +1,11 @@
-"""The bundle's job, task by task, on local Spark: the entry point, then the listed SQL.
+"""The bundle's job, task by task, on local Spark: the entry point, then the listed files.
 
 The generator task runs the wheel's entry point with the parameters the job passes (job
 parameters at their defaults), overriding only the lakehouse (there is no Unity Catalog
 volume here) and the scale (to keep it small) as later arguments; its tables must be the
-local generator's. The pipeline task's SQL files, with the resource's configuration and
-``landing_path`` pointed at that local Parquet, then run as one update on Spark.
+local generator's. The pipeline task's files (SQL, or Python with
+``pipeline_language=python``), with the resource's configuration and ``landing_path``
+pointed at that local Parquet, then run as one update on Spark.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import yaml
 from retail_lakehouse.backends.spark.engine import SparkEngine
 from retail_lakehouse.cli import jobs
 from retail_lakehouse.common.lakehouse import Lakehouse
-from retail_lakehouse.datasets import builtin_spec
+from retail_lakehouse.datasets import PIPELINE_LANGUAGES, PipelineLanguage, builtin_spec
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.generate.values import decode_dictionaries
@@ -81,29 +82,38 @@ def test_entry_point_writes_the_local_generators_tables(
         assert pq.read_table(landing / table.name).equals(expected), table.name
 
 
-def pipeline_settings(bundle: Bundle, landing: Path, folder: Path) -> Path:
-    """Local settings for the resource's SQL files and configuration, reading ``landing``."""
-    listed = [path for files in bundle.pipeline_files() for path in files]
-    (sql_folder,) = {path.parent for path in listed}
+def pipeline_settings(
+    bundle: Bundle, language: PipelineLanguage, landing: Path, folder: Path
+) -> Path:
+    """Local settings for the resource's files and configuration, reading ``landing``."""
+    listed = bundle.pipeline_files({"pipeline_language": language})
+    (sources,) = {path.parent for files in listed for path in files}
     configuration = resolved_target(bundle, "dev")["resources"]["pipelines"][PIPELINE][
         "configuration"
     ]
-    shutil.copytree(sql_folder, folder / "sql")  # a pipeline's SQL sits beside its settings
+    shutil.copytree(sources, folder / language)  # a pipeline's files sit beside its settings
     settings = {
         "name": "retail",
-        "sql": "sql",
+        "sources": language,
+        "tables": f"tables_{language}",
         "configuration": {**configuration, "landing_path": str(landing)},
     }
-    path = folder / "settings.yaml"
+    path = folder / f"{language}.yaml"
     path.write_text(yaml.safe_dump(settings), encoding="utf-8")
     return path
 
 
-@pytest.fixture(scope="module")
-def update(bundle: Bundle, spark: SparkSession, job_options: GenerateOptions) -> UpdateResult:
+@pytest.fixture(scope="module", params=PIPELINE_LANGUAGES)
+def update(
+    request: pytest.FixtureRequest,
+    bundle: Bundle,
+    spark: SparkSession,
+    job_options: GenerateOptions,
+) -> UpdateResult:
     lakehouse = job_options.lakehouse
+    landing = Lakehouse(lakehouse).landing
     pipeline = load_pipeline(
-        pipeline_settings(bundle, Lakehouse(lakehouse).landing, lakehouse), lakehouse
+        pipeline_settings(bundle, request.param, landing, lakehouse), lakehouse
     )
     engine = SparkEngine(spark)
     try:
@@ -112,7 +122,7 @@ def update(bundle: Bundle, spark: SparkSession, job_options: GenerateOptions) ->
         engine.close()
 
 
-def test_listed_sql_runs_on_spark_over_what_the_job_wrote(
+def test_listed_files_run_on_spark_over_what_the_job_wrote(
     bundle: Bundle, job_options: GenerateOptions, update: UpdateResult
 ) -> None:
     assert (update.status, update.error) == ("COMPLETED", None)

@@ -2,7 +2,8 @@
 
 Every ``${var.*}`` names a declared variable with a value, every ``${resources.*}`` a
 declared resource, every ``{{job.parameters.*}}`` a job parameter; the pipeline's libraries
-are exactly the package's SQL files and its configuration fills exactly their ``${...}``;
+are exactly the package's SQL files, or its Python ones with ``pipeline_language=python``,
+and its configuration fills exactly their ``${...}`` and ``spark.conf.get(...)``;
 the job writes the landing zone where the pipeline reads it, in the format it reads, with
 the defaults ``retail run`` uses locally.
 """
@@ -15,9 +16,15 @@ import pytest
 
 from retail_lakehouse.cli.jobs import landing_options
 from retail_lakehouse.common.lakehouse import Lakehouse
-from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
+from retail_lakehouse.datasets import (
+    PIPELINE_LANGUAGES,
+    PipelineLanguage,
+    builtin_settings_path,
+    builtin_spec,
+)
 from retail_lakehouse.generate.plan import DEFAULT_SEED
 from retail_lakehouse.generate.runner import GenerateOptions
+from retail_lakehouse.pipeline.definitions import python_datasets
 from retail_lakehouse.pipeline.project import READ_FILES_FORMATS
 from retail_lakehouse.pipeline.settings import load_settings
 from retail_lakehouse.sql.ddl import parse_sql_folder
@@ -40,8 +47,33 @@ TARGETS = load_bundle().targets()
 KNOWN_ROOTS = {"var", "resources", "bundle", "workspace"}
 
 
+LANGUAGE = "pipeline_language"
+SUFFIXES: dict[PipelineLanguage, str] = {"sql": ".sql", "python": ".py"}
+
+
 def builtin_sql_folder() -> Path:
     return load_settings(builtin_settings_path())[1].sql
+
+
+def builtin_files(language: PipelineLanguage) -> list[Path]:
+    folder = load_settings(builtin_settings_path(language=language))[1].sql
+    return sorted(folder.rglob(f"*{SUFFIXES[language]}"))
+
+
+class AskedConfiguration(dict[str, str]):
+    """A configuration that records the keys a pipeline file asks it for."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        super().__init__(values)
+        self.asked: set[str] = set()
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return super().__contains__(key)
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.add(key)
+        return super().__getitem__(key)
 
 
 def test_the_bundle_has_a_dev_default_and_a_prod_target(bundle: Bundle) -> None:
@@ -96,14 +128,22 @@ def test_the_pipeline_runs_after_the_generator(bundle: Bundle) -> None:
     assert refresh["pipeline_task"]["pipeline_id"] == f"${{resources.pipelines.{PIPELINE}.id}}"
 
 
-def test_pipeline_libraries_are_the_package_sql_files(bundle: Bundle) -> None:
+@pytest.mark.parametrize("language", PIPELINE_LANGUAGES)
+def test_pipeline_libraries_are_the_package_files(
+    bundle: Bundle, language: PipelineLanguage
+) -> None:
     pipeline = bundle.resource("pipelines", PIPELINE)
-    listed = bundle.pipeline_files()
+    listed = bundle.pipeline_files({LANGUAGE: language})
     assert all(listed), "every library glob and file path matches files"
-    package_sql = sorted(builtin_sql_folder().rglob("*.sql"))
-    assert package_sql
-    assert sorted(path for files in listed for path in files) == package_sql
+    package_files = builtin_files(language)
+    assert package_files
+    assert sorted(path for files in listed for path in files) == package_files
     assert bundle.path_in("pipelines", PIPELINE, pipeline["root_path"]).is_dir()
+
+
+def test_the_pipeline_deploys_sql_unless_told(bundle: Bundle) -> None:
+    assert variable_values(bundle.document)[LANGUAGE] == "sql"
+    assert bundle.pipeline_files() == bundle.pipeline_files({LANGUAGE: "sql"})
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -118,6 +158,18 @@ def test_configuration_fills_exactly_the_variables_of_the_sql(bundle: Bundle, ta
     }
     assert set(configuration) == used
     assert parse_sql_folder(builtin_sql_folder(), configuration)  # nothing left unfilled
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_configuration_answers_exactly_the_python_files_conf_gets(
+    bundle: Bundle, target: str
+) -> None:
+    configuration = AskedConfiguration(
+        resolved_target(bundle, target)["resources"]["pipelines"][PIPELINE]["configuration"]
+    )
+    for path in bundle.pipeline_files({LANGUAGE: "python"})[0]:
+        assert python_datasets(path, configuration)[0], path  # raises on a key it lacks
+    assert configuration.asked == set(configuration)
 
 
 @pytest.mark.parametrize("target", TARGETS)

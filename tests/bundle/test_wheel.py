@@ -1,4 +1,4 @@
-"""``uv build`` makes the wheel the job installs, holding the pipeline's SQL and the entry point.
+"""``uv build`` makes the wheel the job installs, holding the pipeline's files and the entry point.
 
 The bundle's artifact runs its build command in its path; the job's serverless environment
 installs the wheel its dependency pattern matches in that path's ``dist/``, and its
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import retail_lakehouse
 from retail_lakehouse.cli import jobs
+from retail_lakehouse.datasets import PIPELINE_LANGUAGES
 from tests.bundle.bundle_files import JOB, Bundle, wheel_task
 
 PACKAGE_ROOT = Path(retail_lakehouse.__file__).resolve().parent
@@ -74,11 +75,13 @@ def test_uv_build_makes_the_wheel_the_job_installs(bundle: Bundle, tmp_path: Pat
     assert canonical(wheel.name.split("-")[0]) == canonical(task["package_name"])
     with zipfile.ZipFile(wheel) as archive:
         target = console_scripts(archive)[task["entry_point"]]
-        sql = {
+        listed = {
             f"{PACKAGE_ROOT.name}/{path.relative_to(PACKAGE_ROOT).as_posix()}"
-            for files in bundle.pipeline_files()
+            for language in PIPELINE_LANGUAGES
+            for files in bundle.pipeline_files({"pipeline_language": language})
             for path in files
         }
-        assert sql and sql <= set(archive.namelist())
+        assert {Path(name).suffix for name in listed} == {".sql", ".py"}
+        assert listed <= set(archive.namelist())
     assert task["entry_point"] == jobs.GENERATE_LANDING
     assert target == f"{jobs.__name__}:{jobs.generate_landing.__name__}"

@@ -1,7 +1,8 @@
 """The datasets that ship with the package, a folder each (``retail/``).
 
 A dataset folder holds data files only: ``spec.yaml`` (what the generator writes),
-``pipeline.yaml`` with its ``sql/`` (the pipeline over it) and the files the pipeline's
+``pipeline.yaml`` with its ``sql/`` (the pipeline over it; ``pipeline_python.yaml`` with
+``python/`` is the same pipeline in Python) and the files the pipeline's
 settings name: ``ground_truth.yaml`` (the generator defect each expectation catches) and
 ``charts.yaml`` (the report's charts of its tables). Nothing outside a dataset's folder
 knows its tables; the generator, the pipeline and the report read what the folder declares.
@@ -16,6 +17,12 @@ from typing import Literal, get_args
 from retail_lakehouse.generate.spec import DatasetSpec, parse_spec_text
 
 BuiltinDataset = Literal["retail"]
+PipelineLanguage = Literal["sql", "python"]  # the built-in pipeline is written in both
+PIPELINE_LANGUAGES: tuple[PipelineLanguage, ...] = get_args(PipelineLanguage)
+_SETTINGS_FILES: dict[PipelineLanguage, str] = {
+    "sql": "pipeline.yaml",
+    "python": "pipeline_python.yaml",
+}
 BUILTIN_DATASETS: tuple[str, ...] = get_args(BuiltinDataset)
 DEFAULT_DATASET: BuiltinDataset = "retail"
 
@@ -32,9 +39,11 @@ def builtin_spec(name: BuiltinDataset = DEFAULT_DATASET) -> DatasetSpec:
     return parse_spec_text(builtin_spec_text(name), f"<built-in {name}>")
 
 
-def builtin_settings_path(name: BuiltinDataset = DEFAULT_DATASET) -> Path:
-    """The settings of the pipeline that ships with a dataset."""
-    return dataset_folder(name) / "pipeline.yaml"
+def builtin_settings_path(
+    name: BuiltinDataset = DEFAULT_DATASET, language: PipelineLanguage = "sql"
+) -> Path:
+    """The settings of the pipeline that ships with a dataset, in SQL or in Python."""
+    return dataset_folder(name) / _SETTINGS_FILES[language]
 
 
 def settings_or_builtin(path: Path | None) -> Path:
