@@ -121,10 +121,6 @@ class _Reader:
         return self.format("csv").load(path)
 
 
-class MissingConfigurationError(LookupError):
-    """``spark.conf.get`` of a key the configuration lacks, with no default (Spark raises)."""
-
-
 class _Unset:
     """``spark.conf.get``'s default when none is given (``None`` is a default)."""
 
@@ -142,7 +138,7 @@ class _Conf:
         if key in self._configuration:
             return self._configuration[key]
         if isinstance(default, _Unset):
-            raise MissingConfigurationError(f"the pipeline's configuration has no '{key}'")
+            raise DefinitionError(UNKNOWN, f"the pipeline's configuration has no '{key}'")
         return default
 
 
