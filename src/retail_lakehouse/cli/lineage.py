@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from retail_lakehouse.cli.command import Command
 from retail_lakehouse.cli.options import CliError, add_lakehouse, add_pipeline, settings_path
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from retail_lakehouse.pipeline.project import LoadedPipeline
+    from retail_lakehouse.storage.delta import DeltaStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,8 +47,20 @@ def lineage(args: argparse.Namespace) -> None:
         for name in file_reading_datasets(pipeline.graph)
         if store.exists(name)
     }
-    sources = column_lineage(pipeline.graph, dataset, column, schemas)
+    python = _python_queries(pipeline, store)
+    sources = column_lineage(pipeline.graph, dataset, column, schemas, python)
     print(f"{dataset}.{column} <- " + (", ".join(sources) if sources else "(not traceable)"))
+
+
+def _python_queries(pipeline: LoadedPipeline, store: DeltaStore) -> dict[str, exp.Expr]:
+    """The Python datasets' SQL, built on the embedded engine from the stored schemas."""
+    if all(p.tree is not None for p in pipeline.graph.order):
+        return {}
+    from retail_lakehouse.backends.duckdb.python_lineage import python_dataset_queries
+
+    names = [p.dataset.name for p in pipeline.graph.order if p.dataset.is_table]
+    stored = {name: store.dataset(name).schema for name in names if store.exists(name)}
+    return python_dataset_queries(pipeline.graph, stored, pipeline.configuration)
 
 
 COMMAND = Command("lineage", "print table lineage, or a column's sources", add_arguments, lineage)

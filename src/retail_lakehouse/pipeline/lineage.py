@@ -34,21 +34,25 @@ def column_lineage(
     dataset: str,
     column: str,
     schemas: Mapping[str, Mapping[str, str]],
+    python_queries: Mapping[str, exp.Expr] | None = None,
 ) -> list[str]:
     """The ``dataset.column`` leaves a column of ``dataset`` is computed from (sorted).
 
     Datasets with a known schema (the stored tables that read files, e.g. bronze) are the
-    leaves; the others are inlined so the trace crosses silver and gold. An expression
-    sqlglot cannot trace, or a Python dataset on the way (its query is code, not SQL),
-    yields an empty list.
+    leaves; the others are inlined so the trace crosses silver and gold. A Python
+    dataset's query is code: it is traced through the SQL ``python_queries`` gives for it
+    (the engine's, in any dialect). An expression sqlglot cannot trace, or a Python dataset
+    on the way without SQL, yields an empty list.
     """
+    trees = {p.dataset.name: p.tree for p in graph.order if p.tree is not None}
+    trees.update(python_queries or {})
     sources = {
-        p.dataset.name: p.tree.sql(dialect=SOURCE_DIALECT)
-        for p in graph.order
-        if p.tree is not None and p.dataset.name != dataset and p.dataset.name not in schemas
+        name: tree.sql(dialect=SOURCE_DIALECT)
+        for name, tree in trees.items()
+        if name != dataset and name not in schemas
     }
     schema = {name: dict(columns) for name, columns in schemas.items()}
-    tree = graph.get(dataset).tree
+    tree = trees.get(dataset)
     if tree is None:
         return []
     try:
@@ -67,7 +71,7 @@ def file_reading_datasets(graph: PipelineGraph) -> list[str]:
 def _leaves(node: Node) -> list[str]:
     if not node.downstream:
         table = node.expression.find(exp.Table) if node.expression else None
-        name = node.name.split(".")[-1]
+        name = node.name.split(".")[-1].strip('"`')  # quoted in SQL made from a DataFrame
         source = table.name if table is not None else node.source_name or ""
         return [f"{source}.{name}" if source else name]
     return [leaf for child in node.downstream for leaf in _leaves(child)]

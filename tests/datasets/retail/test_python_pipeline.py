@@ -11,7 +11,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
+from retail_lakehouse.backends.duckdb.python_lineage import python_dataset_queries
+from retail_lakehouse.cli.main import main
 from retail_lakehouse.datasets import dataset_folder
+from retail_lakehouse.pipeline.lineage import column_lineage, file_reading_datasets
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
@@ -28,6 +31,10 @@ def pipelines(root: Path) -> tuple[Path, Path]:
         (folder / f"{language}.yaml").write_text(
             f"name: retail_{language}\nsources: {sources}\ntables: tables_{language}\n"
         )
+    return pipelines_of(root)
+
+
+def pipelines_of(root: Path) -> tuple[Path, Path]:
     return root / "sql" / "sql.yaml", root / "python" / "python.yaml"
 
 
@@ -81,3 +88,50 @@ def test_every_flow_has_the_same_counts(updated: Updated) -> None:
         }  # fmt: skip
 
     assert counts(updated.python) == counts(updated.sql)
+
+
+def column_sources(root: Path, settings: Path, tables: str) -> dict[str, list[str]]:
+    """Every stored column's lineage leaves, bronze's (the leaves) left out."""
+    pipeline = load_pipeline(settings, root)
+    store = DeltaStore(root / tables)
+    leaves = file_reading_datasets(pipeline.graph)
+    schemas = {n: {f.name: str(f.type) for f in store.dataset(n).schema} for n in leaves}
+    stored = {n: store.dataset(n).schema for n in store.list_tables()}
+    python = python_dataset_queries(pipeline.graph, stored, pipeline.configuration)
+    return {
+        f"{planned.dataset.name}.{field.name}": column_lineage(
+            pipeline.graph, planned.dataset.name, field.name, schemas, python
+        )
+        for planned in pipeline.graph.order
+        if planned.dataset.is_table and planned.dataset.name not in leaves
+        for field in store.dataset(planned.dataset.name).schema
+    }
+
+
+def test_every_column_has_the_same_lineage(updated: Updated) -> None:
+    sql, python = pipelines_of(updated.root)
+    expected = column_sources(updated.root, sql, "tables_sql")
+    assert len(expected) > 50 and all(expected.values())  # every column traces to bronze
+    assert column_sources(updated.root, python, "tables_python") == expected
+
+
+def test_retail_lineage_prints_the_same_for_both(
+    updated: Updated, capsys: pytest.CaptureFixture[str]
+) -> None:
+    printed = []
+    for settings in pipelines_of(updated.root):
+        column = "gold_daily_sales_summary.total_revenue"
+        arguments = ["lineage", column, "--lakehouse", str(updated.root)]
+        assert main([*arguments, "--pipeline", str(settings)]) == 0
+        printed.append(capsys.readouterr().out)
+    assert printed[0] == printed[1]
+    assert printed[0].startswith("gold_daily_sales_summary.total_revenue <- bronze_order_items.")
+
+
+def test_a_python_column_before_any_update_is_not_traceable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, python = pipelines(make_landing(tmp_path))
+    arguments = ["lineage", "silver_orders.order_date", "--lakehouse", str(tmp_path)]
+    assert main([*arguments, "--pipeline", str(python)]) == 0
+    assert capsys.readouterr().out == "silver_orders.order_date <- (not traceable)\n"
