@@ -194,7 +194,8 @@ class UpdateRunner:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
             else:
                 input_rows = self.engine.run_python(result, dataset, sources, self.configuration)
-                check_declared_schema(dataset, self.engine.described(result))
+                if dataset.python is not None and dataset.python.schema is not None:
+                    check_declared_schema(dataset, self.engine.described(result))
         except EngineError as exc:
             raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
         checked = self._check(dataset, result)
