@@ -12,10 +12,16 @@ process, not the tree. Without ``/proc`` the peak is ``None``.
 CPU time is the larger of two lower bounds: the ``RUSAGE_CHILDREN`` delta (exact, but only
 for descendants that were waited for; a JVM started by PySpark often is not) and the sum
 over every process seen in the tree of its last sampled ``utime + stime``.
+
+With ``max_tree_rss``, the sampler is also a watchdog: a tree whose summed RSS goes over it
+is killed (SIGKILL to its process group and every process seen in it) and the run says so.
+An address-space limit (``RLIMIT_AS``) would not do: DuckDB and Arrow reserve far more
+virtual memory than they touch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import shutil
@@ -45,6 +51,7 @@ class ProcessRun:
     cpu_seconds: float  # user + system over the tree (a lower bound, see the docstring)
     peak_tree_rss: int | None  # bytes; None where /proc is not available
     output_tail: str  # the end of stdout + stderr, for error messages
+    killed_over_rss: int | None = None  # the max_tree_rss the tree went over, if killed
 
     @property
     def ok(self) -> bool:
@@ -53,6 +60,8 @@ class ProcessRun:
     @property
     def failure_note(self) -> str:
         """The exit code and the last error-looking line of the output (else its last line)."""
+        if self.killed_over_rss is not None:
+            return f"killed: tree RSS over {self.killed_over_rss / 2**30:g} GiB"
         lines = [line.strip() for line in self.output_tail.splitlines() if line.strip()]
         errors = [line for line in lines if "Error" in line or "Exception" in line]
         line = (errors or lines or ["no output"])[-1]
@@ -133,20 +142,34 @@ class TreeSampler:
     def __init__(self, root: int) -> None:
         self.root = root
         self.peak_rss = 0
+        self.last_rss = 0
+        self.last_pids: list[int] = []
         self._cpu_by_pid: dict[int, float] = {}
 
     def sample(self) -> None:
         total = 0
-        for pid in process_tree(self.root):
+        self.last_pids = process_tree(self.root)
+        for pid in self.last_pids:
             stat = read_stat(pid)
             if stat is not None:
                 total += stat.rss_bytes
                 self._cpu_by_pid[pid] = stat.cpu_seconds
+        self.last_rss = total
         self.peak_rss = max(self.peak_rss, total)
 
     @property
     def cpu_seconds(self) -> float:
         return sum(self._cpu_by_pid.values())
+
+
+def kill_tree(root: int, pids: Sequence[int]) -> None:
+    """SIGKILL to the process group we started and to every process last seen in the tree
+    (a descendant may have left the group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(root, signal.SIGKILL)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def children_cpu_seconds() -> float:
@@ -161,8 +184,10 @@ def run_measured(
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
     timeout: float = 1800.0,
+    max_tree_rss: int | None = None,
 ) -> ProcessRun:
-    """Run ``argv`` to its end (output to ``log``), sampling its tree's memory meanwhile."""
+    """Run ``argv`` to its end (output to ``log``), sampling its tree's memory meanwhile;
+    with ``max_tree_rss`` (bytes), kill the tree when its summed RSS goes over it."""
     can_sample = (PROC / "self" / "task").is_dir()
     cpu_before = children_cpu_seconds()
     with log.open("wb") as sink:
@@ -178,8 +203,13 @@ def run_measured(
         )
         waiter = _Waiter(process, timeout)
         sampler = TreeSampler(process.pid)
+        killed_over: int | None = None
         while can_sample and not waiter.ended.wait(SAMPLE_SECONDS):
             sampler.sample()
+            if max_tree_rss is not None and sampler.last_rss > max_tree_rss:
+                killed_over = max_tree_rss
+                kill_tree(process.pid, sampler.last_pids)
+                break
         waiter.ended.wait()
     return ProcessRun(
         argv=tuple(argv),
@@ -188,4 +218,5 @@ def run_measured(
         cpu_seconds=max(children_cpu_seconds() - cpu_before, sampler.cpu_seconds),
         peak_tree_rss=sampler.peak_rss if can_sample else None,
         output_tail=log.read_text(errors="replace")[-TAIL_CHARS:],
+        killed_over_rss=killed_over,
     )
