@@ -11,7 +11,8 @@ import pyarrow.json as pjson
 import pyarrow.parquet as pq
 import pytest
 
-from retail_lakehouse.generate import runner
+from retail_lakehouse.generate import manifest, runner
+from retail_lakehouse.generate.manifest import ManifestError, defect_ids
 from retail_lakehouse.generate.runner import GenerateOptions, LocalGenerator, generate_dataset
 from retail_lakehouse.generate.spec import DatasetSpec
 
@@ -64,8 +65,42 @@ def test_manifest_agrees_with_the_files(retail_spec: DatasetSpec, tmp_path: Path
         for defect in manifest["tables"][entry.name]["defects"].values():
             assert defect["count"] == len(defect["ids"])
     assert {p.name for p in (tmp_path / "landing").iterdir()} == {
-        "_manifest.json", "_spec.yaml", *TINY,
+        "_manifest.json", "_manifest_ids.parquet", "_spec.yaml", *TINY,
     }  # fmt: skip
+
+
+def test_defect_ids_round_trip_through_the_parquet_file(
+    retail_spec: DatasetSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generate_dataset(retail_spec, _options(tmp_path / "inline"))
+    monkeypatch.setattr(manifest, "INLINE_IDS_LIMIT", 0)
+    generate_dataset(retail_spec, _options(tmp_path / "apart"))
+    inline, apart = (
+        root / "landing" / "_manifest.json" for root in (tmp_path / "inline", tmp_path / "apart")
+    )
+    listed, counted = json.loads(inline.read_text()), json.loads(apart.read_text())
+    assert counted["defect_ids"] == "_manifest_ids.parquet"
+    for table, entry in listed["tables"].items():
+        for name, defect in entry["defects"].items():
+            assert "ids" not in counted["tables"][table]["defects"][name]
+            assert counted["tables"][table]["defects"][name] == {
+                k: v for k, v in defect.items() if k != "ids"
+            }
+            for path in (inline, apart):
+                assert defect_ids(path, table, name).tolist() == defect["ids"]
+    assert counted["generation"] == listed["generation"]
+
+
+def test_defect_ids_of_a_landing_zone_without_the_parquet_file(
+    retail_spec: DatasetSpec, tmp_path: Path
+) -> None:
+    generate_dataset(retail_spec, _options(tmp_path))
+    path = tmp_path / "landing" / "_manifest.json"
+    (tmp_path / "landing" / "_manifest_ids.parquet").unlink()
+    listed = json.loads(path.read_text())["tables"]["orders"]["defects"]["duplicate_order"]["ids"]
+    assert defect_ids(path, "orders", "duplicate_order").tolist() == listed
+    with pytest.raises(ManifestError, match="no defect 'nope' of table 'orders'"):
+        defect_ids(path, "orders", "nope")
 
 
 def test_a_failed_run_leaves_the_previous_landing_zone(
@@ -108,3 +143,12 @@ def test_the_local_generator_is_generate_dataset(retail_spec: DatasetSpec, tmp_p
     report = LocalGenerator().generate(retail_spec, _options(tmp_path))
     assert [t.rows for t in report.tables] == [TINY[t.name] for t in report.tables]
     assert pq.read_table(tmp_path / "landing" / "orders").num_rows == TINY["orders"]
+
+
+def test_a_corrupt_parquet_file_of_ids_is_one_line(
+    retail_spec: DatasetSpec, tmp_path: Path
+) -> None:
+    generate_dataset(retail_spec, _options(tmp_path))
+    (tmp_path / "landing" / "_manifest_ids.parquet").write_bytes(b"not parquet")
+    with pytest.raises(ManifestError, match=r"_manifest_ids\.parquet: cannot read the defect ids"):
+        defect_ids(tmp_path / "landing" / "_manifest.json", "orders", "duplicate_order")

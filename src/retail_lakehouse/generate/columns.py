@@ -221,13 +221,13 @@ def _foreign_key(ctx: TableContext, column: ForeignKeyColumn) -> Value:
         ranks = cover_assignment(stream, ctx.rows, n_children, eligible.size).parent_ranks
     else:
         ranks = skewed_ranks(stream, ctx.rows, eligible.size, column.skew)
-    parent_rows = eligible[ranks]
+    parent_rows = eligible.take(ranks)
     violate = ctx.rows_with_defect(column.name, ViolateFilter)
     if violate is not None:
         failing = ctx.parent_index(parent.name, column.where, passing=False)
         picks = _uniform_index(stream.child("violate"), ctx.rows[violate], failing.size)
         parent_rows = parent_rows.copy()
-        parent_rows[violate] = failing[picks]
+        parent_rows[violate] = failing.take(picks)
     ctx.parent_rows[column.name] = parent_rows
     key = parent.column_map()[parent.primary_key]
     assert isinstance(key, SequenceColumn)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from retail_lakehouse.generate.columns import build_column
 from retail_lakehouse.generate.defects import CLEAN, DefectDraw, draw_defects
+from retail_lakehouse.generate.eligible import EligibleRows, eligible_rows
 from retail_lakehouse.generate.hashing import I64, Stream
 from retail_lakehouse.generate.plan import DatasetPlan, PlanError
 from retail_lakehouse.generate.spec.columns import ForeignKeyColumn, ParentFilter
@@ -71,7 +72,9 @@ class TableContext:
     def parent_context(self, table: str, rows: I64) -> TableContext:
         return TableContext(self.plan, self.plan.table(table), rows)
 
-    def parent_index(self, table: str, where: ParentFilter | None, passing: bool = True) -> I64:
+    def parent_index(
+        self, table: str, where: ParentFilter | None, passing: bool = True
+    ) -> EligibleRows:
         return parent_index(self.plan, table, where, passing)
 
 
@@ -103,7 +106,9 @@ def filter_mask(plan: DatasetPlan, table: TableSpec, rows: I64, where: ParentFil
     return flags
 
 
-def parent_index(plan: DatasetPlan, table: str, where: ParentFilter | None, passing: bool) -> I64:
+def parent_index(
+    plan: DatasetPlan, table: str, where: ParentFilter | None, passing: bool
+) -> EligibleRows:
     """Clean rows of ``table`` that pass ``where`` (or, with passing=False, fail it)."""
     key = (table, where, passing)
     if key not in plan.indexes:
@@ -113,18 +118,13 @@ def parent_index(plan: DatasetPlan, table: str, where: ParentFilter | None, pass
 
 def _build_index(
     plan: DatasetPlan, table: TableSpec, where: ParentFilter | None, passing: bool
-) -> I64:
-    parts = []
+) -> EligibleRows:
     total = plan.rows[table.name]
-    for start in range(0, total, INDEX_CHUNK):
-        stop = min(start + INDEX_CHUNK, total)
-        rows = np.arange(start, stop, dtype=np.int64)
-        keep = clean_mask(plan, table, start, stop)
-        if where is not None:
-            passes = filter_mask(plan, table, rows, where)
-            keep &= passes if passing else ~passes
-        parts.append(rows[keep])
-    index = np.concatenate(parts)
+    chunks = (
+        _eligible_flags(plan, table, where, passing, start, min(start + INDEX_CHUNK, total))
+        for start in range(0, total, INDEX_CHUNK)
+    )
+    index = eligible_rows(total, chunks)
     if index.size == 0:
         condition = ""
         if where is not None:
@@ -132,6 +132,22 @@ def _build_index(
             condition = f" where {where.column} {verb} {where.equals!r}"
         raise PlanError(f"table '{table.name}' has no clean rows{condition} to reference")
     return index
+
+
+def _eligible_flags(
+    plan: DatasetPlan,
+    table: TableSpec,
+    where: ParentFilter | None,
+    passing: bool,
+    start: int,
+    stop: int,
+) -> Mask:
+    """Which rows in [start, stop) are clean and pass ``where`` (or fail it)."""
+    keep = clean_mask(plan, table, start, stop)
+    if where is not None:
+        passes = filter_mask(plan, table, np.arange(start, stop, dtype=np.int64), where)
+        keep &= passes if passing else ~passes
+    return keep
 
 
 def required_indexes(spec: DatasetSpec) -> list[tuple[str, ParentFilter | None, bool]]:

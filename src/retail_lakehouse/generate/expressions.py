@@ -14,7 +14,7 @@ import ast
 import operator
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -159,26 +159,30 @@ def referenced_columns(text: str) -> set[str]:
 
 
 class _Evaluator:
+    # Method names, not bound methods held by the instance: those would make it a reference
+    # cycle, which keeps the block's input columns alive until the next garbage collection.
+    HANDLERS: ClassVar[dict[type[ast.expr], str]] = {
+        ast.Constant: "_constant",
+        ast.Name: "_name",
+        ast.BinOp: "_bin_op",
+        ast.UnaryOp: "_unary_op",
+        ast.BoolOp: "_bool_op",
+        ast.Compare: "_compare",
+        ast.IfExp: "_if_exp",
+        ast.Call: "_call",
+    }
+
     def __init__(self, columns: Mapping[str, Value], size: int, reference_time: int) -> None:
         self.columns = columns
         self.size = size
         self.reference_time = reference_time
-        self.handlers: dict[type[ast.expr], Callable[[Any], Value]] = {
-            ast.Constant: self._constant,
-            ast.Name: self._name,
-            ast.BinOp: self._bin_op,
-            ast.UnaryOp: self._unary_op,
-            ast.BoolOp: self._bool_op,
-            ast.Compare: self._compare,
-            ast.IfExp: self._if_exp,
-            ast.Call: self._call,
-        }
 
     def eval(self, node: ast.expr) -> Value:
-        handler = self.handlers.get(type(node))
+        handler = self.HANDLERS.get(type(node))
         if handler is None:
             raise ExpressionError(f"'{type(node).__name__}' cannot be evaluated here")
-        return handler(node)
+        value: Value = getattr(self, handler)(node)
+        return value
 
     def _constant(self, node: ast.Constant) -> Value:
         return Value(np.full(self.size, node.value))

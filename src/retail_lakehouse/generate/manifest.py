@@ -2,7 +2,10 @@
 
 A pipeline's data-quality metrics can be checked exactly against it: for each table and
 defect, the count and the primary-key values of the rows that carry it (for a duplicate,
-the key that appears twice).
+the key that appears twice). The JSON (``_manifest.json``) holds the counts; the ids are
+in a Parquet file beside it (``_manifest_ids.parquet``: table, defect, id), and in the
+JSON too while they are few enough to read there (:data:`INLINE_IDS_LIMIT`).
+:func:`defect_ids` reads them wherever they are.
 """
 
 from __future__ import annotations
@@ -11,11 +14,14 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from retail_lakehouse import __version__
 from retail_lakehouse.common.errors import InputError
@@ -24,6 +30,11 @@ from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.spec import dump_spec
 from retail_lakehouse.generate.spec.dataset import TableSpec
+
+DEFECT_IDS_FILE = "_manifest_ids.parquet"
+# Ids beyond which the JSON lists counts only; the Parquet file lists them at every scale
+INLINE_IDS_LIMIT = 1_000_000
+DefectIds = dict[str, dict[str, I64]]  # table -> defect -> primary keys, ascending
 
 
 class ManifestError(InputError):
@@ -49,15 +60,30 @@ class TableTally:
         return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
 
-def table_entry(table: TableSpec, tally: TableTally) -> dict[str, Any]:
+def sorted_defect_ids(plan: DatasetPlan, tallies: Mapping[str, TableTally]) -> DefectIds:
+    return {
+        name: {defect.name: tally.sorted_ids(defect.name) for defect in plan.table(name).defects}
+        for name, tally in tallies.items()
+    }
+
+
+def ids_fit_inline(ids: DefectIds) -> bool:
+    """Whether the JSON lists the ids too (the Parquet file always does)."""
+    return sum(v.size for defects in ids.values() for v in defects.values()) <= INLINE_IDS_LIMIT
+
+
+def table_entry(
+    table: TableSpec, tally: TableTally, ids: Mapping[str, I64], inline: bool
+) -> dict[str, Any]:
     defects: dict[str, Any] = {}
     for defect in table.defects:
-        ids = tally.sorted_ids(defect.name)
         entry: dict[str, Any] = {"kind": defect.kind}
         for attribute in ("column", "reference"):
             if hasattr(defect, attribute):
                 entry[attribute] = getattr(defect, attribute)
-        entry.update({"count": int(ids.size), "ids": ids.tolist()})
+        entry["count"] = int(ids[defect.name].size)
+        if inline:
+            entry["ids"] = ids[defect.name].tolist()
         defects[defect.name] = entry
     return {
         "rows": tally.rows,
@@ -66,6 +92,70 @@ def table_entry(table: TableSpec, tally: TableTally) -> dict[str, Any]:
         "bytes": tally.bytes,
         "defects": defects,
     }
+
+
+def defect_ids_path(manifest: Path) -> Path:
+    """The Parquet file of the defect ids beside the manifest at ``manifest``."""
+    return manifest.with_name(DEFECT_IDS_FILE)
+
+
+def write_defect_ids(path: Path, ids: DefectIds) -> None:
+    """One row per (table, defect, id), in the manifest's order of tables and defects."""
+    pairs = [(table, defect) for table, defects in ids.items() for defect in defects]
+    runs = [ids[table][defect].size for table, defect in pairs]
+    values = [ids[table][defect] for table, defect in pairs]
+    data = pa.table(
+        {
+            "table": _repeated([table for table, _ in pairs], runs),
+            "defect": _repeated([defect for _, defect in pairs], runs),
+            "id": pa.array(np.concatenate(values) if values else [], pa.int64()),
+        }
+    )
+    pq.write_table(
+        data,
+        path,
+        column_encoding={"id": "DELTA_BINARY_PACKED"},
+        use_dictionary=["table", "defect"],
+    )
+
+
+def _repeated(labels: list[str], runs: list[int]) -> pa.DictionaryArray:
+    """Each label repeated its run's length, dictionary-encoded: no string object a row."""
+    names = sorted(set(labels))
+    codes = np.array([names.index(label) for label in labels], dtype=np.int32)
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.repeat(codes, runs), pa.int32()), pa.array(names, pa.string())
+    )
+
+
+def defect_ids(manifest: Path, table: str, defect: str) -> I64:
+    """The primary keys of the rows of ``table`` that carry ``defect``, ascending, from the
+    landing zone whose manifest is at ``manifest``."""
+    entry = _defect_entry(read_manifest(manifest), manifest, table, defect)
+    path = defect_ids_path(manifest)
+    if not path.exists():  # a landing zone from before the Parquet file: ids in the JSON
+        if "ids" not in entry:
+            raise ManifestError(f"{path}: missing, and {manifest} lists no ids")
+        return np.array(entry["ids"], dtype=np.int64)
+    try:
+        found = pq.read_table(
+            path, columns=["id"], filters=[("table", "=", table), ("defect", "=", defect)]
+        )
+    except (OSError, pa.ArrowException) as exc:
+        raise ManifestError(f"{path}: cannot read the defect ids: {exc}") from None
+    ids: I64 = found.column("id").to_numpy().astype(np.int64)
+    if ids.size != entry.get("count"):
+        raise ManifestError(
+            f"{path}: {ids.size} ids of {table}.{defect}, the manifest counts {entry.get('count')}"
+        )
+    return ids
+
+
+def _defect_entry(document: dict[str, Any], manifest: Path, table: str, defect: str) -> Any:
+    try:
+        return document["tables"][table]["defects"][defect]
+    except (KeyError, TypeError):
+        raise ManifestError(f"{manifest}: no defect '{defect}' of table '{table}'") from None
 
 
 def manifest_json(document: dict[str, Any]) -> str:

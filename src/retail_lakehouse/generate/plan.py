@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from retail_lakehouse.common.errors import InputError
-from retail_lakehouse.generate.hashing import I64
+from retail_lakehouse.generate.eligible import EligibleRows
 from retail_lakehouse.generate.spec.columns import ParentFilter
 from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
 
@@ -47,7 +47,7 @@ class DatasetPlan:
     seed: int
     rows: dict[str, int]
     defect_scale: float = 1.0  # multiplies every defect rate of the spec; 0 gives clean data
-    indexes: dict[tuple[str, ParentFilter | None, bool], I64] = field(
+    indexes: dict[tuple[str, ParentFilter | None, bool], EligibleRows] = field(
         default_factory=dict, repr=False
     )
 

@@ -1,10 +1,10 @@
 """Generating a dataset into a landing zone: blocks fanned out to workers, tables published.
 
 Each table is cut into blocks of rows; workers (forked processes by default, or threads)
-draw and write blocks in any order into a staging folder per table. Only when every block
-of every table is written are the tables published, each by renaming its folder, so a
-failed run leaves the previous landing zone as it was. The manifest and the spec used are
-written last, atomically.
+draw and write blocks in any order into a staging folder per table, each block written and
+freed before the next. The manifest, its defect ids and the spec used are written last,
+and only then is the staged landing zone published whole (``generate.landing``), so a
+failed run leaves the previous landing zone as it was.
 """
 
 from __future__ import annotations
@@ -38,9 +38,14 @@ from retail_lakehouse.generate.landing import (
     stage_landing,
 )
 from retail_lakehouse.generate.manifest import (
+    DEFECT_IDS_FILE,
     TableTally,
+    defect_ids_path,
     generation_id,
+    ids_fit_inline,
+    sorted_defect_ids,
     table_entry,
+    write_defect_ids,
     write_manifest,
 )
 from retail_lakehouse.generate.plan import DEFAULT_SEED, DatasetPlan, resolve_rows
@@ -292,6 +297,8 @@ def _write_manifest(
     staged: StagedLanding,
     tallies: dict[str, TableTally],
 ) -> None:
+    ids = sorted_defect_ids(plan, tallies)
+    inline = ids_fit_inline(ids)
     document = {
         "dataset": plan.spec.name,
         "generator": f"retail-lakehouse {__version__}",
@@ -301,7 +308,12 @@ def _write_manifest(
         "format": options.output_format,
         "reference_time": plan.spec.reference_time.isoformat(),
         "generation": generation_id(plan, options.output_format),
-        "tables": {name: table_entry(plan.table(name), tally) for name, tally in tallies.items()},
+        "defect_ids": DEFECT_IDS_FILE,
+        "tables": {
+            name: table_entry(plan.table(name), tally, ids[name], inline)
+            for name, tally in tallies.items()
+        },
     }
     write_text_atomic(in_staging(staged, lakehouse, lakehouse.landing_spec), dump_spec(plan.spec))
+    write_defect_ids(in_staging(staged, lakehouse, defect_ids_path(lakehouse.manifest)), ids)
     write_manifest(in_staging(staged, lakehouse, lakehouse.manifest), document)
