@@ -208,3 +208,9 @@ def test_the_engine_refuses_files_and_settings_on_its_own(
     with pytest.raises(duckdb.InvalidInputException, match="configuration has been locked"):
         session.execute("SET enable_external_access = true")
     assert session.sql("SELECT current_setting('enable_external_access')").fetchall() == [(False,)]
+
+
+def test_the_session_never_spills_into_the_working_directory(
+    session: duckdb.DuckDBPyConnection,
+) -> None:
+    assert session.sql("SELECT current_setting('temp_directory')").fetchall() == [("",)]

@@ -31,7 +31,10 @@ QueryDialect = Literal["spark", "duckdb"]
 REGISTERED_PREFIX = "__delta_"  # the Arrow dataset behind each table's view
 BROKEN_TABLES = "__broken_tables"  # tables that cannot be read, and why: name, problem
 # lock_configuration comes last: it refuses every setting after it, these included
+# temp_directory '': a query past the memory limit fails rather than spill into the
+# working directory (DuckDB's default), outside the lakehouse
 LOCKDOWN_SETTINGS: tuple[tuple[str, str], ...] = (
+    ("temp_directory", "''"),  # before external access goes: it guards this setting
     ("enable_external_access", "false"),
     ("lock_configuration", "true"),
 )
