@@ -9,7 +9,10 @@ backend's libraries load only when it is opened, so PySpark stays an optional ex
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -23,6 +26,28 @@ class EngineName(StrEnum):
 
 
 DEFAULT_ENGINE = EngineName.DUCKDB
+DEFAULT_MEMORY_SHARE = 0.1  # of the machine's memory, when no limit is given
+
+
+@dataclass(frozen=True)
+class Resources:
+    """What an engine may use: memory (bytes), threads, and a folder to spill to."""
+
+    memory_limit: int | None = None  # None: DEFAULT_MEMORY_SHARE of the machine's memory
+    threads: int | None = None  # None: every core
+    scratch: Path | None = None  # None: nothing spills
+
+
+DEFAULT_RESOURCES = Resources()
+
+
+def machine_memory() -> int:
+    """The machine's physical memory in bytes."""
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def default_memory_limit() -> int:
+    return int(machine_memory() * DEFAULT_MEMORY_SHARE)
 
 
 class Backend(Protocol):
@@ -39,12 +64,17 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def open_backend(name: EngineName = DEFAULT_ENGINE, master: str | None = None) -> Backend:
-    """The backend called ``name``; ``master`` is the Spark master URL (DuckDB has none)."""
+def open_backend(
+    name: EngineName = DEFAULT_ENGINE,
+    master: str | None = None,
+    resources: Resources = DEFAULT_RESOURCES,
+) -> Backend:
+    """The backend called ``name``; ``master`` is the Spark master URL (DuckDB has none);
+    ``resources`` bound the embedded engine (Spark takes its own from its master)."""
     if name is EngineName.SPARK:
         from retail_lakehouse.backends.spark.backend import SparkBackend
 
         return SparkBackend(master)
     from retail_lakehouse.backends.duckdb.backend import DuckDBBackend
 
-    return DuckDBBackend()
+    return DuckDBBackend(resources)

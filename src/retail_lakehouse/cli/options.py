@@ -58,6 +58,50 @@ def add_generation(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_resources(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-limit", type=memory_size, default=None, metavar="SIZE",
+        help="memory the embedded engine may use, e.g. 2GB or 512MB; beyond it, it spills "
+        "to the lakehouse's .scratch folder (default: a tenth of the machine's memory)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--threads",
+        type=positive_count,
+        default=None,
+        help="the embedded engine's threads (all cores)",
+    )
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}  # fmt: skip
+
+
+def memory_size(text: str) -> int:
+    """``2GB``, ``1.5GiB``, ``512MB`` or a number of bytes, in bytes."""
+    number = text.strip().upper().rstrip("BIKMGT ")
+    unit = text.strip().upper()[len(number) :].strip()
+    try:
+        size = float(number) * _UNITS[unit]
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"expected a size such as 2GB or 512MB, got '{text}'"
+        ) from None
+    if size < 2**20:
+        raise argparse.ArgumentTypeError(f"at least 1MiB, got '{text}'")
+    return int(size)
+
+
+def positive_count(text: str) -> int:
+    """A whole number of at least 1 (threads, runs)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def _row_count(text: str) -> tuple[str, int]:
     name, sep, count = text.partition("=")
     if not sep or not name:

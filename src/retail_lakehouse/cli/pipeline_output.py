@@ -31,7 +31,8 @@ def datasets_summary(update: UpdateResult) -> Table:
         )  # fmt: skip
     table.caption = (
         f"{update.status} in {update.seconds:.2f} s on {update.engine} "
-        f"(committing tables: {update.write_seconds:.2f} s more; {update.storage})"
+        f"(committing tables: {update.write_seconds:.2f} s more; {update.storage}; "
+        f"{update.resources})"
     )
     return table
 

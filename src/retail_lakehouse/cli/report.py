@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from retail_lakehouse.cli.command import Command
-from retail_lakehouse.cli.options import add_lakehouse, add_pipeline
+from retail_lakehouse.cli.options import add_lakehouse, add_pipeline, positive_count
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.report import DEFAULT_RUNS
 
@@ -20,21 +20,11 @@ if TYPE_CHECKING:
     from retail_lakehouse.report.build import BuiltReport
 
 
-def _run_count(text: str) -> int:
-    try:
-        count = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if count < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {count}")
-    return count
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_lakehouse(parser)
     add_pipeline(parser)
     parser.add_argument(
-        "--runs", type=_run_count, default=DEFAULT_RUNS, metavar="N",
+        "--runs", type=positive_count, default=DEFAULT_RUNS, metavar="N",
         help=f"how many recent runs to compare (default {DEFAULT_RUNS})",
     )  # fmt: skip
     parser.add_argument(

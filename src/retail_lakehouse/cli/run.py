@@ -17,6 +17,7 @@ from retail_lakehouse.cli.command import Command
 from retail_lakehouse.cli.options import (
     add_generation,
     add_pipeline,
+    add_resources,
     dataset_spec,
     generate_options,
     settings_path,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_generation(parser)
     add_pipeline(parser)
+    add_resources(parser)
     parser.add_argument("--regenerate", action="store_true", help="regenerate the landing zone")
     parser.add_argument("--full-refresh", action="store_true", help="recompute every table")
     parser.add_argument(
@@ -38,7 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from retail_lakehouse.backends import open_backend
+    from retail_lakehouse.backends import Resources, open_backend
     from retail_lakehouse.cli.console import RowProgress, generate_summary
     from retail_lakehouse.cli.land_and_update import land_and_update
     from retail_lakehouse.cli.report import load_report_pipeline, write_report
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> None:
         _print_plan(console, args)
         return
     options = generate_options(args)
-    backend = open_backend(args.engine, args.master)
+    resources = Resources(args.memory_limit, args.threads, Lakehouse(args.lakehouse).scratch)
+    backend = open_backend(args.engine, args.master, resources)
     try:
         with RowProgress(console) as progress:
             result = land_and_update(

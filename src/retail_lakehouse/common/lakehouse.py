@@ -1,5 +1,5 @@
 """The lakehouse layout: where the landing zone, the tables, the writer lock, the journals
-of interrupted writes and the run report of one lakehouse folder live.
+of interrupted writes, the scratch space and the run report of one lakehouse folder live.
 
 Every path of a lakehouse is named here and nowhere else. The tables folder is relative to
 the lakehouse and set by a pipeline's settings (``tables: tables`` by default); an
@@ -69,6 +69,12 @@ class Lakehouse:
     def landing_retired(self, token: str) -> Path:
         """Where the old landing zone goes while the new one takes its place."""
         return self.root / f".landing.retired-{token}"
+
+    @property
+    def scratch(self) -> Path:
+        """The running writer's work space (the engine's spill files): removed when it
+        ends, and by the next writer after a crash."""
+        return self.root / ".scratch"
 
     @property
     def report(self) -> Path:

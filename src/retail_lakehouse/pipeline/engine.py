@@ -106,6 +106,11 @@ class Engine(Protocol):
         """How it writes tables, likewise."""
         ...
 
+    @property
+    def resources(self) -> str:
+        """What it may use (memory, threads), for the summary."""
+        ...
+
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         """Execute ``tree`` into a new relation; returns its row count."""
         ...

@@ -7,10 +7,13 @@ its first commit changed no table; one killed during its commits is rolled back:
 table it lists goes back to its version before the update (a RESTORE commit, or the
 folder removed if the table did not exist), so every table is at its version before the
 update, as the event log then says. An update whose commits all finished is complete.
+What a killed writer left in the scratch space (an engine's spill files) is removed.
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import UTC, datetime
 
 from retail_lakehouse.common.lakehouse import Lakehouse
@@ -34,6 +37,7 @@ def recover(lakehouse: Lakehouse) -> str | None:
     saying what was recovered, if anything was."""
     recover_landing(lakehouse)
     remove_leftover_staging(lakehouse.tables)
+    _sweep_scratch(lakehouse)
     if not lakehouse.update_journal.exists():
         return None
     journal = read_journal(lakehouse.update_journal)
@@ -51,6 +55,17 @@ def recover(lakehouse: Lakehouse) -> str | None:
         DeltaStore(lakehouse.tables).discard_aside(folder)
     lakehouse.update_journal.unlink()
     return note
+
+
+def _sweep_scratch(lakehouse: Lakehouse) -> None:
+    """Remove the scratch folders of other processes (killed writers: the lock is held);
+    this process's own (named ``*-<pid>``) may be in use."""
+    if not lakehouse.scratch.is_dir():
+        return
+    own = f"-{os.getpid()}"
+    for entry in lakehouse.scratch.iterdir():
+        if not entry.name.endswith(own):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def recover_if_idle(lakehouse: Lakehouse) -> str | None:

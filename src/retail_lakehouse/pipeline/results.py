@@ -49,6 +49,7 @@ class UpdateResult:
     write_seconds: float = 0.0  # finishing the writes and committing, after the last dataset
     engine: str = ""  # which engine ran the update
     storage: str = ""  # how that engine wrote the tables
+    resources: str = ""  # what the engine could use
     notes: list[str] = field(default_factory=list)  # what the user should know, a line each
 
 

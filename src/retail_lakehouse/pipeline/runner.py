@@ -83,6 +83,7 @@ class UpdateRunner:
         self.full_refresh = full_refresh
         self.result = UpdateResult(str(uuid.uuid4()), pipeline.settings.name, datetime.now(UTC))
         self.result.engine, self.result.storage = engine.name, engine.storage
+        self.result.resources = engine.resources
         self.result.notes += pipeline.notes
         self.journal = UpdateJournal(
             self.result.update_id, self.result.pipeline, self.event_log, engine.name,

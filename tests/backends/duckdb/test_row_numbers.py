@@ -1,12 +1,11 @@
 """Row numbers computed on their keys alone: which queries qualify, that the numbers are
-the ones DuckDB's own window gives (up to the order of tied rows), and that the retail
-pipeline writes the same rows with them as without."""
+the ones DuckDB's own window gives (up to the order of tied rows), that only repeated keys
+reach a window, and that the retail pipeline writes the same rows with them as without."""
 
 from __future__ import annotations
 
 import shutil
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow as pa
@@ -17,18 +16,13 @@ from hypothesis import strategies as st
 
 from retail_lakehouse.backends.duckdb import engine as duckdb_engine
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine, to_duckdb
-from retail_lakehouse.backends.duckdb.row_numbers import (
-    KEY_PREFIX,
-    number_rows,
-    split_row_numbers,
-)
+from retail_lakehouse.backends.duckdb.row_numbers import KEY_PREFIX, split_row_numbers
 from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline.engine import Sources
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import make_landing, run_update
 
-Runner = Callable[[str, pa.Table, sqlglot.exp.Expr], pa.Table]
 DEDUP = (
     "SELECT k, v, CAST(row_number() OVER (PARTITION BY k ORDER BY ts) AS INT) AS n "
     "FROM t LEFT JOIN u ON t.v = u.v"
@@ -39,21 +33,13 @@ def parse(sql: str) -> sqlglot.exp.Expr:
     return sqlglot.parse_one(sql, read="databricks")
 
 
-def split_and_number(engine: DuckDBEngine, tree: sqlglot.exp.Expr, run: Runner) -> pa.Table | None:
-    """number_rows over the rows of ``tree``'s split query, numbering with ``run``."""
-    split = split_row_numbers(tree)
-    assert split is not None
-    rows = engine.connection.sql(to_duckdb(split.query)).to_arrow_table()
-    return number_rows(rows, split, run)
-
-
 def test_a_dedup_query_numbers_a_null_placeholder_and_selects_its_keys() -> None:
     tree = parse(DEDUP)
     split = split_row_numbers(tree)
     assert split is not None
     assert tree.sql("databricks") == parse(DEDUP).sql("databricks")  # left as it was
     assert split.query.sql("databricks") == (
-        "SELECT k, v, CAST(CAST(NULL AS BIGINT) AS INT) AS n, "
+        "SELECT k, v, CAST(CAST(1 AS BIGINT) AS INT) AS n, "
         f"k AS {KEY_PREFIX}2_p0, ts AS {KEY_PREFIX}2_o0 FROM t LEFT JOIN u ON t.v = u.v"
     )
     [number] = split.numbers
@@ -103,7 +89,7 @@ def run_both(engine: DuckDBEngine, table: pa.Table, query: str) -> tuple[pa.Tabl
     assert split_row_numbers(tree) is not None
     expected = engine.connection.sql(to_duckdb(tree)).to_arrow_table()
     engine.run_query("numbered", tree, Sources([], {}))
-    return expected, engine.tables["numbered"]
+    return expected, engine.export("numbered")
 
 
 def numbered_rows(table: pa.Table, partition: str) -> Counter[tuple[object, ...]]:
@@ -157,19 +143,40 @@ def test_tied_rows_are_numbered_in_the_order_they_came(engine: DuckDBEngine) -> 
     assert numbered.column("n").to_pylist() == [1, 2, 3, 1]
 
 
-def test_an_enum_key_is_left_to_duckdbs_window(engine: DuckDBEngine) -> None:
-    """An ENUM sorts by its members' order ('b' before 'a' here), not by its text, so its
-    keys are not numbered apart (they reach Arrow as a dictionary)."""
+def test_an_enum_key_sorts_by_its_members(engine: DuckDBEngine) -> None:
+    """An ENUM sorts by its members' order ('b' before 'a' here), not by its text, in the
+    numbering as in DuckDB's own window."""
     engine.connection.register("letters", pa.table({"k": ["a", "b", "a"], "ts": [1, 2, 3]}))
     engine.connection.execute(
-        "CREATE OR REPLACE TEMP VIEW t AS "
+        "CREATE OR REPLACE TEMP VIEW members AS "
         "SELECT CAST(k AS ENUM('b', 'a')) AS k, ts, ts AS v FROM letters"
     )
-    tree = parse("SELECT k, ts, row_number() OVER (ORDER BY k, ts) AS n FROM t")
-    assert split_and_number(engine, tree, lambda *_: pytest.fail("numbered anyway")) is None
+    tree = parse("SELECT k, ts, row_number() OVER (ORDER BY k, ts) AS n FROM members")
+    assert split_row_numbers(tree) is not None
     engine.run_query("numbered", tree, Sources([], {}))
-    numbered = {(r["k"], r["ts"], r["n"]) for r in engine.tables["numbered"].to_pylist()}
+    numbered = {(r["k"], r["ts"], r["n"]) for r in engine.export("numbered").to_pylist()}
     assert numbered == {("b", 2, 1), ("a", 1, 2), ("a", 3, 3)}
+
+
+def test_only_repeated_keys_reach_the_window(engine: DuckDBEngine) -> None:
+    """The window runs over the rows whose key repeats: the statement that numbers them
+    joins the repeated keys, and keys seen once are number 1 without it."""
+    table = pa.table({"k": [1, 2, 2, 3, None, None], "ts": [1, 2, 1, 1, 1, 2], "v": range(6)})
+    statements: list[str] = []
+    engine.connection.register("t", table)
+    run_sql = engine._sql
+
+    def recorded(statement: str) -> list[tuple[object, ...]]:
+        statements.append(statement)
+        return run_sql(statement)
+
+    engine._sql = recorded  # type: ignore[method-assign]
+    _, numbered = run_both(engine, table, numbered_query("PARTITION BY k", "ts", False))
+    windowed = [s for s in statements if "ROW_NUMBER()" in s]
+    assert len(windowed) == 1 and "HAVING COUNT(*) > 1" in windowed[0]
+    assert sorted((r["k"] or 0, r["ts"], r["n"]) for r in numbered.to_pylist()) == [
+        (0, 1, 1), (0, 2, 2), (1, 1, 1), (2, 1, 1), (2, 2, 2), (3, 1, 1),
+    ]  # fmt: skip
 
 
 def stored_rows(root: Path) -> dict[str, Counter[tuple[object, ...]]]:

@@ -6,9 +6,15 @@ generation: the generator's forked workers do not carry it.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
-from retail_lakehouse.backends import EngineName
+from retail_lakehouse.backends import (
+    DEFAULT_RESOURCES,
+    EngineName,
+    Resources,
+    default_memory_limit,
+)
 from retail_lakehouse.generate.runner import LandingGenerator, LocalGenerator
 
 if TYPE_CHECKING:
@@ -18,8 +24,8 @@ if TYPE_CHECKING:
 class DuckDBBackend:
     name = EngineName.DUCKDB
 
-    def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads
+    def __init__(self, resources: Resources = DEFAULT_RESOURCES) -> None:
+        self.resources = resources
         self._engine: DuckDBEngine | None = None
 
     def generator(self) -> LandingGenerator:
@@ -29,7 +35,12 @@ class DuckDBBackend:
         if self._engine is None:
             from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 
-            self._engine = DuckDBEngine(self.threads)
+            scratch = self.resources.scratch
+            self._engine = DuckDBEngine(
+                self.resources.threads,
+                self.resources.memory_limit or default_memory_limit(),
+                scratch / f"duckdb-{os.getpid()}" if scratch is not None else None,
+            )
         return self._engine
 
     def close(self) -> None:

@@ -1,27 +1,39 @@
 """The embedded engine: DuckDB, in process, with queries transpiled by sqlglot.
 
-Relations are DuckDB temporary tables and views. ``read_files`` becomes DuckDB's file
-readers over an explicit list of files (with the file name, for ``_metadata.file_path``),
-``STREAM(x)`` the relation of x's new rows, and the rest is sqlglot's Spark-to-DuckDB
-translation. Sessions run in UTC so dates and timestamps mean what they mean on Spark.
-Two kinds of rewrite make queries cheaper without changing their results:
-``duckdb_rules`` on the SQL, and ``duckdb_row_numbers``, which numbers a query's rows on
-their window keys alone.
+Every relation of an update (new rows, query results, kept and dropped rows) is a table
+or a view of one in-memory DuckDB database that spills to a folder of the lakehouse's
+scratch space under a memory limit: the data stays in the engine, and only record
+batches on their way into a table's files pass through Python. ``read_files`` becomes
+DuckDB's file readers over an explicit list of files (with the file name, for
+``_metadata.file_path``), ``STREAM(x)`` the relation of x's new rows, and the rest is
+sqlglot's Spark-to-DuckDB translation. Sessions run in UTC so dates and timestamps mean
+what they mean on Spark. Two kinds of rewrite make queries cheaper without changing
+their results: ``duckdb_rules`` on the SQL, and ``duckdb_row_numbers``, which numbers
+only the rows whose keys repeat.
 """
 
 from __future__ import annotations
 
+import contextlib
+import shutil
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from sqlglot import exp
 
 from retail_lakehouse.backends import EngineName
-from retail_lakehouse.backends.duckdb.row_numbers import number_rows, split_row_numbers
+from retail_lakehouse.backends.duckdb.checks import (
+    Counts,
+    counts_query,
+    kept_query,
+    quarantine_query,
+    quote,
+)
+from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select
+from retail_lakehouse.backends.duckdb.row_numbers import numbering_statements, split_row_numbers
 from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
 from retail_lakehouse.backends.duckdb.sources import rewrite_sources
 from retail_lakehouse.generate.runner import load_lazy_imports
@@ -33,15 +45,12 @@ from retail_lakehouse.pipeline.engine import (
     TableWrite,
 )
 from retail_lakehouse.pipeline.model import Dataset, Expectation
-from retail_lakehouse.sql.rewrites import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
-from retail_lakehouse.storage.delta_files import StagedFiles, stage_arrow
+from retail_lakehouse.storage.delta_files import StagedFiles, discard_files, new_files_folder
 
 TARGET_DIALECT = "duckdb"
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+RelationKind = Literal["table", "view"]
+UTC = "SET TimeZone = 'UTC'"
 
 
 def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
@@ -51,22 +60,48 @@ def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
 
 
 class DuckDBEngine:
-    """Relations are Arrow tables registered in DuckDB (materializing to Arrow is faster
-    here than DuckDB temporary tables), or DuckDB views over them."""
+    """Relations are DuckDB tables and views; ``spill`` is the folder DuckDB spills to
+    when an update outgrows ``memory_limit`` (bytes; DuckDB's default when None). Without
+    a spill folder nothing spills: a larger update fails with DuckDB's out-of-memory error."""
 
     name = EngineName.DUCKDB
     storage = "Delta (delta-rs)"
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        threads: int | None = None,
+        memory_limit: int | None = None,
+        spill: Path | None = None,
+    ) -> None:
         self.connection = duckdb.connect(":memory:")
-        self.connection.execute("SET TimeZone = 'UTC'")
-        # check() pairs each row with its expectation flags by position: keep scan order
+        self.spill = spill
+        self._configure(threads, memory_limit, spill)
+        self.resources = self._describe_resources()
+        self.kinds: dict[str, RelationKind] = {}  # every relation this engine made
+        self.counts: dict[str, int] = {}
+        self._session: Any = None  # SQLFrame's, made when a Python dataset first runs
+        self._load_lazy_imports()
+
+    def _configure(self, threads: int | None, memory_limit: int | None, spill: Path | None) -> None:
+        self.connection.execute(UTC)
+        # a table's rows keep their query's order: its files and its row ids do not vary
         self.connection.execute("SET preserve_insertion_order = true")
         if threads:
             self.connection.execute(f"SET threads = {int(threads)}")
-        self.tables: dict[str, pa.Table] = {}
-        self._session: Any = None  # SQLFrame's, made when a Python dataset first runs
-        self._load_lazy_imports()
+        if memory_limit:
+            self.connection.execute(f"SET memory_limit = '{int(memory_limit)}B'")
+        if spill is not None:
+            spill.mkdir(parents=True, exist_ok=True)  # DuckDB makes the last folder only
+        folder = str(spill) if spill is not None else ""  # '' turns spilling off
+        self.connection.execute(f"SET temp_directory = '{folder.replace(chr(39), chr(39) * 2)}'")
+
+    def _describe_resources(self) -> str:
+        """``memory limit 2.4 GiB, 2 threads``, as DuckDB took the settings."""
+        (limit, threads), *_ = self._sql(
+            "SELECT current_setting('memory_limit'), current_setting('threads')"
+        )
+        spills = "" if self.spill is not None else ", no spilling"
+        return f"memory limit {limit}, {threads} threads{spills}"
 
     @staticmethod
     def _load_lazy_imports() -> None:
@@ -76,26 +111,28 @@ class DuckDBEngine:
         to_duckdb(exp.select("1"))
         load_lazy_imports()
 
-    def _sql(self, statement: str) -> duckdb.DuckDBPyConnection:
+    def _sql(self, statement: str) -> list[tuple[Any, ...]]:
+        """The statement's rows, all read, so no result stays open on the connection."""
         try:
-            return self.connection.execute(statement)
+            return self.connection.execute(statement).fetchall()
         except duckdb.Error as exc:
             raise EngineError(str(exc).splitlines()[0]) from None
 
-    def _arrow(self, query: str) -> pa.Table:
-        try:
-            table: pa.Table = self.connection.sql(query).to_arrow_table()
-        except duckdb.Error as exc:
-            raise EngineError(str(exc).splitlines()[0]) from None
-        return table
+    def _create(self, kind: RelationKind, relation: str, query: str) -> None:
+        self._forget(relation)
+        self._sql(f"CREATE {kind.upper()} {quote(relation)} AS {query}")
+        self.kinds[relation] = kind
 
-    def _keep(self, relation: str, table: pa.Table) -> None:
-        self.tables[relation] = table
-        self.connection.register(relation, table)
+    def _forget(self, relation: str) -> None:
+        """Drop a relation of an earlier statement under this name, if any."""
+        kind = self.kinds.pop(relation, None)
+        self.counts.pop(relation, None)
+        if kind is not None:
+            self._sql(f"DROP {kind.upper()} {quote(relation)}")
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         executable = cheaper_on_duckdb(rewrite_sources(tree, sources))
-        self._keep(relation, self._result(executable))
+        self._materialize(relation, executable)
         return self.rows(relation)
 
     def run_python(
@@ -107,133 +144,124 @@ class DuckDBEngine:
         if self._session is None:
             self._session = new_session(self.connection)
         tree = python_query(self._session, dataset, sources, configuration)
-        self._keep(relation, self._result(cheaper_on_duckdb(tree)))
+        self._materialize(relation, cheaper_on_duckdb(tree))
         return self.rows(relation)
 
-    def _result(self, query: exp.Expr) -> pa.Table:
-        """The query's rows, its row numbers computed on their keys alone when it has any
-        (``duckdb_row_numbers``)."""
+    def _materialize(self, relation: str, query: exp.Expr) -> None:
+        """The query's rows as a table; its row numbers computed on their keys alone when
+        it has any (``duckdb_row_numbers``: a table of the rows and a view of it)."""
         split = split_row_numbers(query)
-        if split is not None:
-            rows = self._arrow(to_duckdb(split.query, copy=False))
-            numbered = number_rows(rows, split, self._run_with)
-            if numbered is not None:
-                return numbered
-        return self._arrow(to_duckdb(query, copy=False))
+        if split is None or not self._names_are_unique(split.query):
+            self._create("table", relation, to_duckdb(query, copy=False))
+            return
+        rows = f"{relation}__unnumbered"
+        self._create("table", rows, to_duckdb(split.query, copy=False))
+        types = dict(self._columns(rows))
+        self._forget(relation)
+        for statement in numbering_statements(split, rows, relation, types):
+            self._sql(statement)
+        self.kinds[relation] = "view"
 
-    def _run_with(self, name: str, table: pa.Table, query: exp.Expr) -> pa.Table:
-        """``query`` with ``table`` registered as ``name`` while it runs."""
-        self.connection.register(name, table)
-        try:
-            return self._arrow(to_duckdb(query, copy=False))
-        finally:
-            self.connection.unregister(name)
+    def _names_are_unique(self, query: exp.Expr) -> bool:
+        """Whether the query's columns have distinct names (the numbering selects by name)."""
+        names = [name for name, _ in self._columns(f"({to_duckdb(query)})")]
+        return len(names) == len(set(names))
+
+    def _columns(self, relation: str) -> list[tuple[str, str]]:
+        source = relation if relation.startswith("(") else quote(relation)
+        rows = self._sql(f"DESCRIBE SELECT * FROM {source}")
+        return [(str(row[0]), str(row[1])) for row in rows]
 
     def empty_like(self, relation: str, like: str) -> None:
-        self._keep(relation, self._arrow(f"SELECT * FROM {quote(like)} LIMIT 0"))
+        self._create("table", relation, f"SELECT * FROM {quote(like)} LIMIT 0")
 
     def attach(self, relation: str, store: DeltaStore, table: str) -> None:
+        self._forget(relation)
         self.connection.register(relation, store.dataset(table))
 
     def union(self, relation: str, parts: Sequence[str]) -> None:
         body = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts)
-        self._keep(relation, self._arrow(body))  # read stored tables once, not per reader
+        self._create("table", relation, body)  # read stored tables once, not per reader
 
     def alias(self, name: str, relation: str) -> None:
-        if relation in self.tables:
-            self._keep(name, self.tables[relation])
-        else:
-            self.tables.pop(name, None)
-            self._sql(
-                f"CREATE OR REPLACE TEMP VIEW {quote(name)} AS SELECT * FROM {quote(relation)}"
-            )
+        self._create("view", name, f"SELECT * FROM {quote(relation)}")
+        if relation in self.counts:
+            self.counts[name] = self.counts[relation]
 
     def rows(self, relation: str) -> int:
-        if relation in self.tables:
-            return int(self.tables[relation].num_rows)
-        rows = self._sql(f"SELECT count(*) FROM {quote(relation)}").fetchall()
-        return int(rows[0][0]) if rows else 0
+        if relation not in self.counts:
+            rows = self._sql(f"SELECT count(*) FROM {quote(relation)}")
+            self.counts[relation] = int(rows[0][0]) if rows else 0
+        return self.counts[relation]
 
     def described(self, relation: str) -> tuple[tuple[str, str], ...]:
         from retail_lakehouse.backends.duckdb.python import spark_type
 
-        rows = self._sql(f"DESCRIBE SELECT * FROM {quote(relation)}").fetchall()
-        return tuple((str(row[0]), spark_type(str(row[1]))) for row in rows)
+        return tuple((name, spark_type(kind)) for name, kind in self._columns(relation))
 
     def export(self, relation: str) -> pa.Table:
-        if relation in self.tables:  # checked relations always are: no query off-thread
-            return self.tables[relation]
-        return self._arrow(f"SELECT * FROM {quote(relation)}")
+        """A relation's rows in Arrow, whole: for small relations and tests."""
+        try:
+            relation_rows = self.connection.sql(f"SELECT * FROM {quote(relation)}")
+            table: pa.Table = relation_rows.to_arrow_table()
+        except duckdb.Error as exc:
+            raise EngineError(str(exc).splitlines()[0]) from None
+        return table
 
     def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
-        data = self.export(write.relation)
+        """The relation's rows written by DuckDB as the table's next files; on a connection
+        of its own, as a committer thread calls it while others compute."""
         path = store.table_path(write.name)
-        return stage_arrow(path, data, write.mode, write.schema_mode, write.partition_by)
+        folder = new_files_folder(path)
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(UTC)  # a session setting: each connection has its own
+            described = cursor.execute(f"DESCRIBE SELECT * FROM {quote(write.relation)}")
+            columns = [(str(row[0]), str(row[1])) for row in described.fetchall()]
+            select = delta_select(write.relation, columns)
+            schema = cursor.sql(select).limit(0).to_arrow_table().schema
+            folder.mkdir(parents=True)
+            cursor.execute(copy_statement(select, folder, write.partition_by))
+        except duckdb.Error as exc:
+            discard_files(folder)
+            raise EngineError(str(exc).splitlines()[0]) from None
+        except BaseException:
+            discard_files(folder)
+            raise
+        finally:
+            cursor.close()
+        return StagedFiles(path, folder, schema, write.mode, write.schema_mode, write.partition_by)
 
     def check(
         self, relation: str, expectations: Sequence[Expectation], update_id: str
     ) -> CheckedRelation:
-        result = self.tables[relation]
         kept, quarantine = f"{relation}__kept", f"{relation}__quarantine"
         if not expectations:
-            self._keep(kept, result)
-            self._keep(quarantine, result.slice(0, 0))
-            return CheckedRelation(kept, quarantine, result.num_rows, 0, ())
-        flags = self._flags(relation, expectations)
-        counts = tuple(
-            ExpectationCounts(e.name, failed, result.num_rows - failed)
-            for e, failed in zip(expectations, _true_counts(flags), strict=True)
+            self.alias(kept, relation)
+            self._create("table", quarantine, f"SELECT * FROM {quote(relation)} LIMIT 0")
+            return CheckedRelation(kept, quarantine, self.rows(relation), 0, ())
+        (row,) = self._sql(counts_query(relation, expectations))
+        counts = Counts.of(row)
+        self._create("view", kept, kept_query(relation, expectations))
+        self.counts[kept] = counts.total - counts.dropped
+        self._create("table", quarantine, quarantine_query(relation, expectations, update_id))
+        self.counts[quarantine] = counts.dropped
+        return CheckedRelation(
+            kept,
+            quarantine,
+            counts.total - counts.dropped,
+            counts.dropped,
+            tuple(
+                ExpectationCounts(e.name, failed, counts.total - failed)
+                for e, failed in zip(expectations, counts.failed, strict=True)
+            ),
         )
-        dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
-        dropped = _any_true([flags.column(i) for i in dropping], result.num_rows)
-        self._keep(kept, result.filter(pc.invert(dropped)))
-        bad = result.filter(dropped)
-        names = _failed_names(
-            flags.filter(dropped), [expectations[i].name for i in dropping], dropping
-        )
-        bad = bad.append_column("_failed_expectations", names)
-        bad = bad.append_column("_update_id", pa.array([update_id] * bad.num_rows, pa.string()))
-        self._keep(quarantine, bad)
-        self._drop(relation)  # split into kept and quarantine: free the unsplit copy
-        return CheckedRelation(kept, quarantine, self.rows(kept), bad.num_rows, counts)
-
-    def _drop(self, relation: str) -> None:
-        self.tables.pop(relation, None)
-        self.connection.unregister(relation)
-
-    def _flags(self, relation: str, expectations: Sequence[Expectation]) -> pa.Table:
-        """One boolean column per expectation (true: the row fails it), aligned with rows."""
-        columns = ", ".join(
-            f"{failed_flag_sql(e.condition, TARGET_DIALECT)} AS __failed_{i}"
-            for i, e in enumerate(expectations)
-        )
-        return self._arrow(f"SELECT {columns} FROM {quote(relation)}")
 
     def close(self) -> None:
         self.connection.close()
-        self.tables.clear()
-
-
-def _true_counts(flags: pa.Table) -> list[int]:
-    return [int(pc.sum(column).as_py() or 0) for column in flags.columns]
-
-
-def _any_true(columns: list[pa.ChunkedArray], rows: int) -> pa.ChunkedArray:
-    if not columns:
-        return pa.chunked_array([pa.array(np.zeros(rows, dtype=bool))])
-    combined = columns[0]
-    for column in columns[1:]:
-        combined = pc.or_(combined, column)
-    return combined
-
-
-def _failed_names(flags: pa.Table, names: list[str], positions: list[int]) -> pa.Array:
-    """For each (dropped) row, the names of the DROP ROW expectations it failed."""
-    failed = np.zeros((flags.num_rows, len(positions)), dtype=bool)
-    for j, i in enumerate(positions):
-        failed[:, j] = flags.column(i).to_numpy()
-    _, which = np.nonzero(failed)  # row by row, expectations in definition order
-    offsets = np.zeros(flags.num_rows + 1, dtype=np.int32)
-    np.cumsum(failed.sum(axis=1), out=offsets[1:])
-    values = pa.array(names, pa.string()).take(pa.array(which))
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+        self.kinds.clear()
+        self.counts.clear()
+        if self.spill is not None:
+            shutil.rmtree(self.spill, ignore_errors=True)
+            with contextlib.suppress(OSError):  # the scratch space, unless others use it
+                self.spill.parent.rmdir()

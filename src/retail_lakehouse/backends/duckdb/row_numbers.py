@@ -1,39 +1,36 @@
 """Row numbers of a wide query, computed on their keys alone (the DuckDB engine's).
 
-DuckDB's window operator sorts every column its rows carry, so ``row_number() OVER
-(PARTITION BY key ORDER BY ts)`` over a wide query (the silver tables' de-duplication)
-costs more than everything else in it (measured in ``benchmarks/README.md``). Numbering
-a narrow table of the keys and each row's position, then putting the numbers back by
-position, gives the same numbers for a fraction.
+DuckDB's window operator sorts every column its rows carry and holds its partitions in
+memory, so ``row_number() OVER (PARTITION BY key ORDER BY ts)`` over a wide query (the
+silver tables' de-duplication) costs more than everything else in it and does not stay
+within a memory limit (measured in ``benchmarks/README.md``). Only keys that occur more
+than once need numbering: every other row is number 1. A grouped count of the keys finds
+them (an aggregate spills to disk), the window numbers only their rows, and an UPDATE
+writes those few numbers in place, by row id.
 
 :func:`split_row_numbers` recognises a query whose select list has items
 ``[CAST(]row_number() OVER (PARTITION BY ... [ORDER BY ...])[ AS <integer>)] AS name``
 and nothing that depends on which rows there are besides (no DISTINCT, GROUP BY,
 aggregate, HAVING, QUALIFY, ORDER BY, LIMIT or named window): then every output row is one
-row the window numbered, and the query is rewritten with each such item a typed NULL and
-its keys as extra columns at the end. :func:`number_rows` numbers the result's rows on
-their keys (ties broken by position, so the numbering is deterministic) and returns the
-table the original query would have returned. The numbering is a stable sort in numpy
-(``sorted_row_numbers``) when the keys are of types numpy orders as SQL does and arrive
-nearly sorted, as the silver tables' keys do (numpy sorts those faster than DuckDB);
-otherwise DuckDB numbers a narrow table of the keys and each row's position.
+row the window numbered, and the query is rewritten with each such item a typed 1 (a
+NULL for a window without partitions, which numbers every row) and its keys as extra
+columns at the end. :func:`numbering_statements` is the SQL that numbers the split
+query's rows, stored as a table, and names the original query's columns as a view; ties
+are broken by row id (the order the rows came), so the numbering is deterministic.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
-import pyarrow as pa
 from sqlglot import exp
 
-from retail_lakehouse.backends.duckdb.sorted_row_numbers import SortKey, sort_keys
-
 KEY_PREFIX = "__row_number_key_"
-POSITION = "__row_number_position"
+ROW_ID = "rowid"  # DuckDB's pseudo-column: a stored row's position
+_POSITION = "__row_number_position"
 _NUMBERED = "__row_number"
+
 # select arguments that keep one output row per numbered row
 _ROW_PRESERVING = frozenset({"expressions", "from_", "joins", "where", "with_"})
 _INTEGERS = exp.DataType.INTEGER_TYPES
@@ -50,13 +47,6 @@ class RowNumber:
     @property
     def keys(self) -> tuple[str, ...]:
         return self.partition + tuple(o.this.name for o in self.order)
-
-    @property
-    def order_keys(self) -> list[SortKey]:
-        return [
-            SortKey(o.this.name, bool(o.args.get("desc")), bool(o.args.get("nulls_first")))
-            for o in self.order
-        ]
 
 
 @dataclass(frozen=True)
@@ -86,7 +76,8 @@ def split_row_numbers(tree: exp.Expr) -> SplitQuery | None:
         number, keys = _key_columns(item.alias, window, f"{KEY_PREFIX}{index}_")
         numbers.append(number)
         extra += keys
-        window.replace(exp.cast(exp.null(), exp.DataType.Type.BIGINT))
+        first = exp.Literal.number(1) if number.partition else exp.null()
+        window.replace(exp.cast(first, exp.DataType.Type.BIGINT))
     query.set("expressions", [*query.expressions, *extra])
     return SplitQuery(query, tuple(numbers))
 
@@ -136,48 +127,53 @@ def _key_columns(column: str, window: exp.Window, prefix: str) -> tuple[RowNumbe
     return RowNumber(column, tuple(partition), tuple(order)), extra
 
 
-def number_rows(
-    table: pa.Table, split: SplitQuery, run: Callable[[str, pa.Table, exp.Expr], pa.Table]
-) -> pa.Table | None:
-    """The original query's result from the split query's ``table``; ``run(name, narrow,
-    query)`` runs ``query`` with ``narrow`` registered as ``name``. None when a key came
-    out dictionary-encoded (an ENUM sorts by its members' order, not by its text)."""
-    names = table.schema.names
-    if any(names.count(name) != 1 for name in [n.column for n in split.numbers] + split.extra):
-        return None  # a select list naming two columns alike: leave it to DuckDB
+def numbering_statements(
+    split: SplitQuery, rows: str, target: str, types: Mapping[str, str]
+) -> list[str]:
+    """DuckDB statements that number the rows of table ``rows`` (the split query's result)
+    and make ``target`` the original query's result, a view of it; ``types`` are the
+    numbered columns' types.
+
+    >>> from sqlglot import parse_one
+    >>> query = "SELECT k, row_number() OVER (PARTITION BY k ORDER BY ts) AS n FROM t"
+    >>> split = split_row_numbers(parse_one(query))
+    >>> [s.split(" AS ")[0] for s in numbering_statements(split, "r", "out", {"n": "INT"})]
+    ['CREATE TABLE "r__n"', 'UPDATE "r" SET "n" = CAST(numbered.__row_number', 'DROP TABLE "r__n"', 'CREATE VIEW "out"']
+    """  # noqa: E501
+    statements = []
     for number in split.numbers:
-        keys = pa.table({key: table[key] for key in number.keys})
-        if any(pa.types.is_dictionary(field.type) for field in keys.schema):
-            return None
-        index = table.schema.get_field_index(number.column)
-        numbers = pa.array(_row_numbers(keys, number, run))
-        column = numbers.cast(table.schema.field(index).type)
-        table = table.set_column(index, table.schema.field(index), column)
-    return table.drop_columns(split.extra)
-
-
-def _row_numbers(
-    keys: pa.Table, number: RowNumber, run: Callable[[str, pa.Table, exp.Expr], pa.Table]
-) -> np.ndarray:
-    """Sorted in numpy when the keys allow it and arrive nearly sorted
-    (``sorted_row_numbers``), else numbered by DuckDB on the narrow table."""
-    in_numpy = sort_keys(keys, number.partition, number.order_keys)
-    if in_numpy is not None and in_numpy.nearly_sorted():
-        return in_numpy.row_numbers()
-    name = f"__narrow_{uuid.uuid4().hex}"
-    positions = pa.array(np.arange(keys.num_rows, dtype=np.int64))
-    numbered = run(name, keys.append_column(POSITION, positions), _numbering_query(name, number))
-    numbers = np.empty(keys.num_rows, dtype=np.int64)
-    numbers[numbered[POSITION].to_numpy()] = numbered[_NUMBERED].to_numpy()
-    return numbers
-
-
-def _numbering_query(name: str, number: RowNumber) -> exp.Select:
-    order = [o.copy() for o in number.order] + [exp.Ordered(this=exp.column(POSITION))]
-    window = exp.Window(
-        this=exp.RowNumber(),
-        partition_by=[exp.column(key) for key in number.partition],
-        order=exp.Order(expressions=order),
-        over="OVER",
+        numbers = _quote(f"{rows}__{number.column}")
+        statements += [
+            f"CREATE TABLE {numbers} AS {_numbers_query(number, rows)}",
+            f"UPDATE {_quote(rows)} SET {_quote(number.column)} = "
+            f"CAST(numbered.{_NUMBERED} AS {types[number.column]}) FROM {numbers} AS numbered "
+            f"WHERE {_quote(rows)}.{ROW_ID} = numbered.{_POSITION}",
+            f"DROP TABLE {numbers}",
+        ]
+    extra = ", ".join(_quote(key) for key in split.extra)
+    statements.append(
+        f"CREATE VIEW {_quote(target)} AS SELECT * EXCLUDE ({extra}) FROM {_quote(rows)}"
     )
-    return exp.select(exp.column(POSITION), exp.alias_(window, _NUMBERED)).from_(name)
+    return statements
+
+
+def _numbers_query(number: RowNumber, rows: str) -> str:
+    """Row id and number of each row of ``rows`` in a partition of more than one row."""
+    row_id = f"{_quote(rows)}.{ROW_ID}"
+    order = [o.sql(dialect="duckdb") for o in number.order] + [row_id]
+    partition = ", ".join(_quote(key) for key in number.partition)
+    window = f"ROW_NUMBER() OVER ({f'PARTITION BY {partition} ' if partition else ''}"
+    window += f"ORDER BY {', '.join(order)})"
+    select = f"SELECT {row_id} AS {_POSITION}, {window} AS {_NUMBERED} FROM {_quote(rows)}"
+    if not number.partition:
+        return select
+    same = " AND ".join(
+        f"{_quote(rows)}.{_quote(key)} IS NOT DISTINCT FROM repeated.{_quote(key)}"
+        for key in number.partition
+    )
+    repeated = f"SELECT {partition} FROM {_quote(rows)} GROUP BY ALL HAVING COUNT(*) > 1"
+    return f"{select} SEMI JOIN ({repeated}) AS repeated ON {same}"
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

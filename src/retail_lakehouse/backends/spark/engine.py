@@ -59,6 +59,11 @@ class SparkEngine:
 
     def __init__(self, spark: SparkSession) -> None:
         self.spark = prepare_session(spark)
+        conf = self.spark.sparkContext.getConf()
+        self.resources = (
+            f"master {conf.get('spark.master', '?')}, "
+            f"driver memory {conf.get('spark.driver.memory', '1g')}"
+        )
         self.frames: dict[str, DataFrame] = {}
         self.counts: dict[str, int] = {}
         self.views: set[str] = set()

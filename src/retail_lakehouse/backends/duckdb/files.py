@@ -1,0 +1,54 @@
+"""A relation's rows as a Delta table's next data files, written by DuckDB itself.
+
+DuckDB's Parquet writer takes the rows straight from its own storage (no Arrow on the
+way, faster than delta-rs' writer from Arrow: ``benchmarks/README.md``); the commit adds
+the files to the table's log. The columns are cast to what Delta stores: a HUGEINT (the
+sum of BIGINTs) as DECIMAL(38, 0), an ENUM as its text. Each write has one file (DuckDB
+fills its row groups on every thread) named ``part-<uuid>``, or one per partition.
+
+>>> print(delta_select("t", [("id", "BIGINT"), ("n", "HUGEINT"), ("f", "ENUM('a', 'b')")]))
+SELECT "id", CAST("n" AS DECIMAL(38, 0)) AS "n", CAST("f" AS VARCHAR) AS "f" FROM "t"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from retail_lakehouse.backends.duckdb.checks import quote
+
+_AS_DELTA = {"HUGEINT": "DECIMAL(38, 0)", "UHUGEINT": "DECIMAL(38, 0)"}
+
+
+def delta_select(relation: str, columns: Sequence[tuple[str, str]]) -> str:
+    """The relation's columns, each in a type Delta stores."""
+    items = []
+    for name, kind in columns:
+        target = "VARCHAR" if kind.startswith("ENUM(") else _AS_DELTA.get(kind)
+        column = quote(name)
+        items.append(f"CAST({column} AS {target}) AS {column}" if target else column)
+    return f"SELECT {', '.join(items)} FROM {quote(relation)}"
+
+
+def copy_statement(select: str, folder: Path, partition_by: Sequence[str]) -> str:
+    """COPY of ``select`` into ``folder``: one snappy Parquet file, or one per partition."""
+    if partition_by:
+        columns = ", ".join(quote(c) for c in partition_by)
+        target = folder
+        options = f"PARTITION_BY ({columns}), FILENAME_PATTERN 'part-{{uuid}}', "
+    else:
+        target = folder / f"part-{_unique()}.parquet"
+        options = ""
+    return (
+        f"COPY ({select}) TO {_literal(str(target))} ({options}FORMAT parquet, COMPRESSION snappy)"
+    )
+
+
+def _unique() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

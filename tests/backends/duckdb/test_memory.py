@@ -1,0 +1,78 @@
+"""The engine within a memory limit: an update larger than the limit spills into the
+lakehouse's scratch space and writes the same, correct tables; nothing is left behind or
+written outside the lakehouse; what a killed writer left there is swept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from benchmarks.invariants import check_lakehouse
+
+from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
+from retail_lakehouse.cli.main import main
+from retail_lakehouse.common.lakehouse import Lakehouse
+from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
+from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
+from retail_lakehouse.pipeline.project import load_pipeline
+from tests.pipeline.conftest import run_update
+
+LIMIT = 64 * 2**20  # far below what the update's tables take at scale 0.3
+SCALE = 0.3
+
+
+@pytest.fixture(scope="module")
+def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("memory")
+    options = GenerateOptions(lakehouse=root, scale=SCALE, workers=1, parallelism="threads")
+    generate_dataset(builtin_spec(), options)
+    return root
+
+
+def test_an_update_over_its_limit_spills_into_the_scratch_space(landed: Path) -> None:
+    spill = Lakehouse(landed).scratch / "duckdb-test"
+    engine = DuckDBEngine(threads=2, memory_limit=LIMIT, spill=spill)
+    try:
+        update = run_update(load_pipeline(builtin_settings_path(), landed), True, engine)
+        spilled = [Path(row[0]) for row in engine.connection.sql(
+            "SELECT path FROM duckdb_temporary_files()").fetchall()]  # fmt: skip
+    finally:
+        engine.close()
+    assert update.status == "COMPLETED"
+    assert spilled and all(path.is_relative_to(spill) for path in spilled)
+    assert check_lakehouse(landed) == []
+    assert not Lakehouse(landed).scratch.exists()  # removed with the engine
+
+
+def test_the_cli_takes_a_limit_and_writes_nothing_outside_the_lakehouse(
+    landed: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    elsewhere = tmp_path / "working folder"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    arguments = ["run", "--lakehouse", str(landed), "--full-refresh", "--threads", "2"]
+    assert main([*arguments, "--memory-limit", "64MiB"]) == 0
+    assert "memory limit 64.0 MiB, 2 threads" in capsys.readouterr().out
+    assert list(elsewhere.iterdir()) == []
+    assert check_lakehouse(landed) == []
+
+
+def test_a_killed_writers_scratch_is_swept_by_the_next_update(landed: Path) -> None:
+    leftover = Lakehouse(landed).scratch / "duckdb-1" / "duckdb_temp_storage-0.tmp"
+    leftover.parent.mkdir(parents=True)
+    leftover.write_bytes(b"spilled")
+    run_update(load_pipeline(builtin_settings_path(), landed))
+    assert not leftover.parent.exists()
+
+
+@pytest.mark.parametrize("size", ["lots", "2XB", "10KB", "0"])
+def test_a_limit_that_is_not_a_size_is_refused(
+    size: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["run", "--memory-limit", size])
+    assert exited.value.code == 2
+    assert "--memory-limit" in capsys.readouterr().err
