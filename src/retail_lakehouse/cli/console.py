@@ -1,14 +1,34 @@
-"""Terminal output of the CLI: Rich progress bars for long work and summary tables."""
+"""Terminal output of the CLI: live progress for long work, and summary tables.
+
+On a terminal, generating shows a bar per table and an update a line per dataset (running,
+then its rows and seconds), live. Elsewhere (a pipe, a log file) generating shows nothing
+and an update prints a plain line to stderr as each dataset starts and ends, so stdout
+keeps only the summaries.
+"""
 
 from __future__ import annotations
 
+import sys
 from types import TracebackType
+from typing import TYPE_CHECKING, TextIO
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn
+from rich.console import Console, Group
+from rich.live import Live
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from retail_lakehouse.generate.runner import GenerateReport
+
+if TYPE_CHECKING:  # the pipeline's libraries load after generating
+    from retail_lakehouse.pipeline.results import DatasetResult
 
 
 class RowProgress:
@@ -16,7 +36,7 @@ class RowProgress:
 
     def __init__(self, console: Console) -> None:
         self._enabled = console.is_terminal
-        self._progress = Progress(
+        self.progress = Progress(
             "[bold]{task.description:<14}",
             BarColumn(),
             MofNCompleteColumn(),
@@ -28,7 +48,7 @@ class RowProgress:
 
     def __enter__(self) -> RowProgress:
         if self._enabled:
-            self._progress.start()
+            self.progress.start()
         return self
 
     def __exit__(
@@ -38,15 +58,80 @@ class RowProgress:
         trace: TracebackType | None,
     ) -> None:
         if self._enabled:
-            self._progress.stop()
+            self.progress.stop()
 
     def start(self, table: str, total_rows: int) -> None:
         if self._enabled:
-            self._tasks[table] = self._progress.add_task(table, total=total_rows)
+            self._tasks[table] = self.progress.add_task(table, total=total_rows)
 
     def advance(self, table: str, rows: int) -> None:
         if self._enabled:
-            self._progress.advance(self._tasks[table], rows)
+            self.progress.advance(self._tasks[table], rows)
+
+
+class DatasetProgress:
+    """An update's datasets as they run: live lines on a terminal, plain lines elsewhere."""
+
+    def __init__(self, console: Console, plain: TextIO | None = None) -> None:
+        self._live = console.is_terminal
+        self._plain = plain if plain is not None else sys.stderr
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]done"),
+            "[bold]{task.description:<32}",
+            TextColumn("{task.fields[rows]:>16}"),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def dataset_started(self, name: str) -> None:
+        if self._live:
+            self._tasks[name] = self.progress.add_task(name, total=1, rows="running")
+        else:
+            self._say(f"{name}: running")
+
+    def dataset_finished(self, result: DatasetResult) -> None:
+        rows = f"{result.written_rows:,} rows"
+        if self._live:
+            self.progress.update(self._tasks[result.name], completed=1, rows=rows)
+        else:
+            self._say(f"{result.name}: {rows} in {result.seconds:.2f} s")
+
+    def committing(self, tables: int) -> None:
+        if self._live:
+            self.progress.add_task(f"committing {tables} tables", total=None, rows="")
+        else:
+            self._say(f"committing {tables} tables")
+
+    def _say(self, line: str) -> None:
+        print(line, file=self._plain, flush=True)
+
+
+class RunDisplay:
+    """``retail run``'s live display: the generator's bars, then the update's datasets."""
+
+    def __init__(self, console: Console) -> None:
+        self.rows = RowProgress(console)
+        self.datasets = DatasetProgress(console)
+        self._live = Live(
+            Group(self.rows.progress, self.datasets.progress), console=console,
+            refresh_per_second=4,
+        )  # fmt: skip
+        self._enabled = console.is_terminal
+
+    def __enter__(self) -> RunDisplay:
+        if self._enabled:
+            self._live.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        if self._enabled:
+            self._live.stop()
 
 
 def human_bytes(count: int) -> str:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from retail_lakehouse.backends import Backend
     from retail_lakehouse.pipeline.project import LoadedPipeline
     from retail_lakehouse.pipeline.results import UpdateResult
+    from retail_lakehouse.pipeline.watch import UpdateWatcher
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ def land_and_update(
     regenerate: bool = False,
     full_refresh: bool = False,
     progress: ProgressSink | None = None,
+    watcher: UpdateWatcher | None = None,
 ) -> LandedUpdate:
     """Generate the landing zone if needed, then run one update on ``backend``, holding the
     lakehouse's writer lock throughout, so no other writer comes in between."""
@@ -52,5 +54,7 @@ def land_and_update(
         from retail_lakehouse.pipeline.runner import run_update  # delta-rs: after the fork
 
         pipeline = load_pipeline(settings_path, options.lakehouse)
-        update = run_update(pipeline, backend.engine(), full_refresh or generated is not None)
+        update = run_update(
+            pipeline, backend.engine(), full_refresh or generated is not None, watcher
+        )
     return LandedUpdate(generated, pipeline, update)

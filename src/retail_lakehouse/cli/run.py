@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from retail_lakehouse.backends import Resources, open_backend
-    from retail_lakehouse.cli.console import RowProgress, generate_summary
+    from retail_lakehouse.cli.console import RunDisplay, generate_summary
     from retail_lakehouse.cli.land_and_update import land_and_update
     from retail_lakehouse.cli.report import load_report_pipeline, write_report
     from retail_lakehouse.pipeline.model import ExpectationFailedError
@@ -54,10 +54,11 @@ def run(args: argparse.Namespace) -> None:
     resources = Resources(args.memory_limit, args.threads, Lakehouse(args.lakehouse).scratch)
     backend = open_backend(args.engine, args.master, resources)
     try:
-        with RowProgress(console) as progress:
+        with RunDisplay(console) as display:
             result = land_and_update(
                 dataset_spec(args), options, settings_path(args), backend,
-                regenerate=args.regenerate, full_refresh=args.full_refresh, progress=progress,
+                regenerate=args.regenerate, full_refresh=args.full_refresh,
+                progress=display.rows, watcher=display.datasets,
             )  # fmt: skip
     except ExpectationFailedError:  # the event log has the failed update: report it too
         print(write_report(load_report_pipeline(args.lakehouse, args.pipeline)))

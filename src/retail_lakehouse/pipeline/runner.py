@@ -47,6 +47,7 @@ from retail_lakehouse.pipeline.results import (
     dataset_result,
     tripped_fail_expectation,
 )
+from retail_lakehouse.pipeline.watch import Unwatched, UpdateWatcher
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, StorageError, WriteMode
 
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
@@ -62,17 +63,25 @@ class _Pending:
 
 
 def run_update(
-    pipeline: LoadedPipeline, engine: Engine, full_refresh: bool = False
+    pipeline: LoadedPipeline,
+    engine: Engine,
+    full_refresh: bool = False,
+    watcher: UpdateWatcher | None = None,
 ) -> UpdateResult:
-    """One update of ``pipeline`` on ``engine`` (which stays open for the caller)."""
-    return UpdateRunner(pipeline, engine, full_refresh).run()
+    """One update of ``pipeline`` on ``engine`` (which stays open for the caller), told to
+    ``watcher`` as it goes."""
+    return UpdateRunner(pipeline, engine, full_refresh, watcher).run()
 
 
 class UpdateRunner:
     """One update of one pipeline on one engine against its lakehouse's tables."""
 
     def __init__(
-        self, pipeline: LoadedPipeline, engine: Engine, full_refresh: bool = False
+        self,
+        pipeline: LoadedPipeline,
+        engine: Engine,
+        full_refresh: bool = False,
+        watcher: UpdateWatcher | None = None,
     ) -> None:
         self.lakehouse = pipeline.lakehouse
         self.graph = pipeline.graph
@@ -81,6 +90,7 @@ class UpdateRunner:
         self.store = DeltaStore(self.lakehouse.tables)
         self.event_log = pipeline.settings.event_log
         self.full_refresh = full_refresh
+        self.watcher = watcher or Unwatched()
         self.result = UpdateResult(str(uuid.uuid4()), pipeline.settings.name, datetime.now(UTC))
         self.result.engine, self.result.storage = engine.name, engine.storage
         self.result.resources = engine.resources
@@ -139,6 +149,7 @@ class UpdateRunner:
             self.result.notes.append(f"rebuilt from all their input: {', '.join(names)} ({reason})")
         write_began = time.perf_counter()
         tables = committer.staged(also=[self.event_log])
+        self.watcher.committing(len(tables))
         self.journal = self.journal.committing(tables)
         self.journal.write(self.lakehouse.update_journal)
         crash_point("update:committing")
@@ -178,6 +189,7 @@ class UpdateRunner:
 
     def _compute(self, planned: PlannedDataset) -> _Pending:
         dataset = planned.dataset
+        self.watcher.dataset_started(dataset.name)
         started, began = datetime.now(UTC), time.perf_counter()
         ingest = self.ingest.plan(planned, self.started_over)
         if ingest.starts_over and dataset.kind == "streaming_table":
@@ -223,6 +235,7 @@ class UpdateRunner:
         seconds = time.perf_counter() - began
         result = dataset_result(dataset, input_rows, checked, (started, seconds), status)
         self.result.datasets.append(result)
+        self.watcher.dataset_finished(result)
 
     def _check(self, dataset: Dataset, result: str) -> CheckedRelation:
         try:
