@@ -38,9 +38,7 @@ def test_progress_is_silent_when_not_a_terminal() -> None:
 
 def finished(name: str, rows: int, seconds: float) -> DatasetResult:
     now = datetime.now(UTC)
-    return DatasetResult(
-        name, "materialized_view", "silver", rows, rows, 0, (), seconds, now, now
-    )
+    return DatasetResult(name, "materialized_view", "silver", rows, rows, 0, (), seconds, now, now)
 
 
 def test_an_update_prints_plain_lines_when_not_a_terminal() -> None:
@@ -59,7 +57,7 @@ def test_an_update_prints_plain_lines_when_not_a_terminal() -> None:
 
 
 def test_an_update_shows_each_dataset_live_on_a_terminal() -> None:
-    out, lines = io.StringIO(), io.StringIO()
+    out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=100)
     with RunDisplay(console) as display:
         display.rows.start("orders", 10)

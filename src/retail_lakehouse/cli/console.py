@@ -2,8 +2,8 @@
 
 On a terminal, generating shows a bar per table and an update a line per dataset (running,
 then its rows and seconds), live. Elsewhere (a pipe, a log file) generating shows nothing
-and an update prints a plain line to stderr as each dataset starts and ends, so stdout
-keeps only the summaries.
+and an update prints a plain line as each dataset starts and ends, before the summaries;
+stderr stays for errors alone.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class DatasetProgress:
 
     def __init__(self, console: Console, plain: TextIO | None = None) -> None:
         self._live = console.is_terminal
-        self._plain = plain if plain is not None else sys.stderr
+        self._plain = plain if plain is not None else sys.stdout
         self.progress = Progress(
             SpinnerColumn(finished_text="[green]done"),
             "[bold]{task.description:<32}",
