@@ -45,3 +45,32 @@ def test_each_dataset_starts_and_ends_in_order_before_the_commit(tmp_path: Path)
     tables = sum(1 for p in (tmp_path / "tables").iterdir() if not p.name.startswith((".", "_")))
     assert recorder.events == [*expected, ("committing", tables)]
     assert len(names) == len(set(names)) > 10
+
+
+class RelationsWatcher(Recorder):
+    """The DuckDB relations alive as each dataset starts."""
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        super().__init__()
+        self.engine = engine
+        self.alive: dict[str, set[str]] = {}
+
+    def dataset_started(self, name: str) -> None:
+        self.alive[name] = set(self.engine.kinds)
+
+
+def test_relations_nothing_reads_any_more_are_freed(tmp_path: Path) -> None:
+    make_landing(tmp_path)
+    engine = DuckDBEngine()
+    watcher = RelationsWatcher(engine)
+    try:
+        run_update(load_pipeline(builtin_settings_path(), tmp_path), engine, watcher=watcher)
+        left = set(engine.kinds)
+    finally:
+        engine.close()
+
+    assert left == set()
+    at_gold = watcher.alive["gold_category_performance"]
+    assert not any("bronze_" in name for name in at_gold)  # read by silver alone
+    assert "gold_product_performance" in at_gold  # which this one reads
+    assert any("silver_" in name for name in watcher.alive["gold_product_performance"])

@@ -66,6 +66,16 @@ class Committer:
             files = self._pool.submit(self.engine.stage, write, self.store)
             self._staging.append(_Staging(write, files))
 
+    def writing(self, relation: str) -> bool:
+        """Whether a table is still being written from ``relation`` or one derived from it
+        (``<relation>__...``)."""
+        derived = f"{relation}__"
+        return any(
+            not item.files.done()
+            and (item.write.relation == relation or item.write.relation.startswith(derived))
+            for item in self._staging
+        )
+
     def staged(self, also: list[str]) -> tuple[JournaledTable, ...]:
         """Wait for every staged table; the versions before the update of those and of
         ``also`` (tables committed after them, such as the event log), for the journal."""

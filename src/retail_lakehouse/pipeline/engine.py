@@ -53,6 +53,11 @@ class DatasetRelations:
         """A streaming table's stored rows and its new ones."""
         return f"__all_{self.dataset}"
 
+    @property
+    def every(self) -> tuple[str, ...]:
+        """Every one of them, and the dataset's own name, as downstream queries read it."""
+        return (self.result, self.new_rows, self.stored, self.combined, self.dataset)
+
 
 @dataclass(frozen=True)
 class Sources:
@@ -159,6 +164,11 @@ class Engine(Protocol):
         """Write the relation's rows as the table's next data files, not yet committed.
 
         Called from a committer thread while later datasets are still being computed."""
+        ...
+
+    def release(self, relation: str) -> None:
+        """Free ``relation`` and every relation the engine derived from it (named
+        ``<relation>__...``): nothing reads or stages them any more in this update."""
         ...
 
     def close(self) -> None: ...

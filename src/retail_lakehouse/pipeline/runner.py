@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -141,14 +142,19 @@ class UpdateRunner:
         """Compute every dataset, staging each table as soon as it is computed, then commit
         them all and the event log. ``write_seconds`` is the time the writes took beyond
         the computing."""
+        unread = _datasets_unread_after(self.graph.order)
+        idle: list[str] = []  # read by nobody any more: released once staged
         for planned in self.graph.order:
             item = self._compute(planned)
             if planned.dataset.is_table:
                 committer.stage(self._planned_writes(item))
+            idle += unread[planned.dataset.name]
+            idle = self._release_staged(committer, idle)
         for reason, names in self.rebuilt.items():
             self.result.notes.append(f"rebuilt from all their input: {', '.join(names)} ({reason})")
         write_began = time.perf_counter()
         tables = committer.staged(also=[self.event_log])
+        self._release_staged(committer, idle)  # all written: nothing waits any more
         self.watcher.committing(len(tables))
         self.journal = self.journal.committing(tables)
         self.journal.write(self.lakehouse.update_journal)
@@ -297,11 +303,38 @@ class UpdateRunner:
             )
         return writes
 
+    def _release_staged(self, committer: Committer, idle: list[str]) -> list[str]:
+        """Free the relations of the idle datasets whose files are written, so memory and
+        spill hold only what later datasets read; the others, still idle."""
+        waiting = []
+        for name in idle:
+            relations = DatasetRelations(name)
+            if committer.writing(relations.result):
+                waiting.append(name)
+                continue
+            for relation in relations.every:
+                self.engine.release(relation)
+        return waiting
+
     def _log_failure(self) -> None:
         """The failed update in the event log, after the rollback."""
         metadata = {UPDATE_KEY: self.result.update_id}
         with contextlib.suppress(Exception):  # the update's own error is the one to report
             self.store.write(self.event_log, events_table(self.result), "append", metadata=metadata)
+
+
+def _datasets_unread_after(order: Sequence[PlannedDataset]) -> dict[str, list[str]]:
+    """Dataset -> the datasets no later dataset reads once it is computed (their last
+    reader, or themselves when nothing reads them)."""
+    last_reader = {planned.dataset.name: planned.dataset.name for planned in order}
+    for planned in order:
+        for name in planned.inputs:
+            if name in last_reader:  # not a table from outside the pipeline
+                last_reader[name] = planned.dataset.name
+    unread: dict[str, list[str]] = {planned.dataset.name: [] for planned in order}
+    for name, reader in last_reader.items():
+        unread[reader].append(name)
+    return unread
 
 
 def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:

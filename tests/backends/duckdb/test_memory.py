@@ -14,8 +14,9 @@ from retail_lakehouse.cli.main import main
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
+from retail_lakehouse.pipeline import runner
 from retail_lakehouse.pipeline.project import load_pipeline
-from tests.pipeline.conftest import run_update
+from retail_lakehouse.pipeline.results import DatasetResult
 
 LIMIT = 64 * 2**20  # far below what the update's tables take at scale 0.3
 SCALE = 0.3
@@ -29,17 +30,36 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+class SpillWatcher:
+    """Which files DuckDB has spilled to, looked at as each dataset ends (the engine frees
+    what nothing reads any more, so the update may end with none)."""
+
+    def __init__(self, engine: DuckDBEngine) -> None:
+        self.engine = engine
+        self.spilled: set[Path] = set()
+
+    def dataset_started(self, name: str) -> None:
+        pass
+
+    def dataset_finished(self, result: DatasetResult) -> None:
+        rows = self.engine.connection.sql("SELECT path FROM duckdb_temporary_files()")
+        self.spilled |= {Path(row[0]) for row in rows.fetchall()}
+
+    def committing(self, tables: int) -> None:
+        pass
+
+
 def test_an_update_over_its_limit_spills_into_the_scratch_space(landed: Path) -> None:
     spill = Lakehouse(landed).scratch / "duckdb-test"
     engine = DuckDBEngine(threads=2, memory_limit=LIMIT, spill=spill)
+    watcher = SpillWatcher(engine)
     try:
-        update = run_update(load_pipeline(builtin_settings_path(), landed), True, engine)
-        spilled = [Path(row[0]) for row in engine.connection.sql(
-            "SELECT path FROM duckdb_temporary_files()").fetchall()]  # fmt: skip
+        pipeline = load_pipeline(builtin_settings_path(), landed)
+        update = runner.run_update(pipeline, engine, True, watcher)
     finally:
         engine.close()
     assert update.status == "COMPLETED"
-    assert spilled and all(path.is_relative_to(spill) for path in spilled)
+    assert watcher.spilled and all(path.is_relative_to(spill) for path in watcher.spilled)
     assert check_lakehouse(landed) == []
     assert not Lakehouse(landed).scratch.exists()  # removed with the engine
 
@@ -64,7 +84,11 @@ def test_a_killed_writers_scratch_is_swept_by_the_next_update(landed: Path) -> N
     leftover = Lakehouse(landed).scratch / "duckdb-1" / "duckdb_temp_storage-0.tmp"
     leftover.parent.mkdir(parents=True)
     leftover.write_bytes(b"spilled")
-    run_update(load_pipeline(builtin_settings_path(), landed))
+    engine = DuckDBEngine()
+    try:
+        runner.run_update(load_pipeline(builtin_settings_path(), landed), engine)
+    finally:
+        engine.close()
     assert not leftover.parent.exists()
 
 

@@ -257,6 +257,11 @@ class DuckDBEngine:
             ),
         )
 
+    def release(self, relation: str) -> None:
+        derived = f"{relation}__"
+        for name in [n for n in self.kinds if n == relation or n.startswith(derived)]:
+            self._forget(name)
+
     def close(self) -> None:
         self.connection.close()
         self.kinds.clear()

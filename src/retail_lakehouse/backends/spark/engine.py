@@ -236,6 +236,15 @@ class SparkEngine:
             path, folder, schema, write.mode, write.schema_mode, tuple(write.partition_by)
         )
 
+    def release(self, relation: str) -> None:
+        derived = f"{relation}__"
+        for name in [n for n in self.frames if n == relation or n.startswith(derived)]:
+            self.frames.pop(name).unpersist()
+            self.counts.pop(name, None)
+            if name in self.views:
+                self.spark.catalog.dropTempView(name)
+                self.views.discard(name)
+
     def close(self) -> None:
         for view in self.views:
             self.spark.catalog.dropTempView(view)
