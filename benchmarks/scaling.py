@@ -1,11 +1,13 @@
 """The scaling run: ``uv run python -m benchmarks.scaling [--scales 1 3 10] [--large]``.
 
-Per scale, in a fresh temporary folder, three measured processes in a row (wall, CPU and
+Per scale, in a fresh temporary folder, four measured processes in a row (wall, CPU and
 peak RSS of the process tree, from ``measure``):
 
 * ``retail generate --scale S``: the landing zone;
 * ``retail run --scale S``: one update over that landing zone (it exists, so nothing is
-  generated); its seconds are the update's, from the event log;
+  generated) at the default memory limit; its seconds are the update's, from the event log;
+* ``retail run --full-refresh --memory-limit L`` (``--run-memory-limit``, 1GB): every
+  table again, under a low memory limit;
 * ``bare_duckdb_job.py``: the same medallion SQL on bare DuckDB over the same landing
   zone; its seconds are the job's own, from the first dataset to the last Parquet file.
 
@@ -62,6 +64,7 @@ class Settings:
     scales: tuple[float, ...]
     workdir: Path
     memory_limit: str  # DuckDB's memory_limit in the bare job
+    run_memory_limit: str  # retail run's --memory-limit in the low-limit step
     max_tree_rss: int  # bytes
     out: Path
     chart: Path
@@ -70,6 +73,7 @@ class Settings:
         return {
             "scales": list(self.scales),
             "memory_limit": self.memory_limit,
+            "run_memory_limit": self.run_memory_limit,
             "max_tree_rss": self.max_tree_rss,
             "timeout_seconds": TIMEOUT_SECONDS,
         }
@@ -111,12 +115,16 @@ def generate_step(scale: float, lakehouse: Path, settings: Settings) -> Step:
     return Step("ok", seconds=process.wall_seconds, process=process)
 
 
-def update_step(scale: float, lakehouse: Path, settings: Settings) -> tuple[Step, dict[str, int]]:
-    """``retail run`` over the existing landing zone, and its rows per dataset."""
+def update_step(
+    scale: float, lakehouse: Path, settings: Settings, memory_limit: str | None = None
+) -> tuple[Step, dict[str, int]]:
+    """``retail run`` over the existing landing zone (every table again under
+    ``memory_limit`` when given), and its rows per dataset."""
     argv = [str(retail_executable()), "run", "--scale", f"{scale:g}"]
-    process = measured(
-        [*argv, "--lakehouse", str(lakehouse)], lakehouse.parent / "run.log", settings
-    )
+    if memory_limit is not None:
+        argv += ["--full-refresh", "--memory-limit", memory_limit]
+    log = lakehouse.parent / ("run.log" if memory_limit is None else "run-limited.log")
+    process = measured([*argv, "--lakehouse", str(lakehouse)], log, settings)
     if not process.ok:
         return Step("failed", failure_reason(process), process=process), {}
     update = last_update(lakehouse / "tables")
@@ -169,6 +177,7 @@ def pipeline_steps(
     their datasets have the same rows."""
     runs: dict[StepKind, Callable[[], tuple[Step, dict[str, int]]]] = {
         "update": lambda: update_step(scale, lakehouse, settings),
+        "limited": lambda: update_step(scale, lakehouse, settings, settings.run_memory_limit),
         "bare": lambda: bare_step(lakehouse, settings),
     }
     steps: dict[StepKind, Step] = {}
@@ -179,8 +188,13 @@ def pipeline_steps(
             continue
         steps[kind], rows[kind] = run()
         log_step(console, scale, kind, steps[kind])
-    ours, theirs = rows["update"], rows["bare"]
-    return steps, rows_note(ours, theirs) if ours and theirs else ""
+    ours = rows["update"]
+    notes = [
+        f"{STEP_NAMES[kind]}: {rows_note(ours, rows[kind])}"
+        for kind in ("limited", "bare")
+        if ours and rows[kind]
+    ]
+    return steps, "; ".join(notes)
 
 
 def note_killed(gave_up: GaveUp, scale: float, steps: dict[StepKind, Step]) -> None:
@@ -211,6 +225,9 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     parser.add_argument("--workdir", type=Path, help="where the temporary folders go")
     parser.add_argument("--memory-limit", default="8GB", help="the bare DuckDB job's")
     parser.add_argument(
+        "--run-memory-limit", default="1GB", help="retail run's in the low-limit step"
+    )
+    parser.add_argument(
         "--max-rss", type=float, default=20.0, help="GiB: kill a process tree above it"
     )
     parser.add_argument("--out", type=Path, default=OUT_FOLDER / "scaling.json")
@@ -223,6 +240,7 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
         scales=tuple(scales),
         workdir=args.workdir or Path(tempfile.gettempdir()),
         memory_limit=args.memory_limit,
+        run_memory_limit=args.run_memory_limit,
         max_tree_rss=int(args.max_rss * 2**30),
         out=args.out,
         chart=args.chart,

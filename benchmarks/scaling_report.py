@@ -1,9 +1,10 @@
 """The scaling run's records and how they are shown: a Rich table, JSON and an SVG chart.
 
-Each scale has three steps (``retail generate``, ``retail run``, the bare DuckDB job); a
-step's ``seconds`` are its own figure (generate: the whole process; retail run: the
-update from the event log; bare DuckDB: the job's medallion), beside the whole process's
-wall, CPU and peak tree RSS. Rows/s is the landing zone's rows over those seconds.
+Each scale has four steps (``retail generate``, ``retail run``, ``retail run
+--full-refresh --memory-limit L``, the bare DuckDB job); a step's ``seconds`` are its own
+figure (generate: the whole process; retail run: the update from the event log; bare
+DuckDB: the job's medallion), beside the whole process's wall, CPU and peak tree RSS.
+Rows/s is the landing zone's rows over those seconds.
 """
 
 from __future__ import annotations
@@ -22,15 +23,18 @@ from benchmarks.measure import ProcessRun
 from benchmarks.ours import scale_label
 from benchmarks.report import DASH, count, memory
 
-StepKind = Literal["generate", "update", "bare"]
+StepKind = Literal["generate", "update", "limited", "bare"]
 STEPS: tuple[StepKind, ...] = get_args(StepKind)
 StepStatus = Literal["ok", "failed", "not run"]
 STEP_NAMES: dict[StepKind, str] = {
     "generate": "retail generate",
     "update": "retail run",
+    "limited": "retail run, low limit",
     "bare": "bare DuckDB",
 }
-STEP_COLORS: dict[StepKind, str] = {"generate": "#7f7f7f", "update": "#1f77b4", "bare": "#d62728"}
+STEP_COLORS: dict[StepKind, str] = {
+    "generate": "#7f7f7f", "update": "#1f77b4", "limited": "#2ca02c", "bare": "#d62728",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ class ScalePoint:
     scale: float
     landing_rows: int
     steps: dict[StepKind, Step]
-    rows_check: str = ""  # the bare job's rows per dataset against retail run's
+    rows_check: str = ""  # the low-limit run's and the bare job's rows against retail run's
 
 
 def seconds_cell(kind: StepKind, step: Step) -> str:
@@ -80,11 +84,13 @@ COLUMNS = (
     "scale", "landing rows",
     "generate s", "generate\nrows/s", "generate\npeak RSS",
     "update s\n(wall)", "update\nrows/s", "retail run\npeak RSS",
+    "low limit\nupdate s", "low limit\nrows/s", "low limit\npeak RSS",
     "bare DuckDB s\n(wall)", "bare DuckDB\nrows/s", "bare DuckDB\npeak RSS",
 )  # fmt: skip
 TITLE = (
     "Scaling (generate: whole process; update: the event log's update, wall of the whole"
-    " process in brackets; bare DuckDB: the job's medallion, wall in brackets)"
+    " process in brackets; low limit: the same with --full-refresh and --memory-limit;"
+    " bare DuckDB: the job's medallion, wall in brackets)"
 )
 
 
@@ -127,7 +133,8 @@ def peak_gib(step: Step) -> float | None:
 
 def chart_svg(points: Sequence[ScalePoint], when: str) -> str:
     """Seconds and peak memory against the scale: retail generate, retail run (the update
-    from the event log) and bare DuckDB (the job's own seconds)."""
+    from the event log) at the default and the low memory limit, and bare DuckDB (the
+    job's own seconds)."""
     seconds = tuple(step_series(points, k, lambda s: s.seconds) for k in STEPS)
     peaks = tuple(step_series(points, k, peak_gib) for k in STEPS)
     panels = [
