@@ -26,7 +26,7 @@ class EngineName(StrEnum):
 
 
 DEFAULT_ENGINE = EngineName.DUCKDB
-DEFAULT_MEMORY_SHARE = 0.1  # of the machine's memory, when no limit is given
+DEFAULT_MEMORY_SHARE = 1 / 16  # of the machine's memory, when no limit is given
 
 
 @dataclass(frozen=True)

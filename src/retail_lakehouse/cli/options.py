@@ -62,7 +62,7 @@ def add_resources(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--memory-limit", type=memory_size, default=None, metavar="SIZE",
         help="memory the embedded engine may use, e.g. 2GB or 512MB; beyond it, it spills "
-        "to the lakehouse's .scratch folder (default: a tenth of the machine's memory)",
+        "to the lakehouse's .scratch folder (default: a sixteenth of the machine's memory)",
     )  # fmt: skip
     parser.add_argument(
         "--threads",

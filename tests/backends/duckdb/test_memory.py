@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from benchmarks.invariants import check_lakehouse
 
+from retail_lakehouse.backends import Resources, machine_memory
+from retail_lakehouse.backends.duckdb.backend import DuckDBBackend
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.cli.main import main
 from retail_lakehouse.common.lakehouse import Lakehouse
@@ -100,3 +102,18 @@ def test_a_limit_that_is_not_a_size_is_refused(
         main(["run", "--memory-limit", size])
     assert exited.value.code == 2
     assert "--memory-limit" in capsys.readouterr().err
+
+
+def test_without_a_limit_the_engine_takes_a_sixteenth_of_the_machine(tmp_path: Path) -> None:
+    backend = DuckDBBackend(Resources(scratch=tmp_path / ".scratch"))
+    try:
+        engine = backend.engine()
+        (limit,), *_ = engine.connection.sql(
+            "SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'"
+        ).fetchall()
+    finally:
+        backend.close()
+    number, unit = str(limit).split()
+    unit_bytes = {"MiB": 2**20, "GiB": 2**30}[unit]
+    shown, expected = float(number) * unit_bytes, machine_memory() / 16
+    assert shown <= expected < shown + 0.1 * unit_bytes  # shown cut to one decimal
