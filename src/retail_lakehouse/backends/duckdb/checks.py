@@ -1,16 +1,22 @@
-"""Expectations on DuckDB, in SQL: one aggregate row of counts, the kept rows a view, the
-dropped rows a table.
+"""Expectations on DuckDB, in SQL: every condition evaluated once, into a small table of
+the rows that fail any; counts, kept rows and quarantine read that table.
 
 A row fails an expectation when its condition is not true (``failed_flag_sql``: false
-or NULL). One scan counts every expectation's failures and the rows that fail a DROP ROW
-one; the kept rows are a view that filters those out, so the result is never copied; the
-dropped rows, few, are stored with the names of the DROP ROW expectations they failed (in
-definition order) and the update's id.
+or NULL). One scan of the checked table stores, for each row failing at least one
+expectation, its row id and one flag per expectation: usually a few rows in a thousand.
+The counts are one aggregate of those flags; the kept rows are a view of the table
+without the row ids of rows failing a DROP ROW expectation; the dropped rows are stored,
+in the table's order, with the names of the DROP ROW expectations they failed (in
+definition order) and the update's id. A condition costs one evaluation per row however
+many readers the kept rows have (a regular expression over millions of e-mails, say).
+
+The checked table may hide columns (a numbered result is a view of its table without the
+numbering's keys): ``Checked`` names the table and the columns its readers do not see.
 
 >>> from retail_lakehouse.pipeline.model import Expectation
 >>> rules = (Expectation("has_id", "id > 0", "drop"), Expectation("big", "v > 9"))
->>> print(kept_query("t", rules))
-SELECT * FROM "t" WHERE NOT (NOT coalesce((id > 0), false))
+>>> print(kept_query(Checked("t"), "f", rules))
+SELECT * FROM "t" WHERE rowid NOT IN (SELECT "__row" FROM "f" WHERE "__f0")
 """
 
 from __future__ import annotations
@@ -24,43 +30,70 @@ from retail_lakehouse.sql.rewrites import failed_flag_sql
 DIALECT = "duckdb"
 FAILED_NAMES = "_failed_expectations"
 UPDATE_ID = "_update_id"
+ROW = '"__row"'
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The table whose rows are checked, and the columns its readers do not see."""
+
+    table: str
+    hidden: tuple[str, ...] = ()
+
+    def columns(self, alias: str = "") -> str:
+        star = f"{alias}.*" if alias else "*"
+        if not self.hidden:
+            return star
+        return f"{star} EXCLUDE ({', '.join(quote(c) for c in self.hidden)})"
 
 
 @dataclass(frozen=True)
 class Counts:
     """What :func:`counts_query`'s one row says."""
 
-    total: int
     failed: tuple[int, ...]  # per expectation, in order
     dropped: int  # rows failing at least one DROP ROW expectation
 
     @staticmethod
     def of(row: Sequence[object]) -> Counts:
         values = [int(v) if isinstance(v, int) else 0 for v in row]
-        return Counts(values[0], tuple(values[1:-1]), values[-1])
+        return Counts(tuple(values[:-1]), values[-1])
 
 
-def counts_query(relation: str, expectations: Sequence[Expectation]) -> str:
-    """Rows, rows failing each expectation, rows failing a DROP ROW one: one row."""
-    failed = [f"count_if({_failed(e)})" for e in expectations]
-    return f"SELECT count(*), {', '.join(failed)}, count_if({_dropped(expectations)}) " + (
-        f"FROM {quote(relation)}"
-    )
+def flags_query(checked: Checked, expectations: Sequence[Expectation]) -> str:
+    """Row id and a flag per expectation of every row failing at least one."""
+    flags = [f"{_failed(e)} AS {_flag(i)}" for i, e in enumerate(expectations)]
+    failing = " OR ".join(_failed(e) for e in expectations)
+    return f"SELECT rowid AS {ROW}, {', '.join(flags)} FROM {quote(checked.table)} WHERE {failing}"
 
 
-def kept_query(relation: str, expectations: Sequence[Expectation]) -> str:
-    return f"SELECT * FROM {quote(relation)} WHERE NOT ({_dropped(expectations)})"
+def counts_query(flags: str, expectations: Sequence[Expectation]) -> str:
+    """Rows failing each expectation, rows failing a DROP ROW one: one row."""
+    failed = [f"count_if({_flag(i)})" for i in range(len(expectations))]
+    return f"SELECT {', '.join(failed)}, count_if({_dropped(expectations)}) FROM {quote(flags)}"
 
 
-def quarantine_query(relation: str, expectations: Sequence[Expectation], update_id: str) -> str:
-    """The dropped rows, each with the names of the DROP ROW expectations it failed."""
+def kept_query(checked: Checked, flags: str, expectations: Sequence[Expectation]) -> str:
+    dropped = f"SELECT {ROW} FROM {quote(flags)} WHERE {_dropped(expectations)}"
+    return f"SELECT {checked.columns()} FROM {quote(checked.table)} WHERE rowid NOT IN ({dropped})"
+
+
+def quarantine_query(
+    checked: Checked, flags: str, expectations: Sequence[Expectation], update_id: str
+) -> str:
+    """The dropped rows, in the table's order, each with the names of the DROP ROW
+    expectations it failed."""
     names = ", ".join(
-        f"CASE WHEN {_failed(e)} THEN {_literal(e.name)} END" for e in _dropping(expectations)
+        f"CASE WHEN f.{_flag(i)} THEN {_literal(e.name)} END"
+        for i, e in enumerate(expectations)
+        if e.action == "drop"
     )
     failed_names = f"list_filter([{names}]::VARCHAR[], lambda name: name IS NOT NULL)"
+    dropped = _dropped(expectations, "f.")
     return (
-        f"SELECT *, {failed_names} AS {FAILED_NAMES}, {_literal(update_id)} AS {UPDATE_ID} "
-        f"FROM {quote(relation)} WHERE {_dropped(expectations)}"
+        f"SELECT {checked.columns('t')}, {failed_names} AS {FAILED_NAMES}, "
+        f"{_literal(update_id)} AS {UPDATE_ID} FROM {quote(checked.table)} AS t "
+        f"JOIN {quote(flags)} AS f ON t.rowid = f.{ROW} WHERE {dropped} ORDER BY t.rowid"
     )
 
 
@@ -68,12 +101,12 @@ def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _dropping(expectations: Sequence[Expectation]) -> list[Expectation]:
-    return [e for e in expectations if e.action == "drop"]
+def _flag(index: int) -> str:
+    return f'"__f{index}"'
 
 
-def _dropped(expectations: Sequence[Expectation]) -> str:
-    failing = [_failed(e) for e in _dropping(expectations)]
+def _dropped(expectations: Sequence[Expectation], prefix: str = "") -> str:
+    failing = [f"{prefix}{_flag(i)}" for i, e in enumerate(expectations) if e.action == "drop"]
     return " OR ".join(failing) if failing else "false"
 
 

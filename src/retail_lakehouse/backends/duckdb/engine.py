@@ -26,8 +26,10 @@ from sqlglot import exp
 
 from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.checks import (
+    Checked,
     Counts,
     counts_query,
+    flags_query,
     kept_query,
     quarantine_query,
     quote,
@@ -79,6 +81,7 @@ class DuckDBEngine:
         self.resources = self._describe_resources()
         self.kinds: dict[str, RelationKind] = {}  # every relation this engine made
         self.counts: dict[str, int] = {}
+        self.checked: dict[str, Checked] = {}  # a view's table, where expectations look
         self._session: Any = None  # SQLFrame's, made when a Python dataset first runs
         self._load_lazy_imports()
 
@@ -127,6 +130,7 @@ class DuckDBEngine:
         """Drop a relation of an earlier statement under this name, if any."""
         kind = self.kinds.pop(relation, None)
         self.counts.pop(relation, None)
+        self.checked.pop(relation, None)
         if kind is not None:
             self._sql(f"DROP {kind.upper()} {quote(relation)}")
 
@@ -161,6 +165,7 @@ class DuckDBEngine:
         for statement in numbering_statements(split, rows, relation, types):
             self._sql(statement)
         self.kinds[relation] = "view"
+        self.checked[relation] = Checked(rows, tuple(split.extra))
 
     def _names_are_unique(self, query: exp.Expr) -> bool:
         """Whether the query's columns have distinct names (the numbering selects by name)."""
@@ -240,19 +245,26 @@ class DuckDBEngine:
             self.alias(kept, relation)
             self._create("table", quarantine, f"SELECT * FROM {quote(relation)} LIMIT 0")
             return CheckedRelation(kept, quarantine, self.rows(relation), 0, ())
-        (row,) = self._sql(counts_query(relation, expectations))
+        checked, flags, total = (
+            self.checked.get(relation, Checked(relation)),
+            f"{kept}__flags",
+            self.rows(relation),
+        )
+        self._create("table", flags, flags_query(checked, expectations))
+        (row,) = self._sql(counts_query(flags, expectations))
         counts = Counts.of(row)
-        self._create("view", kept, kept_query(relation, expectations))
-        self.counts[kept] = counts.total - counts.dropped
-        self._create("table", quarantine, quarantine_query(relation, expectations, update_id))
+        self._create("view", kept, kept_query(checked, flags, expectations))
+        self.counts[kept] = total - counts.dropped
+        statement = quarantine_query(checked, flags, expectations, update_id)
+        self._create("table", quarantine, statement)
         self.counts[quarantine] = counts.dropped
         return CheckedRelation(
             kept,
             quarantine,
-            counts.total - counts.dropped,
+            total - counts.dropped,
             counts.dropped,
             tuple(
-                ExpectationCounts(e.name, failed, counts.total - failed)
+                ExpectationCounts(e.name, failed, total - failed)
                 for e, failed in zip(expectations, counts.failed, strict=True)
             ),
         )
