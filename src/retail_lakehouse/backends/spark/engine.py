@@ -1,8 +1,12 @@
 """The Spark engine: the pipeline's SQL run natively in Spark SQL, tables committed to Delta.
 
-Relations are DataFrames registered as temporary views. Query results and the rows kept by
-expectations are local checkpoints, so counts, downstream reads and writes all see the same
-rows (``current_timestamp()`` and window ties are evaluated once). Tables are written as
+Relations are DataFrames registered as temporary views. A query's result is computed once,
+persisted (in memory, spilling to disk) by the same job that counts it, so counts,
+downstream reads and writes all see the same rows (``current_timestamp()`` and window ties
+are evaluated once) and releasing a relation frees its memory at once. The rows kept by
+expectations and the quarantine are filters over that result, evaluated by each reader; a
+condition whose value changes between evaluations (``rand()``, the current time) has its
+flags persisted first, so every reader still sees one split. Tables are written as
 Parquet by Spark into a fresh folder and added to the Delta log by delta-rs, so local
 Spark, which cannot load Delta's jars here, still produces Delta tables that DuckDB, delta-rs
 and ``retail query`` read, with the same rollback as the embedded engine.
@@ -17,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlglot import exp
 
 from retail_lakehouse.backends import EngineName
+from retail_lakehouse.backends.spark.expectations import volatile_conditions
 from retail_lakehouse.backends.spark.generate import remove_bookkeeping_files
 from retail_lakehouse.backends.spark.session import prepare_session
 from retail_lakehouse.backends.spark.sources import (
@@ -91,23 +96,26 @@ class SparkEngine:
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         def execute() -> DataFrame:
             statement = rewrite_for_spark(tree, sources, relation, self._register_files)
-            return self.spark.sql(statement).localCheckpoint(eager=True)
+            return self.spark.sql(statement)
 
-        self._keep(relation, self._guard(execute))
-        return self.rows(relation)
+        return self._materialize(relation, self._guard(execute))
 
     def run_python(
         self, relation: str, dataset: Dataset, sources: Sources, configuration: Mapping[str, str]
     ) -> int:
-        """The user's PySpark code on this session, checkpointed as a SQL result is."""
+        """The user's PySpark code on this session, materialized as a SQL result is."""
         from retail_lakehouse.backends.spark.python import python_frame
 
         def execute() -> DataFrame:
-            frame = python_frame(self.spark, dataset, sources, configuration)
-            return frame.localCheckpoint(eager=True)
+            return python_frame(self.spark, dataset, sources, configuration)
 
-        self._keep(relation, self._guard(execute))
-        return self.rows(relation)
+        return self._materialize(relation, self._guard(execute))
+
+    def _materialize(self, relation: str, frame: DataFrame) -> int:
+        """Keep ``frame``'s rows, computed once, as ``relation``; returns their count."""
+        stored, rows = self._guard(lambda: _computed_once(frame))
+        self._keep(relation, stored, rows)
+        return rows
 
     def _register_files(self, read: FileRead) -> list[str]:
         import pyspark.sql.functions as sf
@@ -186,6 +194,10 @@ class SparkEngine:
                 for e, flag in zip(expectations, flags, strict=True)
             ),
         )
+        kept, quarantine = names
+        if volatile_conditions(e.condition for e in expectations):
+            flagged = _persisted(flagged)  # computed by the counting job below
+            self.frames[f"{kept}__flags"] = flagged  # freed with the relation
         dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
         dropped = _any(sf.col(flags[i]) for i in dropping)
         sums = flagged.agg(
@@ -199,7 +211,7 @@ class SparkEngine:
             for e, f in zip(expectations, failed, strict=True)
         )
         columns = [sf.col(quote(c)) for c in frame.columns]
-        kept_frame = flagged.where(~dropped).select(*columns).localCheckpoint(eager=True)
+        kept_frame = flagged.where(~dropped).select(*columns)
         failed_names = sf.filter(
             sf.array(*(sf.when(sf.col(flags[i]), sf.lit(expectations[i].name)) for i in dropping)),
             lambda name: name.isNotNull(),
@@ -210,7 +222,6 @@ class SparkEngine:
             failed_names.cast("array<string>").alias("_failed_expectations"),
             sf.lit(update_id).alias("_update_id"),
         )
-        kept, quarantine = names
         self._keep(kept, kept_frame, total - dropped_rows)
         self._keep(quarantine, bad, dropped_rows)
         return CheckedRelation(kept, quarantine, total - dropped_rows, dropped_rows, counts)
@@ -253,6 +264,29 @@ class SparkEngine:
         self.views.clear()
         self.frames.clear()
         self.counts.clear()
+
+
+def _computed_once(frame: DataFrame) -> tuple[DataFrame, int]:
+    """``frame`` persisted and counted by one job: later reads scan the stored rows."""
+    from pyspark import StorageLevel
+
+    if frame.storageLevel != StorageLevel.NONE:
+        # the same plan is cached for another relation already: one cache for both would
+        # vanish when either is released, so this one gets rows of its own
+        checkpoint = frame.localCheckpoint(eager=False)
+        return checkpoint, checkpoint.count()
+    persisted = _persisted(frame)
+    try:
+        return persisted, persisted.count()
+    except BaseException:
+        persisted.unpersist()
+        raise
+
+
+def _persisted(frame: DataFrame) -> DataFrame:
+    from pyspark import StorageLevel
+
+    return frame.persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def _any(columns: Iterable[Column]) -> Column:
