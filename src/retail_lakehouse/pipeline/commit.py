@@ -22,7 +22,7 @@ from types import TracebackType
 import pyarrow as pa
 
 from retail_lakehouse.common.faults import crash_point
-from retail_lakehouse.pipeline.engine import Engine, TableWrite
+from retail_lakehouse.pipeline.engine import Engine, TableWrite, derived_from
 from retail_lakehouse.pipeline.journal import ROLLED_BACK_KEY, UPDATE_KEY, JournaledTable
 from retail_lakehouse.storage.delta import DeltaStore, TableVersion
 from retail_lakehouse.storage.delta_files import StagedFiles, commit_files, discard_files
@@ -69,10 +69,8 @@ class Committer:
     def writing(self, relation: str) -> bool:
         """Whether a table is still being written from ``relation`` or one derived from it
         (``<relation>__...``)."""
-        derived = f"{relation}__"
         return any(
-            not item.files.done()
-            and (item.write.relation == relation or item.write.relation.startswith(derived))
+            not item.files.done() and derived_from(item.write.relation, relation)
             for item in self._staging
         )
 

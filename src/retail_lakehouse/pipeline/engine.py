@@ -27,6 +27,12 @@ class EngineError(InputError, RuntimeError):
     """An engine failure while executing a dataset (one line)."""
 
 
+def derived_from(name: str, relation: str) -> bool:
+    """Whether ``name`` is ``relation`` or a relation an engine derived from it, which it
+    names ``<relation>__...`` (what :meth:`Engine.release` frees with it)."""
+    return name == relation or name.startswith(f"{relation}__")
+
+
 @dataclass(frozen=True)
 class DatasetRelations:
     """The names of the relations one dataset goes through in an update's engine."""

@@ -13,7 +13,8 @@ many readers the kept rows have (a regular expression over millions of e-mails, 
 The checked table may hide columns (a numbered result is a view of its table without the
 numbering's keys): ``Checked`` names the table and the columns its readers do not see.
 
->>> from retail_lakehouse.pipeline.model import Expectation
+>>> from retail_lakehouse.backends.duckdb.quoting import literal, quote
+from retail_lakehouse.pipeline.model import Expectation
 >>> rules = (Expectation("has_id", "id > 0", "drop"), Expectation("big", "v > 9"))
 >>> print(kept_query(Checked("t"), "f", rules))
 SELECT * FROM "t" WHERE rowid NOT IN (SELECT "__row" FROM "f" WHERE "__f0")
@@ -24,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.sql.rewrites import failed_flag_sql
 
@@ -84,7 +86,7 @@ def quarantine_query(
     """The dropped rows, in the table's order, each with the names of the DROP ROW
     expectations it failed."""
     names = ", ".join(
-        f"CASE WHEN f.{_flag(i)} THEN {_literal(e.name)} END"
+        f"CASE WHEN f.{_flag(i)} THEN {literal(e.name)} END"
         for i, e in enumerate(expectations)
         if e.action == "drop"
     )
@@ -92,13 +94,9 @@ def quarantine_query(
     dropped = _dropped(expectations, "f.")
     return (
         f"SELECT {checked.columns('t')}, {failed_names} AS {FAILED_NAMES}, "
-        f"{_literal(update_id)} AS {UPDATE_ID} FROM {quote(checked.table)} AS t "
+        f"{literal(update_id)} AS {UPDATE_ID} FROM {quote(checked.table)} AS t "
         f"JOIN {quote(flags)} AS f ON t.rowid = f.{ROW} WHERE {dropped} ORDER BY t.rowid"
     )
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _flag(index: int) -> str:
@@ -112,7 +110,3 @@ def _dropped(expectations: Sequence[Expectation], prefix: str = "") -> str:
 
 def _failed(expectation: Expectation) -> str:
     return failed_flag_sql(expectation.condition, DIALECT)
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

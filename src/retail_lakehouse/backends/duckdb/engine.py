@@ -32,9 +32,9 @@ from retail_lakehouse.backends.duckdb.checks import (
     flags_query,
     kept_query,
     quarantine_query,
-    quote,
 )
 from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select
+from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.backends.duckdb.row_numbers import numbering_statements, split_row_numbers
 from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
 from retail_lakehouse.backends.duckdb.sources import rewrite_sources
@@ -45,6 +45,7 @@ from retail_lakehouse.pipeline.engine import (
     ExpectationCounts,
     Sources,
     TableWrite,
+    derived_from,
 )
 from retail_lakehouse.pipeline.model import Dataset, Expectation
 from retail_lakehouse.storage.delta import DeltaStore
@@ -96,7 +97,7 @@ class DuckDBEngine:
         if spill is not None:
             spill.mkdir(parents=True, exist_ok=True)  # DuckDB makes the last folder only
         folder = str(spill) if spill is not None else ""  # '' turns spilling off
-        self.connection.execute(f"SET temp_directory = '{folder.replace(chr(39), chr(39) * 2)}'")
+        self.connection.execute(f"SET temp_directory = {literal(folder)}")
 
     def _describe_resources(self) -> str:
         """``memory limit 2.4 GiB, 2 threads``, as DuckDB took the settings."""
@@ -245,11 +246,8 @@ class DuckDBEngine:
             self.alias(kept, relation)
             self._create("table", quarantine, f"SELECT * FROM {quote(relation)} LIMIT 0")
             return CheckedRelation(kept, quarantine, self.rows(relation), 0, ())
-        checked, flags, total = (
-            self.checked.get(relation, Checked(relation)),
-            f"{kept}__flags",
-            self.rows(relation),
-        )
+        checked = self.checked.get(relation, Checked(relation))
+        flags, total = f"{kept}__flags", self.rows(relation)
         self._create("table", flags, flags_query(checked, expectations))
         (row,) = self._sql(counts_query(flags, expectations))
         counts = Counts.of(row)
@@ -270,8 +268,7 @@ class DuckDBEngine:
         )
 
     def release(self, relation: str) -> None:
-        derived = f"{relation}__"
-        for name in [n for n in self.kinds if n == relation or n.startswith(derived)]:
+        for name in [n for n in self.kinds if derived_from(n, relation)]:
             self._forget(name)
 
     def close(self) -> None:

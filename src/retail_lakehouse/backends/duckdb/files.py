@@ -12,10 +12,11 @@ SELECT "id", CAST("n" AS DECIMAL(38, 0)) AS "n", CAST("f" AS VARCHAR) AS "f" FRO
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from retail_lakehouse.backends.duckdb.checks import quote
+from retail_lakehouse.backends.duckdb.quoting import literal, quote
 
 _AS_DELTA = {"HUGEINT": "DECIMAL(38, 0)", "UHUGEINT": "DECIMAL(38, 0)"}
 
@@ -40,15 +41,9 @@ def copy_statement(select: str, folder: Path, partition_by: Sequence[str]) -> st
         target = folder / f"part-{_unique()}.parquet"
         options = ""
     return (
-        f"COPY ({select}) TO {_literal(str(target))} ({options}FORMAT parquet, COMPRESSION snappy)"
+        f"COPY ({select}) TO {literal(str(target))} ({options}FORMAT parquet, COMPRESSION snappy)"
     )
 
 
 def _unique() -> str:
-    import uuid
-
     return uuid.uuid4().hex
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -16,9 +16,9 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from retail_lakehouse.backends.duckdb.checks import quote
 from retail_lakehouse.backends.duckdb.engine import to_duckdb
 from retail_lakehouse.backends.duckdb.python import new_session, python_query
+from retail_lakehouse.backends.duckdb.quoting import quote
 from retail_lakehouse.backends.duckdb.sources import rewrite_sources
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.engine import Sources

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from retail_lakehouse.backends.duckdb.quoting import quote
+
 KEY_PREFIX = "__row_number_key_"
 ROW_ID = "rowid"  # DuckDB's pseudo-column: a stored row's position
 _POSITION = "__row_number_position"
@@ -142,38 +144,34 @@ def numbering_statements(
     """  # noqa: E501
     statements = []
     for number in split.numbers:
-        numbers = _quote(f"{rows}__{number.column}")
+        numbers = quote(f"{rows}__{number.column}")
         statements += [
             f"CREATE TABLE {numbers} AS {_numbers_query(number, rows)}",
-            f"UPDATE {_quote(rows)} SET {_quote(number.column)} = "
+            f"UPDATE {quote(rows)} SET {quote(number.column)} = "
             f"CAST(numbered.{_NUMBERED} AS {types[number.column]}) FROM {numbers} AS numbered "
-            f"WHERE {_quote(rows)}.{ROW_ID} = numbered.{_POSITION}",
+            f"WHERE {quote(rows)}.{ROW_ID} = numbered.{_POSITION}",
             f"DROP TABLE {numbers}",
         ]
-    extra = ", ".join(_quote(key) for key in split.extra)
+    extra = ", ".join(quote(key) for key in split.extra)
     statements.append(
-        f"CREATE VIEW {_quote(target)} AS SELECT * EXCLUDE ({extra}) FROM {_quote(rows)}"
+        f"CREATE VIEW {quote(target)} AS SELECT * EXCLUDE ({extra}) FROM {quote(rows)}"
     )
     return statements
 
 
 def _numbers_query(number: RowNumber, rows: str) -> str:
     """Row id and number of each row of ``rows`` in a partition of more than one row."""
-    row_id = f"{_quote(rows)}.{ROW_ID}"
+    row_id = f"{quote(rows)}.{ROW_ID}"
     order = [o.sql(dialect="duckdb") for o in number.order] + [row_id]
-    partition = ", ".join(_quote(key) for key in number.partition)
+    partition = ", ".join(quote(key) for key in number.partition)
     window = f"ROW_NUMBER() OVER ({f'PARTITION BY {partition} ' if partition else ''}"
     window += f"ORDER BY {', '.join(order)})"
-    select = f"SELECT {row_id} AS {_POSITION}, {window} AS {_NUMBERED} FROM {_quote(rows)}"
+    select = f"SELECT {row_id} AS {_POSITION}, {window} AS {_NUMBERED} FROM {quote(rows)}"
     if not number.partition:
         return select
     same = " AND ".join(
-        f"{_quote(rows)}.{_quote(key)} IS NOT DISTINCT FROM repeated.{_quote(key)}"
+        f"{quote(rows)}.{quote(key)} IS NOT DISTINCT FROM repeated.{quote(key)}"
         for key in number.partition
     )
-    repeated = f"SELECT {partition} FROM {_quote(rows)} GROUP BY ALL HAVING COUNT(*) > 1"
+    repeated = f"SELECT {partition} FROM {quote(rows)} GROUP BY ALL HAVING COUNT(*) > 1"
     return f"{select} SEMI JOIN ({repeated}) AS repeated ON {same}"
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'

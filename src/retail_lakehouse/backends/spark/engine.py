@@ -36,6 +36,7 @@ from retail_lakehouse.pipeline.engine import (
     ExpectationCounts,
     Sources,
     TableWrite,
+    derived_from,
 )
 from retail_lakehouse.pipeline.model import Dataset, Expectation
 from retail_lakehouse.sql.rewrites import failed_flag_sql
@@ -248,8 +249,7 @@ class SparkEngine:
         )
 
     def release(self, relation: str) -> None:
-        derived = f"{relation}__"
-        for name in [n for n in self.frames if n == relation or n.startswith(derived)]:
+        for name in [n for n in self.frames if derived_from(n, relation)]:
             self.frames.pop(name).unpersist()
             self.counts.pop(name, None)
             if name in self.views:
