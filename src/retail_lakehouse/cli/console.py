@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Self, TextIO
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -31,24 +31,17 @@ if TYPE_CHECKING:  # the pipeline's libraries load after generating
     from retail_lakehouse.pipeline.results import DatasetResult
 
 
-class RowProgress:
-    """Rows written per table, as Rich progress bars (a no-op when not on a terminal)."""
+class _LiveOnTerminal:
+    """A Rich live display (a Progress or a Live) shown from ``with`` to its end, on a
+    terminal only."""
 
-    def __init__(self, console: Console) -> None:
+    def __init__(self, console: Console, display: Progress | Live) -> None:
         self._enabled = console.is_terminal
-        self.progress = Progress(
-            "[bold]{task.description:<14}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=False,
-        )
-        self._tasks: dict[str, TaskID] = {}
+        self._display = display
 
-    def __enter__(self) -> RowProgress:
+    def __enter__(self) -> Self:
         if self._enabled:
-            self.progress.start()
+            self._display.start()
         return self
 
     def __exit__(
@@ -58,7 +51,23 @@ class RowProgress:
         trace: TracebackType | None,
     ) -> None:
         if self._enabled:
-            self.progress.stop()
+            self._display.stop()
+
+
+class RowProgress(_LiveOnTerminal):
+    """Rows written per table, as Rich progress bars (a no-op when not on a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self.progress = Progress(
+            "[bold]{task.description:<14}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        )
+        super().__init__(console, self.progress)
+        self._tasks: dict[str, TaskID] = {}
 
     def start(self, table: str, total_rows: int) -> None:
         if self._enabled:
@@ -107,31 +116,17 @@ class DatasetProgress:
         print(line, file=self._plain, flush=True)
 
 
-class RunDisplay:
+class RunDisplay(_LiveOnTerminal):
     """``retail run``'s live display: the generator's bars, then the update's datasets."""
 
     def __init__(self, console: Console) -> None:
         self.rows = RowProgress(console)
         self.datasets = DatasetProgress(console)
-        self._live = Live(
+        live = Live(
             Group(self.rows.progress, self.datasets.progress), console=console,
             refresh_per_second=4,
         )  # fmt: skip
-        self._enabled = console.is_terminal
-
-    def __enter__(self) -> RunDisplay:
-        if self._enabled:
-            self._live.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        if self._enabled:
-            self._live.stop()
+        super().__init__(console, live)
 
 
 def human_bytes(count: int) -> str:

@@ -19,6 +19,7 @@ from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.pipeline import runner
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.results import DatasetResult
+from retail_lakehouse.pipeline.watch import Unwatched
 
 LIMIT = 64 * 2**20  # far below what the update's tables take at scale 0.3
 SCALE = 0.3
@@ -32,7 +33,7 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-class SpillWatcher:
+class SpillWatcher(Unwatched):
     """Which files DuckDB has spilled to, looked at as each dataset ends (the engine frees
     what nothing reads any more, so the update may end with none)."""
 
@@ -40,15 +41,9 @@ class SpillWatcher:
         self.engine = engine
         self.spilled: set[Path] = set()
 
-    def dataset_started(self, name: str) -> None:
-        pass
-
     def dataset_finished(self, result: DatasetResult) -> None:
         rows = self.engine.connection.sql("SELECT path FROM duckdb_temporary_files()")
         self.spilled |= {Path(row[0]) for row in rows.fetchall()}
-
-    def committing(self, tables: int) -> None:
-        pass
 
 
 def test_an_update_over_its_limit_spills_into_the_scratch_space(landed: Path) -> None:
