@@ -3,7 +3,9 @@
 Every relation of an update (new rows, query results, kept and dropped rows) is a table
 or a view of one in-memory DuckDB database that spills to a folder of the lakehouse's
 scratch space under a memory limit: the data stays in the engine, and only record
-batches on their way into a table's files pass through Python. ``read_files`` becomes
+batches on their way into a table's files pass through Python. A result that only reads
+files, row by row (a bronze table), stays a view over its files (``file_scans``): each
+read scans them again, cheaper than storing and spilling the rows. ``read_files`` becomes
 DuckDB's file readers over an explicit list of files (with the file name, for
 ``_metadata.file_path``), ``STREAM(x)`` the relation of x's new rows, and the rest is
 sqlglot's Spark-to-DuckDB translation. Sessions run in UTC so dates and timestamps mean
@@ -17,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Mapping, Sequence
+from datetime import UTC as UTC_ZONE
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -33,6 +37,7 @@ from retail_lakehouse.backends.duckdb.checks import (
     kept_query,
     quarantine_query,
 )
+from retail_lakehouse.backends.duckdb.file_scans import as_file_scan
 from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select
 from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.backends.duckdb.row_numbers import numbering_statements, split_row_numbers
@@ -155,6 +160,10 @@ class DuckDBEngine:
     def _materialize(self, relation: str, query: exp.Expr) -> None:
         """The query's rows as a table; its row numbers computed on their keys alone when
         it has any (``duckdb_row_numbers``: a table of the rows and a view of it)."""
+        scan = as_file_scan(query, datetime.now(UTC_ZONE))
+        if scan is not None:
+            self._create("view", relation, to_duckdb(scan, copy=False))
+            return
         split = split_row_numbers(query)
         if split is None or not self._names_are_unique(split.query):
             self._create("table", relation, to_duckdb(query, copy=False))
@@ -246,7 +255,7 @@ class DuckDBEngine:
             self.alias(kept, relation)
             self._create("table", quarantine, f"SELECT * FROM {quote(relation)} LIMIT 0")
             return CheckedRelation(kept, quarantine, self.rows(relation), 0, ())
-        checked = self.checked.get(relation, Checked(relation))
+        checked = self._checked(relation)
         flags, total = f"{kept}__flags", self.rows(relation)
         self._create("table", flags, flags_query(checked, expectations))
         (row,) = self._sql(counts_query(flags, expectations))
@@ -266,6 +275,17 @@ class DuckDBEngine:
                 for e, failed in zip(expectations, counts.failed, strict=True)
             ),
         )
+
+    def _checked(self, relation: str) -> Checked:
+        """Where the relation's rows have row ids: its own table, or one stored from its
+        view (a file scan's rows are stored only when they are checked)."""
+        if relation in self.checked:
+            return self.checked[relation]
+        if self.kinds.get(relation) == "view":
+            rows = f"{relation}__rows"
+            self._create("table", rows, f"SELECT * FROM {quote(relation)}")
+            return Checked(rows)
+        return Checked(relation)
 
     def release(self, relation: str) -> None:
         for name in [n for n in self.kinds if derived_from(n, relation)]:
