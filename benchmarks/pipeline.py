@@ -11,9 +11,10 @@ Each repeat, per scale, takes a fresh lakehouse through three runs in a row:
   existing landing zone.
 
 After each run, its update (total seconds and each dataset's flow seconds) is read from the
-lakehouse's event log. The same sequence runs with ``--engine spark`` (local[2]) at scale 1,
-so the cost of the JVM shows next to the embedded engine's, and with the built-in pipeline
-written in Python (``pipeline_python.yaml``), so SQLFrame's cost shows next to SQL's.
+lakehouse's event log. The same sequence runs with ``--engine spark`` (local[2]) at each
+``--spark-scales`` scale (default 1), so the cost of the JVM shows next to the embedded
+engine's, and with the built-in pipeline written in Python (``pipeline_python.yaml``), so
+SQLFrame's cost shows next to SQL's.
 """
 
 from __future__ import annotations

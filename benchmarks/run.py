@@ -3,8 +3,9 @@
 Runs our generator as a whole process at each scale (plus scale 5 when the tpchgen-cli
 comparison runs), then once in-process per scale for per-table rates, then the comparisons
 (tpchgen-cli at SF1, dbldatagen on local Spark at our scale-1 row counts), then our pipeline
-end to end (``retail run``: fresh, again, full refresh) at each scale and the same medallion
-on PySpark at scale 1, checks the targets, prints the tables and writes them as JSON to
+end to end (``retail run``: fresh, again, full refresh) at each scale, the same sequence on
+our Spark engine and the same medallion on PySpark at each ``--spark-scales`` scale (default
+1), checks the targets, prints the tables and writes them as JSON to
 ``benchmarks/out/results.json``.
 """
 
@@ -42,12 +43,13 @@ COMPARISONS: frozenset[Part] = frozenset(
 )
 DEFAULT_OUT = Path(__file__).with_name("out") / "results.json"
 SPARK_SCALE = 1.0
-WIDE_CONSOLE = 150
+WIDE_CONSOLE = 170  # the pipeline table with scale-10 Spark rows needs 163 columns
 
 
 @dataclass(frozen=True)
 class Settings:
     scales: tuple[float, ...]
+    spark_scales: tuple[float, ...]  # of the Spark engine's and the PySpark medallion's cases
     repeat: int
     parts: frozenset[Part]  # the comparisons and the pipeline runs that run
     skipped_by_flag: frozenset[Part]  # left out by --skip (the others not run: by --quick)
@@ -67,6 +69,7 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return {
             "scales": self.our_scales(),
+            "spark_scales": list(self.spark_scales),
             "repeat": self.repeat,
             "parts": sorted(self.parts),
             "per_table": self.per_table,
@@ -76,6 +79,13 @@ class Settings:
 def parse_settings(argv: Sequence[str] | None) -> Settings:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 10.0])
+    parser.add_argument(
+        "--spark-scales",
+        type=float,
+        nargs="+",
+        default=[MEDALLION_SCALE],
+        help="scales of the Spark engine and PySpark medallion cases (default: 1)",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per case (median shown)")
     parser.add_argument(
         "--quick", action="store_true", help="scale 1 only, one run, no comparisons"
@@ -90,6 +100,7 @@ def parse_settings(argv: Sequence[str] | None) -> Settings:
     skipped: set[Part] = set(args.skip) | (set(COMPARISONS) if args.quick else set())
     return Settings(
         scales=(1.0,) if args.quick else tuple(args.scales),
+        spark_scales=(MEDALLION_SCALE,) if args.quick else tuple(sorted(set(args.spark_scales))),
         repeat=1 if args.quick else args.repeat,
         parts=frozenset(set(PARTS) - skipped),
         skipped_by_flag=frozenset(args.skip),
@@ -162,7 +173,11 @@ def run_pipelines(
     cases += run_spark_engine(settings, workdir, console)
     if "spark-medallion" in settings.parts:
         speed.probe("before PySpark medallion")
-    return [*cases, run_spark_medallion(settings, workdir, console, cases)]
+    medallions = [
+        run_spark_medallion(settings, scale, workdir, console, cases)
+        for scale in settings.spark_scales
+    ]
+    return [*cases, *medallions]
 
 
 def run_python_pipeline(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:
@@ -177,30 +192,36 @@ def run_python_pipeline(settings: Settings, workdir: Path, console: Console) -> 
 
 
 def run_spark_engine(settings: Settings, workdir: Path, console: Console) -> list[PipelineCase]:
-    """``retail run --engine spark`` at scale 1: the same sequence on local Spark."""
+    """``retail run --engine spark`` at each Spark scale: the same sequence on local Spark."""
     tool: PipelineTool = "retail run --engine spark"
-    label = scale_label(MEDALLION_SCALE)
+    labels = [scale_label(scale) for scale in settings.spark_scales]
     if "spark-engine" not in settings.parts:
         reason = settings.skip_reason("spark-engine")
-        return [PipelineCase.unavailable(tool, "fresh", label, "skipped", reason)]
-    console.log(f"{tool} at {label}: fresh, again, full refresh ({settings.repeat}x each)")
-    return benchmark_pipeline([MEDALLION_SCALE], settings.repeat, workdir, tool)
+        return [PipelineCase.unavailable(tool, "fresh", s, "skipped", reason) for s in labels]
+    listed = ", ".join(labels)
+    console.log(f"{tool} at {listed}: fresh, again, full refresh ({settings.repeat}x each)")
+    return benchmark_pipeline(settings.spark_scales, settings.repeat, workdir, tool)
+
+
+def reference_rows(ours: Sequence[PipelineCase], label: str) -> dict[str, int] | None:
+    """The rows of each dataset in our first fresh run at this size (None without one)."""
+    reference = next(
+        (c.updates for c in ours if c.run == "fresh" and c.size == label and c.updates), None
+    )
+    return reference.rows_by_dataset if reference else None
 
 
 def run_spark_medallion(
-    settings: Settings, workdir: Path, console: Console, ours: list[PipelineCase]
+    settings: Settings, scale: float, workdir: Path, console: Console, ours: list[PipelineCase]
 ) -> PipelineCase:
-    label = scale_label(MEDALLION_SCALE)
+    label = scale_label(scale)
     if "spark-medallion" not in settings.parts:
         return PipelineCase.unavailable(
             "pyspark", "medallion", label, "skipped", settings.skip_reason("spark-medallion")
         )
     console.log(f"PySpark medallion on local Spark at {label} ({settings.repeat} runs, 1 session)")
-    reference = next(
-        (c.updates for c in ours if c.run == "fresh" and c.size == label and c.updates), None
-    )
-    rows = reference.rows_by_dataset if reference else None
-    return benchmark_spark_medallion(MEDALLION_SCALE, settings.repeat, workdir, rows)
+    rows = reference_rows(ours, label)
+    return benchmark_spark_medallion(scale, settings.repeat, workdir, rows)
 
 
 def run_benchmarks(settings: Settings, console: Console) -> BenchResults:

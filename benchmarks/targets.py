@@ -33,6 +33,8 @@ RUN_WALL_TARGETS = (WallTarget(1.0, 5.0), WallTarget(10.0, 30.0))  # retail run,
 MEDALLION_SCALE = 1.0
 SPARK_SPEEDUP = 20.0  # our pipeline alone at least this many times faster than PySpark
 PYTHON_SLOWDOWN = 1.2  # the Python pipeline's update at most this many times the SQL one's
+SPARK_ENGINE_SCALE = 10.0
+SPARK_ENGINE_SLOWDOWN = 1.2  # our Spark engine's update at most this many times PySpark's
 
 
 def verdict(met: bool) -> Verdict:
@@ -115,6 +117,7 @@ def check_targets(
     checks += [check_run_wall(pipeline, target) for target in RUN_WALL_TARGETS]
     checks.append(check_against_spark(pipeline))
     checks.append(check_python_against_sql(pipeline))
+    checks.append(check_spark_engine_against_pyspark(pipeline))
     return checks
 
 
@@ -130,3 +133,17 @@ def check_python_against_sql(cases: Sequence[PipelineCase]) -> TargetCheck:
     ratio = mine / theirs if theirs > 0 else float("inf")
     measured = f"Python {mine:.2f} s / SQL {theirs:.2f} s = {ratio:.2f}x (medians)"
     return TargetCheck(label, measured, verdict(ratio <= PYTHON_SLOWDOWN))
+
+
+def check_spark_engine_against_pyspark(cases: Sequence[PipelineCase]) -> TargetCheck:
+    """Our Spark engine's fresh update (pipeline alone) against the PySpark job's best run."""
+    size = scale_label(SPARK_ENGINE_SCALE)
+    label = f"Spark engine update <= {SPARK_ENGINE_SLOWDOWN:g}x PySpark medallion ({size})"
+    ours = find_run(cases, "retail run --engine spark", "fresh", size)
+    theirs = find_run(cases, "pyspark", "medallion", size)
+    if ours is None or theirs is None or ours.updates is None or theirs.updates is None:
+        return TargetCheck(label, "not run", "n/a")
+    mine, other = ours.updates.update_best, theirs.updates.update_best
+    ratio = mine / other if other > 0 else float("inf")
+    measured = f"ours {mine:.2f} s / PySpark {other:.2f} s = {ratio:.2f}x (best)"
+    return TargetCheck(label, measured, verdict(ratio <= SPARK_ENGINE_SLOWDOWN))

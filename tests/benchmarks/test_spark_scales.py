@@ -1,0 +1,104 @@
+"""The benchmark's ``--spark-scales`` option and the Spark engine's target against PySpark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from benchmarks.model import PipelineCase, PipelineRun, PipelineTool, Timing, UpdateTiming
+from benchmarks.run import parse_settings, run_spark_engine, run_spark_medallion
+from benchmarks.targets import check_spark_engine_against_pyspark, check_targets
+from rich.console import Console
+
+SKIP_SPARK = ("--skip", "spark-engine", "--skip", "spark-medallion")
+TARGET = "Spark engine update <= 1.2x PySpark medallion (scale 10)"
+
+
+def test_the_spark_cases_run_at_scale_1_by_default() -> None:
+    settings = parse_settings([])
+
+    assert settings.spark_scales == (1.0,)
+    assert settings.as_dict()["spark_scales"] == [1.0]
+
+
+def test_the_spark_scales_are_the_listed_ones_in_order() -> None:
+    settings = parse_settings(["--spark-scales", "10", "1", "10", "--scales", "1"])
+
+    assert settings.spark_scales == (1.0, 10.0)
+    assert settings.scales == (1.0,)
+    assert settings.as_dict()["spark_scales"] == [1.0, 10.0]
+    assert {"spark-engine", "spark-medallion"} <= settings.parts
+
+
+def test_quick_runs_no_spark_case_and_reports_them_at_scale_1() -> None:
+    settings = parse_settings(["--quick", "--spark-scales", "10"])
+
+    assert settings.spark_scales == (1.0,)
+    assert not {"spark-engine", "spark-medallion"} & settings.parts
+    assert settings.skip_reason("spark-engine") == "skipped: --quick"
+
+
+def test_skipped_spark_cases_show_one_row_per_spark_scale(tmp_path: Path) -> None:
+    settings = parse_settings(["--spark-scales", "1", "10", *SKIP_SPARK])
+    console = Console(quiet=True)
+
+    engine = run_spark_engine(settings, tmp_path, console)
+    medallion = [run_spark_medallion(settings, s, tmp_path, console, engine) for s in (1, 10)]
+
+    assert [(c.tool, c.size, c.note) for c in engine] == [
+        ("retail run --engine spark", "scale 1", "skipped: --skip"),
+        ("retail run --engine spark", "scale 10", "skipped: --skip"),
+    ]
+    assert [(c.size, c.status) for c in medallion] == [
+        ("scale 1", "skipped"),
+        ("scale 10", "skipped"),
+    ]
+
+
+def measured(tool: PipelineTool, run: PipelineRun, size: str, update: float) -> PipelineCase:
+    """A case that ran: its best update took ``update`` seconds."""
+    timing = Timing(1, update + 5, update + 5, cpu_median=1.0, peak_tree_rss=None)
+    updates = UpdateTiming(update, update, {}, 0, {})
+    return PipelineCase(tool, run, size, "ok", "", timing, updates)
+
+
+def scale_10(engine: float, pyspark: float) -> list[PipelineCase]:
+    return [
+        measured("retail run --engine spark", "fresh", "scale 10", engine),
+        measured("retail run --engine spark", "again", "scale 10", engine / 2),
+        measured("pyspark", "medallion", "scale 10", pyspark),
+    ]
+
+
+def test_the_target_is_met_within_1_2x() -> None:
+    check = check_spark_engine_against_pyspark(scale_10(engine=36.0, pyspark=30.0))
+
+    assert check.target == TARGET
+    assert check.measured == "ours 36.00 s / PySpark 30.00 s = 1.20x (best)"
+    assert check.verdict == "pass"
+
+
+def test_the_target_is_missed_beyond_1_2x() -> None:
+    check = check_spark_engine_against_pyspark(scale_10(engine=40.0, pyspark=30.0))
+
+    assert check.measured == "ours 40.00 s / PySpark 30.00 s = 1.33x (best)"
+    assert check.verdict == "fail"
+
+
+def test_the_target_is_not_run_without_both_scale_10_cases() -> None:
+    at_scale_1 = [
+        measured("retail run --engine spark", "fresh", "scale 1", 10.0),
+        measured("pyspark", "medallion", "scale 1", 10.0),
+    ]
+    skipped = PipelineCase.unavailable("pyspark", "medallion", "scale 10", "skipped", "--skip")
+    engine_only = [*scale_10(engine=10.0, pyspark=10.0)[:2], skipped]
+
+    for cases in (at_scale_1, engine_only, []):
+        check = check_spark_engine_against_pyspark(cases)
+        assert (check.target, check.measured, check.verdict) == (TARGET, "not run", "n/a")
+
+
+def test_the_target_is_among_the_checks() -> None:
+    checks = check_targets([], scale_10(engine=1.0, pyspark=1.0))
+
+    assert [check.target for check in checks].count(TARGET) == 1
+    assert next(c for c in checks if c.target == TARGET).verdict == "pass"
