@@ -1,23 +1,27 @@
-"""Expectations on DuckDB, in SQL: every condition evaluated once, into a small table of
-the rows that fail any; counts, kept rows and quarantine read that table.
+"""Expectations on DuckDB, in SQL: every condition evaluated once, in one scan that stores
+the rows failing any; counts, kept rows and quarantine read that small table.
 
 A row fails an expectation when its condition is not true (``failed_flag_sql``: false
-or NULL). One scan of the checked table stores, for each row failing at least one
-expectation, its row id and one flag per expectation: usually a few rows in a thousand.
-The counts are one aggregate of those flags; the kept rows are a view of the table
-without the row ids of rows failing a DROP ROW expectation; the dropped rows are stored,
-in the table's order, with the names of the DROP ROW expectations they failed (in
-definition order) and the update's id. A condition costs one evaluation per row however
-many readers the kept rows have (a regular expression over millions of e-mails, say).
+or NULL). One scan of the checked table stores each row failing at least one
+expectation (usually a few in a thousand): its row id, one flag per expectation and its
+columns. The counts are one aggregate of those flags; the kept rows are a view of the
+table without the row ids of rows failing a DROP ROW expectation; the dropped rows come
+from the failing rows alone, in the table's order, with the names of the DROP ROW
+expectations they failed (in definition order) and the update's id. A condition costs
+one evaluation per row however many readers the kept rows have (a regular expression
+over millions of e-mails, say), and the table is scanned once for them all.
 
 The checked table may hide columns (a numbered result is a view of its table without the
 numbering's keys): ``Checked`` names the table and the columns its readers do not see.
 
->>> from retail_lakehouse.backends.duckdb.quoting import literal, quote
-from retail_lakehouse.pipeline.model import Expectation
+>>> from retail_lakehouse.pipeline.model import Expectation
 >>> rules = (Expectation("has_id", "id > 0", "drop"), Expectation("big", "v > 9"))
 >>> print(kept_query(Checked("t"), "f", rules))
 SELECT * FROM "t" WHERE rowid NOT IN (SELECT "__row" FROM "f" WHERE "__f0")
+>>> print(quarantine_query("f", rules, "u1"))  # doctest: +NORMALIZE_WHITESPACE
+SELECT * EXCLUDE ("__row", "__f0", "__f1"),
+  list_filter([CASE WHEN "__f0" THEN 'has_id' END]::VARCHAR[], lambda name: name IS NOT NULL)
+  AS _failed_expectations, 'u1' AS _update_id FROM "f" WHERE "__f0" ORDER BY "__row"
 """
 
 from __future__ import annotations
@@ -42,11 +46,10 @@ class Checked:
     table: str
     hidden: tuple[str, ...] = ()
 
-    def columns(self, alias: str = "") -> str:
-        star = f"{alias}.*" if alias else "*"
+    def columns(self) -> str:
         if not self.hidden:
-            return star
-        return f"{star} EXCLUDE ({', '.join(quote(c) for c in self.hidden)})"
+            return "*"
+        return f"* EXCLUDE ({', '.join(quote(c) for c in self.hidden)})"
 
 
 @dataclass(frozen=True)
@@ -63,10 +66,13 @@ class Counts:
 
 
 def flags_query(checked: Checked, expectations: Sequence[Expectation]) -> str:
-    """Row id and a flag per expectation of every row failing at least one."""
+    """Row id, a flag per expectation and the columns of every row failing at least one."""
     flags = [f"{_failed(e)} AS {_flag(i)}" for i, e in enumerate(expectations)]
     failing = " OR ".join(_failed(e) for e in expectations)
-    return f"SELECT rowid AS {ROW}, {', '.join(flags)} FROM {quote(checked.table)} WHERE {failing}"
+    return (
+        f"SELECT rowid AS {ROW}, {', '.join(flags)}, {checked.columns()} "
+        f"FROM {quote(checked.table)} WHERE {failing}"
+    )
 
 
 def counts_query(flags: str, expectations: Sequence[Expectation]) -> str:
@@ -80,22 +86,20 @@ def kept_query(checked: Checked, flags: str, expectations: Sequence[Expectation]
     return f"SELECT {checked.columns()} FROM {quote(checked.table)} WHERE rowid NOT IN ({dropped})"
 
 
-def quarantine_query(
-    checked: Checked, flags: str, expectations: Sequence[Expectation], update_id: str
-) -> str:
+def quarantine_query(flags: str, expectations: Sequence[Expectation], update_id: str) -> str:
     """The dropped rows, in the table's order, each with the names of the DROP ROW
-    expectations it failed."""
+    expectations it failed: all in the failing rows' table, no scan of the checked one."""
     names = ", ".join(
-        f"CASE WHEN f.{_flag(i)} THEN {literal(e.name)} END"
+        f"CASE WHEN {_flag(i)} THEN {literal(e.name)} END"
         for i, e in enumerate(expectations)
         if e.action == "drop"
     )
     failed_names = f"list_filter([{names}]::VARCHAR[], lambda name: name IS NOT NULL)"
-    dropped = _dropped(expectations, "f.")
+    bookkeeping = ", ".join([ROW, *(_flag(i) for i in range(len(expectations)))])
     return (
-        f"SELECT {checked.columns('t')}, {failed_names} AS {FAILED_NAMES}, "
-        f"{literal(update_id)} AS {UPDATE_ID} FROM {quote(checked.table)} AS t "
-        f"JOIN {quote(flags)} AS f ON t.rowid = f.{ROW} WHERE {dropped} ORDER BY t.rowid"
+        f"SELECT * EXCLUDE ({bookkeeping}), {failed_names} AS {FAILED_NAMES}, "
+        f"{literal(update_id)} AS {UPDATE_ID} FROM {quote(flags)} "
+        f"WHERE {_dropped(expectations)} ORDER BY {ROW}"
     )
 
 
@@ -103,8 +107,8 @@ def _flag(index: int) -> str:
     return f'"__f{index}"'
 
 
-def _dropped(expectations: Sequence[Expectation], prefix: str = "") -> str:
-    failing = [f"{prefix}{_flag(i)}" for i, e in enumerate(expectations) if e.action == "drop"]
+def _dropped(expectations: Sequence[Expectation]) -> str:
+    failing = [_flag(i) for i, e in enumerate(expectations) if e.action == "drop"]
     return " OR ".join(failing) if failing else "false"
 
 

@@ -262,7 +262,7 @@ class DuckDBEngine:
         counts = Counts.of(row)
         self._create("view", kept, kept_query(checked, flags, expectations))
         self.counts[kept] = total - counts.dropped
-        statement = quarantine_query(checked, flags, expectations, update_id)
+        statement = quarantine_query(flags, expectations, update_id)
         self._create("table", quarantine, statement)
         self.counts[quarantine] = counts.dropped
         return CheckedRelation(
