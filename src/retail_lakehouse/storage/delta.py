@@ -113,6 +113,23 @@ def check_data_files(path: Path, table: DeltaTable) -> None:
         raise StorageError(path, f"{len(missing)} data file(s) in the log are missing: {example}")
 
 
+@dataclass(frozen=True)
+class StoredFiles:
+    """A table's current version as an engine reads it: its schema, and its data files
+    when they hold the rows as they are (``None``: read them through :func:`open_dataset`)."""
+
+    schema: pa.Schema
+    files: list[Path] | None
+
+
+def stored_files(path: Path, table: DeltaTable) -> StoredFiles:
+    """The table's files are its rows when nothing is kept outside them: no partition
+    values in the paths, and reader protocol 1 (no column mapping, no deletion vectors)."""
+    schema = open_dataset(path, table).schema
+    plain = table.protocol().min_reader_version == 1 and not table.metadata().partition_columns
+    return StoredFiles(schema, [Path(uri) for uri in table.file_uris()] if plain else None)
+
+
 def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:
     """The table's current files as a pyarrow dataset on pyarrow's local filesystem."""
     check_data_files(path, table)
@@ -287,6 +304,10 @@ class DeltaStore:
     def dataset(self, name: str) -> pds.Dataset:
         path = self.table_path(name)
         return open_dataset(path, load_table(path))
+
+    def files(self, name: str) -> StoredFiles:
+        path = self.table_path(name)
+        return stored_files(path, load_table(path))
 
     def read(self, name: str) -> pa.Table:
         path = self.table_path(name)

@@ -5,7 +5,8 @@ or a view of one in-memory DuckDB database that spills to a folder of the lakeho
 scratch space under a memory limit: the data stays in the engine, and only record
 batches on their way into a table's files pass through Python. A result that only reads
 files, row by row (a bronze table), stays a view over its files (``file_scans``): each
-read scans them again, cheaper than storing and spilling the rows. ``read_files`` becomes
+read scans them again, cheaper than storing and spilling the rows; so does a stored
+table (``attach``) and a streaming table's stored rows with its new ones. ``read_files`` becomes
 DuckDB's file readers over an explicit list of files (with the file name, for
 ``_metadata.file_path``), ``STREAM(x)`` the relation of x's new rows, and the rest is
 sqlglot's Spark-to-DuckDB translation. Sessions run in UTC so dates and timestamps mean
@@ -38,7 +39,7 @@ from retail_lakehouse.backends.duckdb.checks import (
     quarantine_query,
 )
 from retail_lakehouse.backends.duckdb.file_scans import as_file_scan
-from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select
+from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select, files_view
 from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.backends.duckdb.row_numbers import numbering_statements, split_row_numbers
 from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
@@ -191,12 +192,30 @@ class DuckDBEngine:
         self._create("table", relation, f"SELECT * FROM {quote(like)} LIMIT 0")
 
     def attach(self, relation: str, store: DeltaStore, table: str) -> None:
+        """A stored table as a view over its Parquet files, in the types of its schema
+        (DuckDB's reader stays within the memory limit), or through pyarrow's dataset
+        when its files alone do not hold its rows (partitioned, column mapping)."""
         self._forget(relation)
-        self.connection.register(relation, store.dataset(table))
+        stored = store.files(table)
+        if stored.files is None:
+            self.connection.register(relation, store.dataset(table))
+            return
+        empty = f"{relation}__schema"
+        self.connection.register(empty, stored.schema.empty_table())
+        try:
+            columns = self._columns(empty)
+            if not stored.files:
+                self._create("table", relation, f"SELECT * FROM {quote(empty)}")
+                return
+            self._create("view", relation, files_view(stored.files, columns))
+        finally:
+            self.connection.unregister(empty)
 
     def union(self, relation: str, parts: Sequence[str]) -> None:
+        """A view when every part is the engine's own (a file scan reads again cheaply);
+        a table when one is read through Arrow, which is read once, not per reader."""
         body = " UNION ALL BY NAME ".join(f"SELECT * FROM {quote(p)}" for p in parts)
-        self._create("table", relation, body)  # read stored tables once, not per reader
+        self._create("view" if all(p in self.kinds for p in parts) else "table", relation, body)
 
     def alias(self, name: str, relation: str) -> None:
         self._create("view", name, f"SELECT * FROM {quote(relation)}")

@@ -1,4 +1,5 @@
-"""A relation's rows as a Delta table's next data files, written by DuckDB itself.
+"""A relation's rows as a Delta table's next data files, written by DuckDB itself, and a
+stored table's files read back.
 
 DuckDB's Parquet writer takes the rows straight from its own storage (no Arrow on the
 way, faster than delta-rs' writer from Arrow: ``benchmarks/README.md``); the commit adds
@@ -29,6 +30,14 @@ def delta_select(relation: str, columns: Sequence[tuple[str, str]]) -> str:
         column = quote(name)
         items.append(f"CAST({column} AS {target}) AS {column}" if target else column)
     return f"SELECT {', '.join(items)} FROM {quote(relation)}"
+
+
+def files_view(files: Sequence[Path], columns: Sequence[tuple[str, str]]) -> str:
+    """The rows of a table's Parquet files, each column cast to its type in the table's
+    schema (files written by different writers may store a column differently)."""
+    paths = ", ".join(literal(str(f)) for f in files)
+    items = ", ".join(f"CAST({quote(name)} AS {kind}) AS {quote(name)}" for name, kind in columns)
+    return f"SELECT {items} FROM read_parquet([{paths}], union_by_name = true)"
 
 
 def copy_statement(select: str, folder: Path, partition_by: Sequence[str]) -> str:
