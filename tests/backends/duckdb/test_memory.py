@@ -4,6 +4,7 @@ written outside the lakehouse; what a killed writer left there is swept."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,6 @@ from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.pipeline import runner
 from retail_lakehouse.pipeline.project import load_pipeline
-from retail_lakehouse.pipeline.results import DatasetResult
 from retail_lakehouse.pipeline.watch import Unwatched
 
 LIMIT = 64 * 2**20  # far below what the update's tables take at scale 0.3
@@ -34,16 +34,32 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class SpillWatcher(Unwatched):
-    """Which files DuckDB has spilled to, looked at as each dataset ends (the engine frees
-    what nothing reads any more, so the update may end with none)."""
+    """Which files DuckDB has spilled to, looked at every few milliseconds while the update
+    runs: the engine keeps little resident (file scans stay views, relations are freed
+    after their last reader), so a spill may last one statement."""
 
     def __init__(self, engine: DuckDBEngine) -> None:
         self.engine = engine
         self.spilled: set[Path] = set()
+        self._done = threading.Event()
+        self._looking = threading.Thread(target=self._look, daemon=True)
 
-    def dataset_finished(self, result: DatasetResult) -> None:
-        rows = self.engine.connection.sql("SELECT path FROM duckdb_temporary_files()")
-        self.spilled |= {Path(row[0]) for row in rows.fetchall()}
+    def dataset_started(self, name: str) -> None:
+        if not self._looking.is_alive() and not self._done.is_set():
+            self._looking.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._looking.join()
+
+    def _look(self) -> None:
+        cursor = self.engine.connection.cursor()
+        try:
+            while not self._done.wait(0.005):
+                rows = cursor.sql("SELECT path FROM duckdb_temporary_files()").fetchall()
+                self.spilled |= {Path(row[0]) for row in rows}
+        finally:
+            cursor.close()
 
 
 def test_an_update_over_its_limit_spills_into_the_scratch_space(landed: Path) -> None:
@@ -54,9 +70,11 @@ def test_an_update_over_its_limit_spills_into_the_scratch_space(landed: Path) ->
         pipeline = load_pipeline(builtin_settings_path(), landed)
         update = runner.run_update(pipeline, engine, True, watcher)
     finally:
+        watcher.stop()
         engine.close()
     assert update.status == "COMPLETED"
-    assert watcher.spilled and all(path.is_relative_to(spill) for path in watcher.spilled)
+    assert watcher.spilled, "nothing spilled"
+    assert all(path.is_relative_to(spill) for path in watcher.spilled)
     assert check_lakehouse(landed) == []
     assert not Lakehouse(landed).scratch.exists()  # removed with the engine
 

@@ -16,12 +16,14 @@ numbering's keys): ``Checked`` names the table and the columns its readers do no
 
 >>> from retail_lakehouse.pipeline.model import Expectation
 >>> rules = (Expectation("has_id", "id > 0", "drop"), Expectation("big", "v > 9"))
->>> print(kept_query(Checked("t"), "f", rules))
-SELECT * FROM "t" WHERE rowid NOT IN (SELECT "__row" FROM "f" WHERE "__f0")
+>>> print(kept_query(Checked("t"), "f", rules))  # doctest: +NORMALIZE_WHITESPACE
+SELECT * FROM "t" WHERE rowid NOT IN
+  (SELECT "__checked_row" FROM "f" WHERE "__failed_expectation_0")
 >>> print(quarantine_query("f", rules, "u1"))  # doctest: +NORMALIZE_WHITESPACE
-SELECT * EXCLUDE ("__row", "__f0", "__f1"),
-  list_filter([CASE WHEN "__f0" THEN 'has_id' END]::VARCHAR[], lambda name: name IS NOT NULL)
-  AS _failed_expectations, 'u1' AS _update_id FROM "f" WHERE "__f0" ORDER BY "__row"
+SELECT * EXCLUDE ("__checked_row", "__failed_expectation_0", "__failed_expectation_1"),
+  list_filter([CASE WHEN "__failed_expectation_0" THEN 'has_id' END]::VARCHAR[],
+  lambda name: name IS NOT NULL) AS _failed_expectations, 'u1' AS _update_id FROM "f"
+  WHERE "__failed_expectation_0" ORDER BY "__checked_row"
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from retail_lakehouse.sql.rewrites import failed_flag_sql
 DIALECT = "duckdb"
 FAILED_NAMES = "_failed_expectations"
 UPDATE_ID = "_update_id"
-ROW = '"__row"'
+ROW = '"__checked_row"'  # names no query of a pipeline is likely to give its columns
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def quarantine_query(flags: str, expectations: Sequence[Expectation], update_id:
 
 
 def _flag(index: int) -> str:
-    return f'"__f{index}"'
+    return f'"__failed_expectation_{index}"'
 
 
 def _dropped(expectations: Sequence[Expectation]) -> str:
