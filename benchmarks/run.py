@@ -30,7 +30,7 @@ from benchmarks.ours import benchmark_cli, scale_label, table_rates
 from benchmarks.pipeline import benchmark_pipeline
 from benchmarks.report import BenchResults, print_results, write_json
 from benchmarks.spark_compare import benchmark_dbldatagen
-from benchmarks.spark_medallion import benchmark_spark_medallion
+from benchmarks.spark_medallion import Reference, benchmark_spark_medallion
 from benchmarks.targets import MEDALLION_SCALE, TPCH_COMPARISON_SCALE, check_targets
 from benchmarks.tpchgen import SCALE_FACTOR, benchmark_tpchgen, size_label, tpchgen_installed
 
@@ -203,12 +203,13 @@ def run_spark_engine(settings: Settings, workdir: Path, console: Console) -> lis
     return benchmark_pipeline(settings.spark_scales, settings.repeat, workdir, tool)
 
 
-def reference_rows(ours: Sequence[PipelineCase], label: str) -> dict[str, int] | None:
-    """The rows of each dataset in our first fresh run at this size (None without one)."""
-    reference = next(
-        (c.updates for c in ours if c.run == "fresh" and c.size == label and c.updates), None
-    )
-    return reference.rows_by_dataset if reference else None
+def reference_rows(ours: Sequence[PipelineCase], label: str) -> Reference | None:
+    """Our first fresh run at this size: whose it is and each dataset's rows (None
+    without one)."""
+    case = next((c for c in ours if c.run == "fresh" and c.size == label and c.updates), None)
+    if case is None or case.updates is None:
+        return None
+    return Reference(case.tool, case.updates.rows_by_dataset)
 
 
 def run_spark_medallion(

@@ -12,6 +12,7 @@ import importlib.util
 import json
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -42,20 +43,30 @@ def run_job(lakehouse: Path, repeat: int, folder: Path) -> tuple[ProcessRun, dic
     return run, document
 
 
-def rows_note(ours: dict[str, int] | None, theirs: dict[str, int]) -> str:
-    """Whether every dataset has as many rows as in our run at the same scale."""
+@dataclass(frozen=True)
+class Reference:
+    """The rows of each dataset in one of our runs, and which tool ran it."""
+
+    tool: str
+    rows: dict[str, int]
+
+
+def rows_note(
+    ours: dict[str, int] | None, theirs: dict[str, int], whose: str = "retail run"
+) -> str:
+    """Whether every dataset has as many rows as in our run (by ``whose``) at the same scale."""
     if ours is None:
         return "rows not compared (no retail run at this scale)"
     names = sorted(set(ours) | set(theirs))
     differ = [n for n in names if ours.get(n) != theirs.get(n)]
     if not differ:
-        return f"rows of all {len(names)} datasets = retail run's"
+        return f"rows of all {len(names)} datasets = {whose}'s"
     shown = ", ".join(f"{n} {theirs.get(n, 0):,} vs {ours.get(n, 0):,}" for n in differ)
     return "rows differ: " + shown[: 60 * SHOWN_DIFFERENCES]
 
 
 def benchmark_spark_medallion(
-    scale: float, repeat: int, workdir: Path, ours: dict[str, int] | None
+    scale: float, repeat: int, workdir: Path, ours: Reference | None
 ) -> PipelineCase:
     """The job at our ``scale``'s landing zone (or why it could not run).
 
@@ -84,10 +95,11 @@ def benchmark_spark_medallion(
     updates = [spark_update(r) for r in document["runs"]]
     timing = UpdateTiming.of(updates)
     version, first = document.get("spark_version", "?"), updates[0].seconds
-    note = (
-        f"Spark {version} local[2], Parquet; {len(updates)} runs in one session, the first "
-        f"(cold JVM) {first:.1f} s; {rows_note(ours, timing.rows_by_dataset)}"
+    rows = rows_note(
+        ours.rows if ours else None, timing.rows_by_dataset, ours.tool if ours else "retail run"
     )
+    runs = "1 run" if len(updates) == 1 else f"{len(updates)} runs in one session, the first"
+    note = f"Spark {version} local[2], Parquet; {runs} (cold JVM) {first:.1f} s; {rows}"
     return PipelineCase(
         tool="pyspark",
         run="medallion",

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from benchmarks.model import PipelineCase, PipelineRun, PipelineTool, Timing, UpdateTiming
-from benchmarks.run import parse_settings, run_spark_engine, run_spark_medallion
+from benchmarks.run import parse_settings, reference_rows, run_spark_engine, run_spark_medallion
+from benchmarks.spark_medallion import Reference, rows_note
 from benchmarks.targets import check_spark_engine_against_pyspark, check_targets
 from rich.console import Console
 
@@ -102,3 +103,19 @@ def test_the_target_is_among_the_checks() -> None:
 
     assert [check.target for check in checks].count(TARGET) == 1
     assert next(c for c in checks if c.target == TARGET).verdict == "pass"
+
+
+def test_the_medallion_compares_rows_with_our_first_fresh_run_and_names_it() -> None:
+    spark_only = scale_10(engine=36.0, pyspark=30.0)
+    assert spark_only[0].updates is not None
+    spark_only[0].updates.rows_by_dataset.update({"silver_orders": 7})
+
+    reference = reference_rows(spark_only, "scale 10")
+
+    assert reference == Reference("retail run --engine spark", {"silver_orders": 7})
+    assert reference_rows(spark_only, "scale 1") is None
+    same = rows_note(reference.rows, {"silver_orders": 7}, reference.tool)
+    assert same == "rows of all 1 datasets = retail run --engine spark's"
+    assert rows_note(reference.rows, {"silver_orders": 6}, reference.tool) == (
+        "rows differ: silver_orders 6 vs 7"
+    )
