@@ -115,19 +115,19 @@ def check_data_files(path: Path, table: DeltaTable) -> None:
 
 @dataclass(frozen=True)
 class StoredFiles:
-    """A table's current version as an engine reads it: its schema, and its data files
-    when they hold the rows as they are (``None``: read them through :func:`open_dataset`)."""
+    """A table's current version as an engine reads it: pyarrow's dataset of it, and its
+    data files when they hold the rows as they are (``None``: read it through the dataset)."""
 
-    schema: pa.Schema
+    dataset: pds.Dataset
     files: list[Path] | None
 
 
 def stored_files(path: Path, table: DeltaTable) -> StoredFiles:
     """The table's files are its rows when nothing is kept outside them: no partition
     values in the paths, and reader protocol 1 (no column mapping, no deletion vectors)."""
-    schema = open_dataset(path, table).schema
+    dataset = open_dataset(path, table)
     plain = table.protocol().min_reader_version == 1 and not table.metadata().partition_columns
-    return StoredFiles(schema, [Path(uri) for uri in table.file_uris()] if plain else None)
+    return StoredFiles(dataset, [Path(uri) for uri in table.file_uris()] if plain else None)
 
 
 def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:

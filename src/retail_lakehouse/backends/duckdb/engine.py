@@ -198,10 +198,10 @@ class DuckDBEngine:
         self._forget(relation)
         stored = store.files(table)
         if stored.files is None:
-            self.connection.register(relation, store.dataset(table))
+            self.connection.register(relation, stored.dataset)
             return
         empty = f"{relation}__schema"
-        self.connection.register(empty, stored.schema.empty_table())
+        self.connection.register(empty, stored.dataset.schema.empty_table())
         try:
             columns = self._columns(empty)
             if not stored.files:
