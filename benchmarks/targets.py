@@ -12,6 +12,7 @@ from benchmarks.model import (
     PipelineTool,
     TargetCheck,
     Tool,
+    UpdateTiming,
     Verdict,
 )
 from benchmarks.ours import scale_label
@@ -85,6 +86,19 @@ def find_run(
     return None
 
 
+def find_updates(
+    cases: Sequence[PipelineCase],
+    size: str,
+    first: tuple[PipelineTool, PipelineRun],
+    second: tuple[PipelineTool, PipelineRun],
+) -> tuple[UpdateTiming, UpdateTiming] | None:
+    """The updates of two runs at ``size`` to compare (None when either did not run)."""
+    one, other = find_run(cases, *first, size), find_run(cases, *second, size)
+    if one is None or other is None or one.updates is None or other.updates is None:
+        return None
+    return one.updates, other.updates
+
+
 def check_run_wall(cases: Sequence[PipelineCase], target: WallTarget) -> TargetCheck:
     label = f"retail run {scale_label(target.scale)} end to end < {target.limit_seconds:g} s"
     case = find_run(cases, "retail run", "fresh", scale_label(target.scale))
@@ -98,11 +112,10 @@ def check_against_spark(cases: Sequence[PipelineCase]) -> TargetCheck:
     """Our fresh run's update (pipeline alone) against the PySpark job's best run."""
     size = scale_label(MEDALLION_SCALE)
     label = f"pipeline alone >= {SPARK_SPEEDUP:g}x faster than PySpark medallion ({size})"
-    ours = find_run(cases, "retail run", "fresh", size)
-    theirs = find_run(cases, "pyspark", "medallion", size)
-    if ours is None or theirs is None or ours.updates is None or theirs.updates is None:
+    pair = find_updates(cases, size, ("retail run", "fresh"), ("pyspark", "medallion"))
+    if pair is None:
         return TargetCheck(label, "not run", "n/a")
-    mine, other = ours.updates.update_best, theirs.updates.update_best
+    mine, other = pair[0].update_best, pair[1].update_best
     ratio = other / mine if mine > 0 else float("inf")
     measured = f"PySpark {other:.2f} s / ours {mine:.2f} s = {ratio:.1f}x (best)"
     return TargetCheck(label, measured, verdict(ratio >= SPARK_SPEEDUP))
@@ -125,11 +138,12 @@ def check_python_against_sql(cases: Sequence[PipelineCase]) -> TargetCheck:
     """The Python pipeline's full-refresh update against the SQL one's, medians."""
     size = scale_label(MEDALLION_SCALE)
     label = f"Python pipeline update <= {PYTHON_SLOWDOWN:g}x the SQL one ({size}, full refresh)"
-    sql = find_run(cases, "retail run", "full-refresh", size)
-    python = find_run(cases, "retail run (python)", "full-refresh", size)
-    if sql is None or python is None or sql.updates is None or python.updates is None:
+    pair = find_updates(
+        cases, size, ("retail run (python)", "full-refresh"), ("retail run", "full-refresh")
+    )
+    if pair is None:
         return TargetCheck(label, "not run", "n/a")
-    mine, theirs = python.updates.update_median, sql.updates.update_median
+    mine, theirs = pair[0].update_median, pair[1].update_median
     ratio = mine / theirs if theirs > 0 else float("inf")
     measured = f"Python {mine:.2f} s / SQL {theirs:.2f} s = {ratio:.2f}x (medians)"
     return TargetCheck(label, measured, verdict(ratio <= PYTHON_SLOWDOWN))
@@ -139,11 +153,12 @@ def check_spark_engine_against_pyspark(cases: Sequence[PipelineCase]) -> TargetC
     """Our Spark engine's fresh update (pipeline alone) against the PySpark job's best run."""
     size = scale_label(SPARK_ENGINE_SCALE)
     label = f"Spark engine update <= {SPARK_ENGINE_SLOWDOWN:g}x PySpark medallion ({size})"
-    ours = find_run(cases, "retail run --engine spark", "fresh", size)
-    theirs = find_run(cases, "pyspark", "medallion", size)
-    if ours is None or theirs is None or ours.updates is None or theirs.updates is None:
+    pair = find_updates(
+        cases, size, ("retail run --engine spark", "fresh"), ("pyspark", "medallion")
+    )
+    if pair is None:
         return TargetCheck(label, "not run", "n/a")
-    mine, other = ours.updates.update_best, theirs.updates.update_best
+    mine, other = pair[0].update_best, pair[1].update_best
     ratio = mine / other if other > 0 else float("inf")
     measured = f"ours {mine:.2f} s / PySpark {other:.2f} s = {ratio:.2f}x (best)"
     return TargetCheck(label, measured, verdict(ratio <= SPARK_ENGINE_SLOWDOWN))
