@@ -25,7 +25,9 @@ from datetime import datetime
 
 from sqlglot import exp
 
-_READERS = frozenset({"read_parquet", "read_json_auto", "read_csv_auto"})
+from retail_lakehouse.backends.duckdb.sources import READERS
+
+_READERS = frozenset(READERS.values())  # the readers ``read_files`` becomes
 _ROW_BY_ROW: tuple[type[exp.Expr], ...] = (exp.Cast, exp.CurrentTimestamp)
 _NOT_ROW_BY_ROW: tuple[type[exp.Expr], ...] = (
     exp.Join,
