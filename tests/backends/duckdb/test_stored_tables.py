@@ -77,7 +77,6 @@ def test_a_union_of_the_engines_relations_is_a_view_and_of_arrow_a_table(
 ) -> None:
     engine.attach("old_orders", store, "orders")
     engine.attach("old_by_status", store, "by_status")
-    engine.connection.register("arrow_orders", orders(100, 2))
     engine.union("all_orders", ["old_orders", "old_orders"])
     engine.union("mixed_orders", ["old_orders", "old_by_status"])
     assert engine.kinds["all_orders"] == "view"
