@@ -4,7 +4,6 @@ reach a window, and that the retail pipeline writes the same rows with them as w
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -20,8 +19,8 @@ from retail_lakehouse.backends.duckdb.row_numbers import KEY_PREFIX, split_row_n
 from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline.engine import Sources
 from retail_lakehouse.pipeline.project import load_pipeline
-from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update
+from tests.backends.duckdb.conftest import retail_twice, stored_rows
+from tests.pipeline.conftest import run_update
 
 DEDUP = (
     "SELECT k, v, CAST(row_number() OVER (PARTITION BY k ORDER BY ts) AS INT) AS n "
@@ -179,30 +178,10 @@ def test_only_repeated_keys_reach_the_window(engine: DuckDBEngine) -> None:
     ]  # fmt: skip
 
 
-def stored_rows(root: Path) -> dict[str, Counter[tuple[object, ...]]]:
-    """Every table's rows but the event log's, without the columns of the run itself."""
-    store = DeltaStore(root / "tables")
-    per_run = {"_ingested_at", "_update_id", "_source_file"}  # the time, update and folder
-    rows = {}
-    for name in store.list_tables():
-        if name != "event_log":
-            table = store.read(name)
-            kept = table.drop_columns([c for c in table.column_names if c in per_run])
-            rows[name] = Counter(
-                tuple(tuple(v) if isinstance(v, list) else v for v in row.values())
-                for row in kept.to_pylist()
-            )
-    return rows
-
-
 def test_the_retail_pipeline_writes_the_same_rows_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    numbered = make_landing(tmp_path / "numbered")
-    plain = tmp_path / "plain"
-    shutil.copytree(numbered / "landing", plain / "landing")
-    pipeline = load_pipeline(builtin_settings_path(), numbered)
-    run_update(pipeline, full_refresh=True)
+    numbered, plain = retail_twice(tmp_path)
     monkeypatch.setattr(duckdb_engine, "split_row_numbers", lambda query: None)
     run_update(load_pipeline(builtin_settings_path(), plain), full_refresh=True)
     expected = stored_rows(plain)

@@ -10,9 +10,10 @@ table (``attach``) and a streaming table's stored rows with its new ones. ``read
 DuckDB's file readers over an explicit list of files (with the file name, for
 ``_metadata.file_path``), ``STREAM(x)`` the relation of x's new rows, and the rest is
 sqlglot's Spark-to-DuckDB translation. Sessions run in UTC so dates and timestamps mean
-what they mean on Spark. Two kinds of rewrite make queries cheaper without changing
-their results: ``duckdb_rules`` on the SQL, and ``duckdb_row_numbers``, which numbers
-only the rows whose keys repeat.
+what they mean on Spark. Three kinds of rewrite make queries cheaper without changing
+their results: ``rules`` on the SQL; ``row_numbers``, which numbers only
+the rows whose keys repeat; and ``key_ranges``, which stores a join of a large relation
+range by range of its key, so its hash tables fit in memory.
 """
 
 from __future__ import annotations
@@ -40,6 +41,15 @@ from retail_lakehouse.backends.duckdb.checks import (
 )
 from retail_lakehouse.backends.duckdb.file_scans import as_file_scan
 from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select, files_view
+from retail_lakehouse.backends.duckdb.key_ranges import (
+    KeyedQuery,
+    bind_current_time,
+    bucket_width,
+    cut,
+    integer_types,
+    keyed_query,
+    pieces,
+)
 from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.backends.duckdb.row_numbers import numbering_statements, split_row_numbers
 from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
@@ -160,23 +170,60 @@ class DuckDBEngine:
 
     def _materialize(self, relation: str, query: exp.Expr) -> None:
         """The query's rows as a table; its row numbers computed on their keys alone when
-        it has any (``duckdb_row_numbers``: a table of the rows and a view of it)."""
+        it has any (``row_numbers``: a table of the rows and a view of it)."""
         scan = as_file_scan(query, datetime.now(UTC_ZONE))
         if scan is not None:
             self._create("view", relation, to_duckdb(scan, copy=False))
             return
         split = split_row_numbers(query)
         if split is None or not self._names_are_unique(split.query):
-            self._create("table", relation, to_duckdb(query, copy=False))
+            self._store(relation, query)
             return
         rows = f"{relation}__unnumbered"
-        self._create("table", rows, to_duckdb(split.query, copy=False))
+        self._store(rows, split.query)
         types = dict(self._columns(rows))
         self._forget(relation)
         for statement in numbering_statements(split, rows, relation, types):
             self._sql(statement)
         self.kinds[relation] = "view"
         self.checked[relation] = Checked(rows, tuple(split.extra))
+
+    def _store(self, relation: str, query: exp.Expr) -> None:
+        """The query's rows as a table: range by range of a join key when its source has
+        more than one range's rows (``key_ranges``), else in one statement."""
+        ranges = self._key_ranges(query)
+        if ranges is None:
+            self._create("table", relation, to_duckdb(query, copy=False))
+            return
+        keyed, bounds = ranges
+        for index, (low, high) in enumerate(bounds):
+            part = to_duckdb(keyed.in_range(low, high, with_nulls=index == 0), copy=False)
+            if index == 0:
+                self._create("table", relation, part)
+            else:
+                self._sql(f"INSERT INTO {quote(relation)} {part}")
+
+    def _key_ranges(self, query: exp.Expr) -> tuple[KeyedQuery, list[tuple[int, int]]] | None:
+        """The query split by its join key, and the key's ranges, when worth splitting."""
+        keyed = keyed_query(query, self._rows_or_none)
+        if keyed is None or pieces(self.rows(keyed.source)) < 2:
+            return None
+        types = [kind for _, kind in self._columns(f"({keyed.key_columns()})")]
+        ((low, high),) = self._sql(keyed.bounds_query())
+        if not integer_types(types) or low is None or low == high:
+            return None
+        width = bucket_width(low, high)
+        histogram = [(int(b), int(n)) for b, n in self._sql(keyed.histogram_query(low, width))]
+        count = pieces(sum(n for _, n in histogram))
+        bind_current_time(keyed.query, datetime.now(UTC_ZONE))
+        return keyed, cut(histogram, low, high, width, count)
+
+    def _rows_or_none(self, relation: str) -> int:
+        """A relation's rows, 0 when the name is not one (a common table expression)."""
+        try:
+            return self.rows(relation)
+        except EngineError:
+            return 0
 
     def _names_are_unique(self, query: exp.Expr) -> bool:
         """Whether the query's columns have distinct names (the numbering selects by name)."""
