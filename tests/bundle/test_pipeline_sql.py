@@ -23,7 +23,8 @@ def bundle_datasets(bundle: Bundle, path: Path) -> list[CreateStatement]:
     configuration = resolved_target(bundle, "dev")["resources"]["pipelines"][PIPELINE][
         "configuration"
     ]
-    return parse_sql_text(path.read_text(encoding="utf-8"), path, configuration)
+    statements = parse_sql_text(path.read_text(encoding="utf-8"), path, configuration)
+    return [s for s in statements if isinstance(s, CreateStatement)]
 
 
 @pytest.mark.parametrize("path", LISTED, ids=lambda path: path.name)

@@ -19,7 +19,9 @@ PATH = Path("pipeline/p.sql")
 
 
 def parse(text: str, configuration: dict[str, str] | None = None) -> list[CreateStatement]:
-    return parse_sql_text(text, PATH, configuration or {})
+    statements = parse_sql_text(text, PATH, configuration or {})
+    assert all(isinstance(s, CreateStatement) for s in statements)
+    return [s for s in statements if isinstance(s, CreateStatement)]
 
 
 def parse_one(text: str, configuration: dict[str, str] | None = None) -> CreateStatement:
@@ -264,7 +266,9 @@ def test_line_numbers_stay_those_of_the_original_file() -> None:
 # --- errors ---------------------------------------------------------------------------------
 
 MV = "CREATE OR REFRESH MATERIALIZED VIEW"
-ALLOWED = "expected CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW"
+ALLOWED = (
+    "expected CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW, CREATE FLOW"
+)
 
 
 @pytest.mark.parametrize(
@@ -456,7 +460,7 @@ def test_folder_reads_every_sql_file_recursively_sorted_by_path(tmp_path: Path) 
     datasets = parse_sql_folder(tmp_path, {"n": "3"})
     assert [d.name for d in datasets] == ["raw", "v", "daily", "silver_orders", "z"]
     assert datasets[1].location == SourceLocation(tmp_path / "bronze.sql", 3)
-    assert datasets[2].query == "SELECT 3"
+    assert isinstance(datasets[2], CreateStatement) and datasets[2].query == "SELECT 3"
 
 
 def test_same_dataset_in_two_files_names_both_locations(tmp_path: Path) -> None:

@@ -10,14 +10,16 @@ reads; whether ``@dlt.table`` is a streaming table follows from that.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.model import Dataset, DatasetKind, Expectation, PythonQuery
+from retail_lakehouse.sql.changes import ChangeFlowStatement
 from retail_lakehouse.sql.ddl import (
     CreateStatement,
     check_unique_names,
+    check_unique_statements,
     parse_sql_text,
     read_sql_file,
 )
@@ -65,22 +67,57 @@ def source_files(folder: Path) -> list[Path]:
 def pipeline_definitions(folder: Path, configuration: Mapping[str, str]) -> Definitions:
     """The datasets of every file of the pipeline's folder, in order of definition."""
     datasets: list[Dataset] = []
+    flows: list[ChangeFlowStatement] = []
     notes: list[str] = []
     for path in source_files(folder):
         if path.suffix == ".sql":
-            text = read_sql_file(path)
-            datasets += [dataset_of(s) for s in parse_sql_text(text, path, configuration)]
+            statements = parse_sql_text(read_sql_file(path), path, configuration)
+            datasets += [dataset_of(s) for s in statements if isinstance(s, CreateStatement)]
+            flows += [s for s in statements if isinstance(s, ChangeFlowStatement)]
         else:
-            found, said = python_datasets(path, configuration)
+            found, flowing, said = python_datasets(path, configuration)
             datasets += found
+            flows += flowing
             notes += said
     check_unique_names(datasets)
-    return Definitions(tuple(datasets), tuple(notes))
+    check_unique_statements(flows)
+    return Definitions(tuple(with_flows(datasets, flows)), tuple(notes))
+
+
+def with_flows(datasets: list[Dataset], flows: list[ChangeFlowStatement]) -> list[Dataset]:
+    """The datasets with each AUTO CDC flow in its target, a streaming table declared
+    without a query; every such table needs exactly one flow."""
+    by_name = {d.name.lower(): d for d in datasets}
+    into: dict[str, ChangeFlowStatement] = {}
+    for flow in flows:
+        target = by_name.get(flow.target.lower())
+        if target is None or target.kind != "streaming_table" or target.query:
+            raise DefinitionError(
+                flow.location,
+                f"flow '{flow.name}' goes into '{flow.target}', which is not a streaming "
+                f"table declared without a query (CREATE OR REFRESH STREAMING TABLE "
+                f"{flow.target};)",
+            )
+        if (first := into.setdefault(target.name, flow)) is not flow:
+            raise DefinitionError(
+                flow.location,
+                f"'{flow.target}' already has the flow '{first.name}' ({first.location}); "
+                "one AUTO CDC flow per table",
+            )
+    result = []
+    for dataset in datasets:
+        filled = into.get(dataset.name)
+        if dataset.python is None and not dataset.query and filled is None:
+            raise DefinitionError(
+                dataset.location, f"streaming table '{dataset.name}' has no flow into it"
+            )
+        result.append(replace(dataset, changes=filled) if filled is not None else dataset)
+    return result
 
 
 def python_datasets(
     path: Path, configuration: Mapping[str, str]
-) -> tuple[list[Dataset], list[str]]:
+) -> tuple[list[Dataset], list[ChangeFlowStatement], list[str]]:
     """The datasets one Python file defines, each traced for what it reads."""
     from retail_lakehouse.pipeline.python.api import Registry
     from retail_lakehouse.pipeline.python.files import run_pipeline_file
@@ -90,10 +127,21 @@ def python_datasets(
     run_pipeline_file(path, registry, configuration)
     datasets = []
     for definition in registry.definitions:
-        if definition.function is None:
-            raise DefinitionError(
-                definition.location, f"streaming table '{definition.name}' has no flow into it"
+        if definition.function is None:  # filled by a flow
+            datasets.append(
+                Dataset(
+                    name=definition.name,
+                    kind="streaming_table",
+                    query="",
+                    location=definition.location,
+                    expectations=definition.expectations,
+                    comment=definition.comment,
+                    properties=definition.properties,
+                    partition_by=definition.partition_by,
+                    cluster_by=definition.cluster_by,
+                )
             )
+            continue
         traced = trace(definition, configuration)
         streaming = bool(traced.streams) or any(f.streaming for f in traced.files)
         kind = _kind(definition.kind, streaming, definition)
@@ -115,7 +163,7 @@ def python_datasets(
                 python=query,
             )
         )
-    return datasets, registry.notes
+    return datasets, registry.flows, registry.notes
 
 
 def _kind(declared: str, streaming: bool, definition: object) -> DatasetKind:

@@ -74,6 +74,13 @@ def build_graph(datasets: list[Dataset]) -> PipelineGraph:
             )
         if dataset.name in reads:
             raise DefinitionError(dataset.location, f"'{dataset.name}' reads itself")
+        rewritten = sorted(n for n in streamed if by_name[n].changes is not None)
+        if rewritten:
+            raise DefinitionError(
+                dataset.location,
+                f"'{dataset.name}' streams from '{rewritten[0]}', which AUTO CDC rewrites "
+                "each update: read it without STREAM",
+            )
         planned[dataset.name] = PlannedDataset(
             dataset, tree, tuple(sorted(reads)), tuple(sorted(streamed)), files
         )
@@ -92,6 +99,8 @@ def _reads(
     if dataset.python is not None:
         python = dataset.python
         return None, {*python.reads, *python.streams}, set(python.streams), python.files
+    if dataset.changes is not None:  # every change of the source, each update
+        return None, {dataset.changes.source}, set(), ()
     tree = parse_query(dataset.defined_query)
     files = tuple(file_sources(tree, dataset.defined_query))
     return tree, referenced_tables(tree), streamed_tables(tree), files

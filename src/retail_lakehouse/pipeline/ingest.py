@@ -54,7 +54,7 @@ class IngestPlanner:
         start over (a table streaming from one of them starts over too)."""
         dataset = planned.dataset
         found = [(source, self._files(source, planned)) for source in planned.file_sources]
-        if dataset.kind != "streaming_table":
+        if not dataset.appends:
             return Ingest(tuple(files for _, files in found), None, False)
         stored, reason = self._stored_progress(dataset.name, found, started_over, planned)
         files, progress = [], {}

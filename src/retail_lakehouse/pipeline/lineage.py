@@ -9,6 +9,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
+from retail_lakehouse.pipeline.changes import END_AT, START_AT
 from retail_lakehouse.pipeline.graph import PipelineGraph
 from retail_lakehouse.sql.queries import SOURCE_DIALECT
 
@@ -41,9 +42,14 @@ def column_lineage(
     Datasets with a known schema (the stored tables that read files, e.g. bronze) are the
     leaves; the others are inlined so the trace crosses silver and gold. A Python
     dataset's query is code: it is traced through the SQL ``python_queries`` gives for it
-    (the engine's, in any dialect). An expression sqlglot cannot trace, or a Python dataset
+    (the engine's, in any dialect). An AUTO CDC target's column is its source's. An
+    expression sqlglot cannot trace, or a Python dataset
     on the way without SQL, yields an empty list.
     """
+    flow = next((p.dataset.changes for p in graph.order if p.dataset.name == dataset), None)
+    if flow is not None:  # an AUTO CDC target keeps its source's columns
+        traced = column_lineage(graph, flow.source, column, schemas, python_queries)
+        return traced or ([f"{flow.source}.{column}"] if column not in (START_AT, END_AT) else [])
     trees = {p.dataset.name: p.tree for p in graph.order if p.tree is not None}
     trees.update(python_queries or {})
     sources = {

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from retail_lakehouse.common.errors import SourceLocation, UpdateFailedError
+from retail_lakehouse.sql.changes import ChangeFlowStatement
 from retail_lakehouse.sql.ddl import DatasetKind, ViolationAction
 from retail_lakehouse.sql.queries import DefinedQuery, FileSource
 
@@ -77,11 +78,18 @@ class Dataset:
     cluster_by: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=())  # declared column names, if any
     python: PythonQuery | None = None  # a Python dataset's query (``query`` is then empty)
+    changes: ChangeFlowStatement | None = None  # an AUTO CDC flow's (``query`` is then empty)
 
     @property
     def is_table(self) -> bool:
         """Materialized views and streaming tables are stored; temporary views are not."""
         return self.kind != "temporary_view"
+
+    @property
+    def appends(self) -> bool:
+        """A streaming table appends each update's new rows to its stored ones; an AUTO CDC
+        target is computed from every change of its source instead."""
+        return self.kind == "streaming_table" and self.changes is None
 
     @property
     def layer(self) -> Layer:

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.lock import writer_lock
+from retail_lakehouse.pipeline.changes import changes_query
 from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
@@ -49,6 +50,8 @@ from retail_lakehouse.pipeline.results import (
     tripped_fail_expectation,
 )
 from retail_lakehouse.pipeline.watch import Unwatched, UpdateWatcher
+from retail_lakehouse.sql.changes import ChangeFlowStatement
+from retail_lakehouse.sql.queries import DefinedQuery, parse_query
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, StorageError, WriteMode
 
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
@@ -198,7 +201,7 @@ class UpdateRunner:
         self.watcher.dataset_started(dataset.name)
         started, began = datetime.now(UTC), time.perf_counter()
         ingest = self.ingest.plan(planned, self.started_over)
-        if ingest.starts_over and dataset.kind == "streaming_table":
+        if ingest.starts_over and dataset.appends:
             self.started_over.add(dataset.name)
         if ingest.reason is not None:
             self.rebuilt.setdefault(ingest.reason, []).append(dataset.name)
@@ -209,6 +212,8 @@ class UpdateRunner:
             if stored is not None and not self._has_new_input(planned, sources):
                 self.engine.empty_like(result, stored)
                 input_rows = 0
+            elif dataset.changes is not None:
+                input_rows = self._apply_changes(result, dataset.changes)
             elif planned.tree is not None:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
             else:
@@ -228,6 +233,12 @@ class UpdateRunner:
         self._publish(dataset, checked, stored)
         self._record(dataset, input_rows, checked, started, began, "COMPLETED")
         return _Pending(planned, checked, ingest)
+
+    def _apply_changes(self, result: str, flow: ChangeFlowStatement) -> int:
+        """An AUTO CDC target computed from every change of its source."""
+        columns = [name for name, _ in self.engine.described(flow.source)]
+        query = DefinedQuery(flow.target, changes_query(flow, columns), flow.location)
+        return self.engine.run_query(result, parse_query(query), Sources((), {}))
 
     def _record(
         self,
@@ -263,7 +274,7 @@ class UpdateRunner:
 
     def _stored_relation(self, dataset: Dataset) -> str | None:
         """The stored rows a streaming table appends to (None: it starts over)."""
-        if dataset.kind != "streaming_table" or not self.store.exists(dataset.name):
+        if not dataset.appends or not self.store.exists(dataset.name):
             return None
         relation = DatasetRelations(dataset.name).stored
         self.engine.attach(relation, self.store, dataset.name)
@@ -283,7 +294,7 @@ class UpdateRunner:
 
     def _planned_writes(self, item: _Pending) -> list[TableWrite]:
         dataset = item.planned.dataset
-        append = dataset.kind == "streaming_table" and not item.ingest.starts_over
+        append = dataset.appends and not item.ingest.starts_over
         mode: WriteMode = "append" if append else "overwrite"
         schema_mode: SchemaMode | None = None if append else "overwrite"
         progress = item.ingest.progress

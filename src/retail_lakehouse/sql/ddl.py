@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from retail_lakehouse.common.errors import DefinitionError, SourceLocation
+from retail_lakehouse.sql.changes import ChangeFlowStatement, is_change_flow, parse_change_flow
 from retail_lakehouse.sql.lexing import Cursor, Statement, Token, split_statements
 from retail_lakehouse.sql.lexing import split_top_level as _split_items
 
@@ -50,8 +51,16 @@ class CreateStatement:
     cluster_by: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # declared column names, if any
 
+    @property
+    def declares_only(self) -> bool:
+        """A streaming table without a query: its rows come from flows into it."""
+        return not self.query
 
-ALLOWED_STATEMENTS = "CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW"
+
+SqlStatement = CreateStatement | ChangeFlowStatement
+ALLOWED_STATEMENTS = (
+    "CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW, CREATE FLOW"
+)
 _REFERENCE = re.compile(r"\$\{([^{}\n]*)\}")
 _KIND_FORMS: tuple[tuple[tuple[str, ...], DatasetKind], ...] = (  # longest first
     (("STREAMING", "LIVE", "TABLE"), "streaming_table"),
@@ -86,17 +95,23 @@ def substitute(text: str, configuration: Mapping[str, str], path: Path) -> str:
     return _REFERENCE.sub(value_of, text)
 
 
-def parse_sql_text(
-    text: str, path: Path, configuration: Mapping[str, str]
-) -> list[CreateStatement]:
+def parse_sql_text(text: str, path: Path, configuration: Mapping[str, str]) -> list[SqlStatement]:
     """The statements of one file's text, in order of definition."""
     statements = split_statements(substitute(text, configuration, path), path)
-    datasets = [_parse_statement(statement) for statement in statements]
-    check_unique_names(datasets)
-    return datasets
+    parsed = [
+        parse_change_flow(s) if is_change_flow(s) else _parse_statement(s) for s in statements
+    ]
+    check_unique_statements(parsed)
+    return parsed
 
 
-def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[CreateStatement]:
+def check_unique_statements(statements: Sequence[SqlStatement]) -> None:
+    """No two datasets of one name, no two flows of one name."""
+    check_unique_names([s for s in statements if isinstance(s, CreateStatement)])
+    check_unique_names([s for s in statements if isinstance(s, ChangeFlowStatement)], "flow")
+
+
+def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[SqlStatement]:
     """The statements of every ``*.sql`` file under ``folder``, files sorted by relative path."""
     if not folder.is_dir():
         raise DefinitionError(folder, "pipeline folder not found (expected a folder of .sql files)")
@@ -106,13 +121,13 @@ def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[Cre
     )
     if not files:
         raise DefinitionError(folder, "no .sql files found in the pipeline folder")
-    datasets = [
-        dataset
+    statements = [
+        statement
         for path in files
-        for dataset in parse_sql_text(read_sql_file(path), path, configuration)
+        for statement in parse_sql_text(read_sql_file(path), path, configuration)
     ]
-    check_unique_names(datasets)
-    return datasets
+    check_unique_statements(statements)
+    return statements
 
 
 def read_sql_file(path: Path) -> str:
@@ -130,7 +145,7 @@ class Named(Protocol):
     def location(self) -> SourceLocation: ...
 
 
-def check_unique_names(definitions: Sequence[Named]) -> None:
+def check_unique_names(definitions: Sequence[Named], what: str = "dataset") -> None:
     """No two definitions of one name (names compare without case, as tables do)."""
     first_by_name: dict[str, Named] = {}
     for definition in definitions:
@@ -138,7 +153,7 @@ def check_unique_names(definitions: Sequence[Named]) -> None:
         if first is not definition:
             raise DefinitionError(
                 definition.location,
-                f"dataset '{definition.name}' is already defined at {first.location}",
+                f"{what} '{definition.name}' is already defined at {first.location}",
             )
 
 
@@ -183,6 +198,8 @@ def _parse_statement(statement: Statement) -> CreateStatement:
     if (token := cursor.peek()) is not None and token.is_symbol("("):
         _parse_column_list(cursor, statement, draft)
     as_token = _parse_clauses(cursor, draft)
+    if as_token is None:
+        return draft.build("")
     if cursor.at_end():
         raise cursor.error("empty query after AS", as_token)
     return draft.build(statement.text_between(as_token, statement.tokens[-1]))
@@ -268,8 +285,9 @@ def _violation_action(cursor: Cursor) -> ViolationAction:
     return action
 
 
-def _parse_clauses(cursor: Cursor, draft: _Draft) -> Token:
-    """Read the table clauses in any order, up to and including AS, which is returned."""
+def _parse_clauses(cursor: Cursor, draft: _Draft) -> Token | None:
+    """Read the table clauses in any order, up to and including AS, which is returned;
+    None for a streaming table declared without a query (flows fill it)."""
     seen: dict[str, int] = {}
     while (token := cursor.peek()) is not None and not token.is_word("AS"):
         label = next((c for c in _CLAUSES if token.is_word(c.split()[0])), None)
@@ -285,6 +303,8 @@ def _parse_clauses(cursor: Cursor, draft: _Draft) -> Token:
         seen[keyword] = token.line
         cursor.advance()
         _parse_clause(keyword, cursor, draft)
+    if token is None and draft.kind == "streaming_table":
+        return None
     if token is None:
         raise cursor.error("missing AS and the query at the end of the statement")
     return cursor.advance()

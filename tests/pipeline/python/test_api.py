@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.common.errors import DefinitionError
-from retail_lakehouse.pipeline.definitions import python_datasets
+from retail_lakehouse.pipeline.definitions import pipeline_definitions, python_datasets
 from retail_lakehouse.pipeline.model import Expectation
 
 CONFIGURATION = {"landing_path": "/landing", "landing_format": "parquet", "min": "3"}
@@ -18,7 +18,7 @@ HEADER = "import dlt\nfrom pyspark import pipelines as dp\n\n"
 def datasets(tmp_path: Path, body: str) -> dict[str, object]:
     path = tmp_path / "p.py"
     path.write_text(HEADER + body)
-    found, _ = python_datasets(path, CONFIGURATION)
+    found, _, _ = python_datasets(path, CONFIGURATION)
     return {d.name: d for d in found}
 
 
@@ -26,7 +26,7 @@ def error(tmp_path: Path, body: str) -> str:
     path = tmp_path / "p.py"
     path.write_text(HEADER + body)
     with pytest.raises(DefinitionError) as raised:
-        python_datasets(path, CONFIGURATION)
+        pipeline_definitions(tmp_path, CONFIGURATION)
     message = str(raised.value)
     assert "\n" not in message and message.startswith(f"{path}:")
     return message
@@ -131,7 +131,7 @@ def t():
     return dp.read("s")
 """
     )
-    (found,), notes = python_datasets(path, CONFIGURATION)
+    (found,), _, notes = python_datasets(path, CONFIGURATION)
     assert found.python is not None and found.python.schema == "a bigint, b string"
     assert notes == [f"{path}:7: 't': spark_conf is ignored locally"]  # its decorators' line
 
@@ -178,7 +178,15 @@ def from_landing():
         ),
         ("@dp.materialized_view\ndef t():\n    return 1 + None\n", "cannot tell what it reads"),
         ("x = dp.read('s')\n", "read('s') works only inside a dataset function"),
-        ("dp.create_auto_cdc_flow(target='t')\n", "AUTO CDC flows are not supported locally yet"),
+        (
+            "dp.create_streaming_table('t')\ndp.create_auto_cdc_flow(target='t', source='s', "
+            "keys=['k'], sequence_by='seq', stored_as_scd_type=3)\n",
+            "stored_as_scd_type is 1 or 2, not '3'",
+        ),
+        (
+            "dp.create_auto_cdc_flow(target='t', source='s', keys=['k'], sequence_by='seq')\n",
+            "flow 't' goes into 't', which is not a streaming table declared without a query",
+        ),
         ("def broken(:\n", "Python syntax error"),
         ("raise RuntimeError('no')\n", "RuntimeError: no"),
         ("x = spark.conf.get('nowhere')\n", "the pipeline's configuration has no 'nowhere'"),
@@ -192,7 +200,8 @@ def from_landing():
         "no-target",
         "error-in-function",
         "read-outside",
-        "auto-cdc",
+        "auto-cdc-type",
+        "auto-cdc-no-target",
         "syntax",
         "raises",
         "missing-configuration",
@@ -218,3 +227,24 @@ def t():
 """,
     )
     assert found["t"].comment == "3 7 None"  # type: ignore[attr-defined]
+
+
+def test_create_auto_cdc_flow_records_what_the_sql_flow_does(tmp_path: Path) -> None:
+    (tmp_path / "p.py").write_text(
+        HEADER + "dp.create_streaming_table('dim', comment='customers')\n"
+        "dlt.apply_changes(target='dim', source='feed', keys=['k'], sequence_by='seq',\n"
+        "    apply_as_deletes=\"op = 'D'\", except_column_list=['op', 'seq'],\n"
+        "    stored_as_scd_type='2', track_history_column_list=['city'])\n"
+    )
+    (tmp_path / "s.sql").write_text(
+        "CREATE OR REFRESH STREAMING TABLE dim2 COMMENT 'customers';\n"
+        "APPLY CHANGES INTO dim2 FROM STREAM(feed) KEYS (k) APPLY AS DELETE WHEN op = 'D'\n"
+        "SEQUENCE BY seq COLUMNS * EXCEPT (op, seq) STORED AS SCD TYPE 2 TRACK HISTORY ON (city)"
+    )
+    found = {d.name: d for d in pipeline_definitions(tmp_path, CONFIGURATION).datasets}
+    python, sql = found["dim"].changes, found["dim2"].changes
+    assert python is not None and sql is not None
+    assert (found["dim"].kind, found["dim"].comment) == ("streaming_table", "customers")
+    fields = ("source", "keys", "sequence_by", "delete_when", "columns", "scd_type")
+    assert [getattr(python, f) for f in fields] == [getattr(sql, f) for f in fields]
+    assert python.track_history == sql.track_history

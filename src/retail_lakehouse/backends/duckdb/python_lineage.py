@@ -61,8 +61,8 @@ def _query(
 ) -> exp.Expr | None:
     """The dataset's query in DuckDB's dialect, its streams read in full; None for one that
     reads files (a leaf)."""
-    if planned.file_sources:
-        return None
+    if planned.file_sources or planned.dataset.changes is not None:
+        return None  # an AUTO CDC target is traced to its source by ``column_lineage``
     sources = Sources(streams={name: name for name in planned.streamed})
     if planned.tree is not None:
         return rewrite_sources(planned.tree, sources)

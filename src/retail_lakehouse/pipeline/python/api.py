@@ -22,6 +22,7 @@ from typing import Any, Literal
 from retail_lakehouse.common.errors import DefinitionError, SourceLocation
 from retail_lakehouse.pipeline.model import Expectation, ViolationAction
 from retail_lakehouse.pipeline.python.context import active
+from retail_lakehouse.sql.changes import ChangeFlowStatement, ColumnSelection
 
 DeclaredKind = Literal[
     "streaming_table", "materialized_view", "temporary_view", "table_by_its_reads"
@@ -52,6 +53,7 @@ class Registry:
 
     definitions: list[PythonDefinition] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    flows: list[ChangeFlowStatement] = field(default_factory=list)  # AUTO CDC flows
 
     def register(self, definition: PythonDefinition) -> None:
         for index, known in enumerate(self.definitions):
@@ -177,10 +179,49 @@ class PipelineApi(types.ModuleType):
     def read_stream(self, name: str) -> Any:
         return active(f"read_stream('{name}')").read_stream(name)
 
-    # --- what runs elsewhere ---------------------------------------------------------------
+    # --- change data capture -------------------------------------------------------------
 
-    def create_auto_cdc_flow(self, **options: Any) -> None:
-        raise DefinitionError(_caller_location(), "AUTO CDC flows are not supported locally yet")
+    def create_auto_cdc_flow(
+        self,
+        target: str,
+        source: str,
+        keys: list[Any],
+        sequence_by: Any,
+        ignore_null_updates: bool = False,
+        apply_as_deletes: Any = None,
+        apply_as_truncates: Any = None,
+        column_list: list[Any] | None = None,
+        except_column_list: list[Any] | None = None,
+        stored_as_scd_type: int | str = 1,
+        track_history_column_list: list[Any] | None = None,
+        track_history_except_column_list: list[Any] | None = None,
+        name: str | None = None,
+        **options: Any,
+    ) -> None:
+        """An AUTO CDC flow into ``target`` (made with ``create_streaming_table``)."""
+        location = _caller_location()
+        unknown = sorted(set(options) - {"spark_conf", "once"})
+        if unknown:
+            raise DefinitionError(
+                location, f"create_auto_cdc_flow: unknown argument '{unknown[0]}'"
+            )
+        scd_type = str(stored_as_scd_type)
+        if scd_type not in ("1", "2"):
+            raise DefinitionError(location, f"stored_as_scd_type is 1 or 2, not {scd_type!r}")
+        flow = ChangeFlowStatement(
+            name or target, target, source, _names(keys, location), _sql(sequence_by, location),
+            location, ignore_null_updates, _optional_sql(apply_as_deletes, location),
+            _optional_sql(apply_as_truncates, location),
+            _selection(column_list, except_column_list, "column_list", location),
+            1 if scd_type == "1" else 2,
+            _selection(
+                track_history_column_list, track_history_except_column_list,
+                "track_history_column_list", location,
+            ),
+        )  # fmt: skip
+        if flow.scd_type == 1 and flow.track_history is not None:
+            raise DefinitionError(location, "track_history_* needs stored_as_scd_type=2")
+        self._registry.flows.append(flow)
 
     apply_changes = create_auto_cdc_flow
 
@@ -261,6 +302,37 @@ def _schema_text(schema: Any, location: SourceLocation, name: str) -> str | None
         raise DefinitionError(location, f"'{name}': schema is a DDL string or a StructType")
     text = str(simple())
     return text.removeprefix("struct<").removesuffix(">").replace(":", " ")
+
+
+def _sql(value: Any, location: SourceLocation) -> str:
+    """A SQL expression given as a string, or as a column with its SQL (SQLFrame's)."""
+    if isinstance(value, str):
+        return value
+    expression = getattr(value, "expression", None)
+    if expression is not None and hasattr(expression, "sql"):
+        return str(expression.sql(dialect="spark"))
+    raise DefinitionError(location, f"expected a SQL expression string, found {value!r}")
+
+
+def _optional_sql(value: Any, location: SourceLocation) -> str | None:
+    return None if value is None else _sql(value, location)
+
+
+def _names(values: list[Any], location: SourceLocation) -> tuple[str, ...]:
+    return tuple(_sql(value, location).strip("`") for value in values)
+
+
+def _selection(
+    chosen: list[Any] | None, excluded: list[Any] | None, what: str, location: SourceLocation
+) -> ColumnSelection | None:
+    if chosen is not None and excluded is not None:
+        except_name = what.replace("_column_list", "_except_column_list")
+        raise DefinitionError(location, f"give {what} or {except_name}, not both")
+    if chosen is not None:
+        return ColumnSelection(_names(chosen, location))
+    if excluded is not None:
+        return ColumnSelection(_names(excluded, location), excluding=True)
+    return None
 
 
 def _caller_location() -> SourceLocation:

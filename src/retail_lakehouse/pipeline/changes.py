@@ -1,0 +1,140 @@
+"""AUTO CDC on any engine: the SQL that computes a target from every change of its source.
+
+The target's rows are a function of the whole change feed, so each update computes them
+from all of it, in one query of window functions that both engines run: the same feed
+gives the same table however many updates delivered it, in whatever order. Per key, the
+changes are ordered by the sequence (at equal sequences an upsert before a delete);
+changes equal in every column the target keeps count once.
+
+* SCD type 1: the key's latest change, unless it is a delete. Changes at or before the
+  latest truncate (of any key) are gone. With IGNORE NULL UPDATES a NULL keeps the
+  column's last value since the key's latest delete.
+* SCD type 2: one row per version of the key. An upsert opens a version when the key has
+  none open or a tracked column changes (NULL-safe), and closes the open one; an upsert
+  that changes only untracked columns updates the open version in place; a delete closes
+  it. ``__START_AT`` is the sequence that opened the version, ``__END_AT`` the one that
+  closed it (NULL while open); both have the sequence's type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from retail_lakehouse.common.errors import DefinitionError
+from retail_lakehouse.sql.changes import ChangeFlowStatement
+
+START_AT, END_AT = "__START_AT", "__END_AT"
+_SEQ, _DELETE, _TRUNCATE = "__sequence", "__is_delete", "__is_truncate"
+
+
+def target_columns(flow: ChangeFlowStatement, source: Sequence[str]) -> list[str]:
+    """The source's columns the target keeps (every key among them)."""
+    selection = flow.columns
+    for names, clause in ((flow.keys, "KEYS"), (selection.names if selection else (), "COLUMNS")):
+        unknown = [n for n in names if n.lower() not in {c.lower() for c in source}]
+        if unknown:
+            raise DefinitionError(
+                flow.location,
+                f"{clause} of the flow into '{flow.target}' names '{unknown[0]}', which "
+                f"'{flow.source}' does not have; it has {', '.join(source)}",
+            )
+    kept = selection.of(source) if selection else list(source)
+    missing = [k for k in flow.keys if k.lower() not in {c.lower() for c in kept}]
+    if missing:
+        raise DefinitionError(flow.location, f"COLUMNS leaves out the key '{missing[0]}'")
+    return kept
+
+
+def changes_query(flow: ChangeFlowStatement, source: Sequence[str]) -> str:
+    """Spark SQL for the target's rows, from the relation named ``flow.source`` whose
+    columns are ``source``."""
+    columns = target_columns(flow, source)
+    events = _events(flow, columns)
+    if flow.scd_type == 1:
+        return _scd1(flow, columns, events)
+    return _scd2(flow, columns, events)
+
+
+def _quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _events(flow: ChangeFlowStatement, columns: list[str]) -> str:
+    """Every change once: the kept columns, the sequence and what kind of change it is."""
+    items = [_quote(c) for c in columns]
+    items.append(f"{flow.sequence_by} AS {_SEQ}")
+    items.append(f"coalesce({flow.delete_when or 'false'}, false) AS {_DELETE}")
+    items.append(f"coalesce({flow.truncate_when or 'false'}, false) AS {_TRUNCATE}")
+    return f"SELECT DISTINCT {', '.join(items)} FROM {_quote(flow.source)}"
+
+
+def _by_key(flow: ChangeFlowStatement, descending: bool = False) -> str:
+    keys = ", ".join(_quote(k) for k in flow.keys)
+    order = f"{_SEQ} DESC, {_DELETE} DESC" if descending else f"{_SEQ}, {_DELETE}"
+    return f"PARTITION BY {keys} ORDER BY {order}"
+
+
+def _filled(flow: ChangeFlowStatement, columns: list[str], changes: str) -> str:
+    """The changes with, under IGNORE NULL UPDATES, each NULL replaced by the column's last
+    upserted value since the key's latest delete."""
+    if not flow.ignore_null_updates:
+        return f"SELECT * FROM {changes}"
+    keys = {k.lower() for k in flow.keys}
+    since = f"PARTITION BY {', '.join(_quote(k) for k in flow.keys)}, __segment"
+    window = (
+        f"({since} ORDER BY {_SEQ}, {_DELETE} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    )
+    items = [_quote(c) if c.lower() in keys else _last_upserted(c, window) for c in columns]
+    segments = (
+        f"SELECT *, sum(CASE WHEN {_DELETE} THEN 1 ELSE 0 END) OVER ({_by_key(flow)} "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS __segment FROM {changes}"
+    )
+    return f"SELECT {', '.join(items)}, {_SEQ}, {_DELETE}, {_TRUNCATE} FROM ({segments}) AS s"
+
+
+def _last_upserted(column: str, window: str) -> str:
+    value = f"CASE WHEN NOT {_DELETE} THEN {_quote(column)} END"
+    return f"last_value({value}) IGNORE NULLS OVER {window} AS {_quote(column)}"
+
+
+def _scd1(flow: ChangeFlowStatement, columns: list[str], events: str) -> str:
+    kept = ", ".join(_quote(c) for c in columns)
+    live = (
+        f"SELECT * FROM events AS e WHERE NOT e.{_TRUNCATE} AND NOT EXISTS "
+        f"(SELECT 1 FROM events AS t WHERE t.{_TRUNCATE} AND t.{_SEQ} >= e.{_SEQ})"
+    )
+    latest = (
+        f"SELECT *, row_number() OVER ({_by_key(flow, descending=True)}) AS __latest FROM filled"
+    )
+    return (
+        f"WITH events AS ({events}), live AS ({live}), filled AS "
+        f"({_filled(flow, columns, 'live')}), latest AS ({latest}) "
+        f"SELECT {kept} FROM latest WHERE __latest = 1 AND NOT {_DELETE}"
+    )
+
+
+def _scd2(flow: ChangeFlowStatement, columns: list[str], events: str) -> str:
+    keys = {k.lower() for k in flow.keys}
+    candidates = [c for c in columns if c.lower() not in keys]
+    tracked = flow.track_history.of(candidates) if flow.track_history else candidates
+    window = f"OVER ({_by_key(flow)})"
+    changed = [f"{_quote(c)} IS DISTINCT FROM lag({_quote(c)}) {window}" for c in tracked]
+    opens = " OR ".join([f"coalesce(lag({_DELETE}) {window}, true)", *changed])
+    marked = (
+        f"SELECT *, CASE WHEN NOT {_DELETE} AND ({opens}) THEN 1 ELSE 0 END AS __opens, "
+        f"lead({_SEQ}) {window} AS __next FROM filled"
+    )
+    running = f"({_by_key(flow)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+    versioned = f"SELECT *, sum(__opens) OVER {running} AS __version FROM marked"
+    version = f"PARTITION BY {', '.join(_quote(k) for k in flow.keys)}, __version"
+    upserts = (
+        f"SELECT *, min({_SEQ}) OVER ({version}) AS __opened, "
+        f"row_number() OVER ({version} ORDER BY {_SEQ} DESC) AS __last "
+        f"FROM versioned WHERE NOT {_DELETE}"
+    )
+    kept = ", ".join(_quote(c) for c in columns)
+    return (
+        f"WITH events AS ({events}), filled AS ({_filled(flow, columns, 'events')}), "
+        f"marked AS ({marked}), versioned AS ({versioned}), upserts AS ({upserts}) "
+        f"SELECT {kept}, __opened AS {START_AT}, __next AS {END_AT} FROM upserts WHERE __last = 1"
+    )
