@@ -211,9 +211,9 @@ def _expression(ctx: TableContext, column: ExpressionColumn) -> Value:
 
 
 def _foreign_key(ctx: TableContext, column: ForeignKeyColumn) -> Value:
-    parent = ctx.plan.table(column.references)
+    parent = ctx.parent_view(column)
     stream = ctx.stream(column.name)
-    eligible = ctx.parent_index(parent.name, column.where)
+    eligible = parent.eligible(column.where, True)
     if isinstance(column.skew, CoverSkew) and ctx.cover_ranks is not None:
         ranks = ctx.cover_ranks
     elif isinstance(column.skew, CoverSkew):
@@ -224,18 +224,15 @@ def _foreign_key(ctx: TableContext, column: ForeignKeyColumn) -> Value:
     parent_rows = eligible.take(ranks)
     violate = ctx.rows_with_defect(column.name, ViolateFilter)
     if violate is not None:
-        failing = ctx.parent_index(parent.name, column.where, passing=False)
+        failing = parent.eligible(column.where, False)
         picks = _uniform_index(stream.child("violate"), ctx.rows[violate], failing.size)
         parent_rows = parent_rows.copy()
         parent_rows[violate] = failing.take(picks)
     ctx.parent_rows[column.name] = parent_rows
-    key = parent.column_map()[parent.primary_key]
-    assert isinstance(key, SequenceColumn)
-    keys = key.start + parent_rows * key.step
+    keys = parent.keys(parent_rows)
     orphan = ctx.rows_with_defect(column.name, OrphanReference)
     if orphan is not None:
-        beyond = key.start + (ctx.plan.rows[parent.name] + ctx.rows) * key.step
-        keys = np.where(orphan, beyond, keys)
+        keys = np.where(orphan, parent.orphan_keys(ctx.rows, stream.child("orphan")), keys)
     return Value(keys, None, "int")
 
 
@@ -243,10 +240,9 @@ def _lookup(ctx: TableContext, column: LookupColumn) -> Value:
     via = ctx.columns[column.via]
     assert isinstance(via, ForeignKeyColumn)
     ctx.get(column.via)
-    parent_rows = ctx.parent_rows[column.via]
-    unique, inverse = _distinct(parent_rows, ctx.plan.rows[via.references])
-    parent = ctx.parent_context(via.references, unique)
-    return parent.get(column.column).take(inverse)
+    parent = ctx.parent_view(via)
+    unique, inverse = _distinct(ctx.parent_rows[column.via], parent.size)
+    return parent.values(unique, column.column).take(inverse)
 
 
 def _distinct(rows: I64, bound: int) -> tuple[I64, I64]:

@@ -15,8 +15,9 @@ from retail_lakehouse.generate.columns import build_column
 from retail_lakehouse.generate.defects import CLEAN, DefectDraw, draw_defects
 from retail_lakehouse.generate.eligible import EligibleRows, eligible_rows
 from retail_lakehouse.generate.hashing import I64, Stream
+from retail_lakehouse.generate.parents import ParentView
 from retail_lakehouse.generate.plan import DatasetPlan, PlanError
-from retail_lakehouse.generate.spec.columns import ForeignKeyColumn, ParentFilter
+from retail_lakehouse.generate.spec.columns import ForeignKeyColumn, ParentFilter, SequenceColumn
 from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
 from retail_lakehouse.generate.spec.defects import ViolateFilter
 from retail_lakehouse.generate.values import Mask, Value
@@ -69,13 +70,42 @@ class TableContext:
                 hit |= self.kinds == index
         return hit if hit.any() else None
 
-    def parent_context(self, table: str, rows: I64) -> TableContext:
-        return TableContext(self.plan, self.plan.table(table), rows)
+    def parent_view(self, column: ForeignKeyColumn) -> ParentView:
+        """What the foreign key ``column`` of this table picks from."""
+        view = self.plan.parent_view(column)
+        return view if view is not None else LocalParent(self.plan, column.references)
 
-    def parent_index(
-        self, table: str, where: ParentFilter | None, passing: bool = True
-    ) -> EligibleRows:
-        return parent_index(self.plan, table, where, passing)
+
+class LocalParent:
+    """The parent table of the same plan: rows [0, rows), keys from its sequence, orphan
+    keys just past its last row (one per child row, so no two collide)."""
+
+    def __init__(self, plan: DatasetPlan, table: str) -> None:
+        self.plan = plan
+        self.table = plan.table(table)
+
+    @property
+    def size(self) -> int:
+        return self.plan.rows[self.table.name]
+
+    def eligible(self, where: ParentFilter | None, passing: bool) -> EligibleRows:
+        return parent_index(self.plan, self.table.name, where, passing)
+
+    def keys(self, rows: I64) -> I64:
+        key = self._key()
+        keys: I64 = key.start + rows * key.step
+        return keys
+
+    def orphan_keys(self, child_rows: I64, stream: Stream) -> I64:
+        return self.keys(self.size + child_rows)
+
+    def values(self, rows: I64, column: str) -> Value:
+        return TableContext(self.plan, self.table, rows).get(column)
+
+    def _key(self) -> SequenceColumn:
+        key = self.table.column_map()[self.table.primary_key]
+        assert isinstance(key, SequenceColumn)
+        return key
 
 
 def cover_parent_count(plan: DatasetPlan, table: TableSpec) -> int | None:

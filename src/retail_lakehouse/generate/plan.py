@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.generate.eligible import EligibleRows
-from retail_lakehouse.generate.spec.columns import ParentFilter
+from retail_lakehouse.generate.spec.columns import ForeignKeyColumn, ParentFilter
 from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
+
+if TYPE_CHECKING:
+    from retail_lakehouse.generate.parents import ParentView
 
 DEFAULT_SEED = 20251128
 MIN_SCALE = 0.01
@@ -71,3 +75,7 @@ class DatasetPlan:
 
     def table(self, name: str) -> TableSpec:
         return self.spec.table(name)
+
+    def parent_view(self, column: ForeignKeyColumn) -> ParentView | None:
+        """The parent ``column`` picks from when it is not this plan's own table (None)."""
+        return None
