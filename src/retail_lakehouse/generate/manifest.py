@@ -28,7 +28,7 @@ from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.plan import DatasetPlan
-from retail_lakehouse.generate.spec import dump_spec
+from retail_lakehouse.generate.spec import dump_base_spec
 from retail_lakehouse.generate.spec.dataset import TableSpec
 
 DEFECT_IDS_FILE = "_manifest_ids.parquet"
@@ -128,11 +128,21 @@ def _repeated(labels: list[str], runs: list[int]) -> pa.DictionaryArray:
     )
 
 
+def ids_file_named(document: dict[str, Any], manifest: Path) -> Path:
+    """The Parquet file of defect ids that the manifest names (appended days write a new
+    one each), beside it."""
+    name = str(document.get("defect_ids") or DEFECT_IDS_FILE)
+    if "/" in name or "\\" in name or not name.startswith("_"):
+        raise ManifestError(f"{manifest}: names defect ids '{name}' outside the landing zone")
+    return manifest.with_name(name)
+
+
 def defect_ids(manifest: Path, table: str, defect: str) -> I64:
     """The primary keys of the rows of ``table`` that carry ``defect``, ascending, from the
     landing zone whose manifest is at ``manifest``."""
-    entry = _defect_entry(read_manifest(manifest), manifest, table, defect)
-    path = defect_ids_path(manifest)
+    document = read_manifest(manifest)
+    entry = _defect_entry(document, manifest, table, defect)
+    path = ids_file_named(document, manifest)
     if not path.exists():  # a landing zone from before the Parquet file: ids in the JSON
         if "ids" not in entry:
             raise ManifestError(f"{path}: missing, and {manifest} lists no ids")
@@ -196,10 +206,12 @@ def write_manifest(path: Path, document: dict[str, Any]) -> None:
 def generation_id(plan: DatasetPlan, output_format: str) -> str:
     """What identifies the data of a generation: a hash of everything its bytes depend on
     (the spec, the seed, the row counts, the defect scale, the format and the generator's
-    version), so a landing zone generated again from other inputs is a new source."""
+    version), so a landing zone generated again from other inputs is a new source. The
+    spec's arrivals are left out: they change no byte of the generation, and days
+    appended to it keep its id (a new id would make the pipeline start over)."""
     inputs = {
         "generator": __version__,
-        "spec": dump_spec(plan.spec),
+        "spec": dump_base_spec(plan.spec),
         "seed": plan.seed,
         "rows": plan.rows,
         "defect_scale": plan.defect_scale,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
 from retail_lakehouse.generate.spec.loading import (
     SpecError,
+    dump_base_spec,
     dump_spec,
     load_spec,
     parse_spec,
@@ -15,6 +16,7 @@ __all__ = [
     "DatasetSpec",
     "SpecError",
     "TableSpec",
+    "dump_base_spec",
     "dump_spec",
     "load_spec",
     "parse_spec",

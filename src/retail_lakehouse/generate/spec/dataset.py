@@ -14,6 +14,8 @@ from pydantic import Field, model_validator
 
 from retail_lakehouse.common.ordering import DependencyCycleError, definition_order
 from retail_lakehouse.generate.expressions import ExpressionError
+from retail_lakehouse.generate.spec.arrival_checks import check_arrivals
+from retail_lakehouse.generate.spec.arrivals import ArrivalsSpec
 from retail_lakehouse.generate.spec.columns import (
     BinnedCategoricalColumn,
     Column,
@@ -146,6 +148,9 @@ class DatasetSpec(Strict):
         description="The dataset's 'now': ages and statuses are relative to it."
     )
     tables: list[TableSpec] = Field(min_length=1)
+    arrivals: ArrivalsSpec | None = Field(
+        default=None, description="What each day appended to a landing zone adds."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> DatasetSpec:
@@ -155,6 +160,8 @@ class DatasetSpec(Strict):
             for column in table.columns:
                 _check_cross_table(table, column, tables)
         self.table_order()
+        if self.arrivals is not None:
+            check_arrivals(self.arrivals, tables)
         return self
 
     def table_map(self) -> dict[str, TableSpec]:

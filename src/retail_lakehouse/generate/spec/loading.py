@@ -48,5 +48,13 @@ def parse_spec_text(text: str, source: str) -> DatasetSpec:
 
 
 def dump_spec(spec: DatasetSpec) -> str:
+    """The spec as YAML; a spec without arrivals dumps as before there were any."""
     data = spec.model_dump(mode="json", exclude_defaults=False)
+    if data.get("arrivals") is None:
+        data.pop("arrivals", None)
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def dump_base_spec(spec: DatasetSpec) -> str:
+    """The spec as YAML without its arrivals: all that a generation's bytes depend on."""
+    return dump_spec(spec.model_copy(update={"arrivals": None}))
