@@ -24,7 +24,8 @@ from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.common.lakehouse import Lakehouse
 
-_LEFTOVERS = (".landing.staging-*", ".landing.retired-*")
+# the last: a killed append's staged batch (the next append draws it again)
+_LEFTOVERS = (".landing.staging-*", ".landing.retired-*", ".landing.append-*")
 _LEFTOVER_TABLES = (".*.staging-*", ".*.trash-*")  # per-table folders of older versions
 
 
@@ -79,6 +80,21 @@ def recover_landing(lakehouse: Lakehouse) -> None:
         for pattern in _LEFTOVER_TABLES:
             for folder in lakehouse.landing.glob(pattern):
                 shutil.rmtree(folder, ignore_errors=True)
+        remove_unnamed_ids(lakehouse)
+
+
+def remove_unnamed_ids(lakehouse: Lakehouse) -> None:
+    """Defect id files the manifest does not name: an appended day's predecessor, left by
+    an append killed right after it recorded the day."""
+    try:
+        named = json.loads(lakehouse.manifest.read_text(encoding="utf-8")).get("defect_ids")
+    except (OSError, ValueError, AttributeError):
+        return  # no readable manifest: nothing to tell leftovers by
+    if not isinstance(named, str):
+        return
+    for path in lakehouse.landing.glob("_manifest_ids*.parquet"):
+        if path.name != named:
+            path.unlink(missing_ok=True)
 
 
 def _swap(lakehouse: Lakehouse, token: str) -> None:

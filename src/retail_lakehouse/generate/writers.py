@@ -1,9 +1,10 @@
 """Writing generated blocks of rows into part files of the landing zone.
 
 This module owns the on-disk layout of one landed table: numbered part files
-(``part-00000.parquet``, ...) in one of three formats. Workers write the parts of a table
-concurrently into its folder of the staged landing zone (``generate.landing`` publishes
-the whole zone at once).
+(``part-00000.parquet``, ...) in one of three formats, and the parts of appended days
+(``part-batch-00001-00000.parquet``), which sort after them. Workers write the parts of a
+table concurrently into its folder of the staged landing zone (``generate.landing``
+publishes the whole zone at once).
 
 Every writer is a pure function of the table's contents, so writing the same table
 twice yields byte-identical files in all three formats.
@@ -69,6 +70,22 @@ def part_file_name(part: int, fmt: OutputFormat) -> str:
     if fmt not in get_args(OutputFormat):
         raise ValueError(f"unknown output format {fmt!r}; expected one of {get_args(OutputFormat)}")
     return f"part-{part:05d}{FILE_EXTENSIONS[fmt]}"
+
+
+def batch_file_name(batch: int, part: int, fmt: OutputFormat) -> str:
+    """The file name of part ``part`` of appended batch ``batch``, e.g.
+    ``part-batch-00001-00000.parquet``: after every part of the generation (``part-0...``)
+    and every earlier batch, in name order."""
+    if batch < 1:
+        raise ValueError(f"batch number must be >= 1, got {batch}")
+    return part_file_name(part, fmt).replace("part-", f"part-batch-{batch:05d}-", 1)
+
+
+def write_file(table: pa.Table, path: Path, fmt: OutputFormat) -> WrittenFile:
+    """Write ``table`` to ``path`` in format ``fmt``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _WRITERS[fmt](table, path)
+    return WrittenFile(path=path, rows=table.num_rows, bytes=path.stat().st_size)
 
 
 def write_part(table: pa.Table, directory: Path, part: int, fmt: OutputFormat) -> WrittenFile:

@@ -1,0 +1,244 @@
+"""Appended days: new files only, ids after the last, timestamps inside their day, foreign
+keys valid except where a defect is recorded, and the manifest equal to a recount of the
+files. Everything is read back from the files and checked against rules, not against
+what the generator computed."""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retail_lakehouse.generate.spec import DatasetSpec
+from tests.generate.appended import (
+    BASE_ROWS,
+    Landing,
+    Row,
+    append,
+    busy_spec,
+    day_bounds,
+    files_of,
+    generate_base,
+    manifest_of,
+    read_landing,
+)
+
+DAYS = 4
+TABLE_KEYS = {"customers": "customer_id", "products": "product_id", "orders": "order_id",
+              "order_items": "order_item_id"}  # fmt: skip
+# child table, its foreign key, the parent it references: the rows past a parent's base
+# rows that the base's orphans may name, which appended ids skip
+ORPHANS = {"customers": ("orders", "customer_id"), "products": ("order_items", "product_id"),
+           "orders": ("order_items", "order_id")}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def spec(retail_spec: DatasetSpec) -> DatasetSpec:
+    return busy_spec(retail_spec)
+
+
+@pytest.fixture(scope="module")
+def landing(spec: DatasetSpec, tmp_path_factory: pytest.TempPathFactory) -> Landing:
+    root = tmp_path_factory.mktemp("appended")
+    generate_base(spec, root)
+    append(spec, root, DAYS)
+    return read_landing(root)
+
+
+@settings(max_examples=4, deadline=None)
+@given(cuts=st.sets(st.integers(min_value=1, max_value=2), max_size=2),
+       block_rows=st.sampled_from([17, 1 << 18]))  # fmt: skip
+def test_days_appended_in_any_split_are_the_same_bytes(
+    spec: DatasetSpec, landing: Landing, cuts: set[int], block_rows: int
+) -> None:
+    """3 days appended at once, or day by day, or 1 + 2, in blocks of any size."""
+    bounds = [0, *sorted(cuts), 3]
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        generate_base(spec, root)
+        for first, last in itertools.pairwise(bounds):
+            append(spec, root, last - first, block_rows=block_rows)
+        once = Path(folder) / "once"
+        generate_base(spec, once)
+        append(spec, once, 3)
+        produced, expected = files_of(root / "landing"), files_of(once / "landing")
+        if block_rows == 17:  # other part files, the same rows
+            assert _rows_by_table(root) == _rows_by_table(once)
+        else:
+            assert produced == expected
+
+
+def _rows_by_table(root: Path) -> dict[str, list[Row]]:
+    found = read_landing(root)
+    return {folder: found.all_rows(folder) for folder in found.rows}
+
+
+def test_the_generation_and_the_base_files_stay_as_they_were(
+    spec: DatasetSpec, landing: Landing, tmp_path: Path
+) -> None:
+    generate_base(spec, tmp_path)
+    before = files_of(tmp_path / "landing")
+    generation = manifest_of(tmp_path)["generation"]
+    append(spec, tmp_path, 1)
+    after = files_of(tmp_path / "landing")
+    kept = {n: b for n, b in before.items() if not n.startswith("_manifest")}
+    assert {n: after[n] for n in kept} == kept
+    assert manifest_of(tmp_path)["generation"] == generation
+    new = sorted(set(after) - set(before))
+    assert all("part-batch-00001-" in n or n.startswith("_manifest_ids") for n in new), new
+    for folder in ("customers", "orders", "order_items"):
+        names = sorted(n for n in after if n.startswith(f"{folder}/"))
+        assert names[-1].startswith(f"{folder}/part-batch-00001-")  # sorts after the base
+
+
+def test_ids_continue_after_the_base_and_its_orphan_keys(landing: Landing) -> None:
+    """Row i of the appended rows has id next + i, or repeats the id before it (a duplicate
+    row); no id of a day is another day's or the base's."""
+    for table, key in TABLE_KEYS.items():
+        child, _ = ORPHANS.get(table, (None, None))
+        reserved = BASE_ROWS[child] if child else 0
+        first = BASE_ROWS[table] + reserved + 1
+        appended = [r[key] for b in range(1, DAYS + 1) for r in landing.rows[table].get(b, [])]
+        for index, value in enumerate(appended):
+            assert value == first + index or value == appended[index - 1], (table, index)
+        seen = {r[key] for r in landing.rows[table][0]}
+        for batch in range(1, DAYS + 1):
+            ids = {r[key] for r in landing.rows[table].get(batch, [])}
+            assert not ids & seen, (table, batch)
+            seen |= ids
+
+
+def test_timestamps_fall_within_their_day(landing: Landing) -> None:
+    drawn = {"customers": "signup_ts", "products": "created_ts", "orders": "order_ts"}
+    for batch, day in landing.days.items():
+        start, end = day_bounds(day)
+        for table, column in drawn.items():
+            for row in landing.rows.get(table, {}).get(batch, []):
+                assert start <= row[column] < end, (table, row)
+
+
+def _ids(manifest: dict[str, Any], batch: int, table: str) -> dict[str, list[int]]:
+    entry = manifest["arrivals"]["batches"][batch - 1]["tables"][table]
+    return {name: d["ids"] for name, d in entry["defects"].items()}
+
+
+def _duplicated(rows: list[Row], key: str) -> list[int]:
+    return sorted(k for k, n in Counter(r[key] for r in rows).items() if n > 1)
+
+
+def test_defects_of_the_entity_tables_recount(landing: Landing) -> None:
+    manifest = manifest_of(landing.root)
+    for batch in landing.days:
+        customers = landing.rows["customers"].get(batch, [])
+        assert _ids(manifest, batch, "customers") == {
+            "malformed_email": sorted(r["customer_id"] for r in customers
+                                      if r["email"] is not None and "@" not in r["email"]),
+            "null_email": sorted(r["customer_id"] for r in customers if r["email"] is None),
+            "duplicate_customer": _duplicated(customers, "customer_id"),
+        }  # fmt: skip
+        products = landing.rows["products"].get(batch, [])
+        assert _ids(manifest, batch, "products") == {
+            "non_positive_price": sorted(r["product_id"] for r in products
+                                         if r["list_price"] <= 0),
+            "null_product_name": sorted(r["product_id"] for r in products
+                                        if r["product_name"] is None),
+            "duplicate_product": _duplicated(products, "product_id"),
+        }  # fmt: skip
+
+
+def test_defects_of_orders_recount_and_other_orders_have_live_customers(landing: Landing) -> None:
+    manifest = manifest_of(landing.root)
+    known = {r["customer_id"] for r in landing.all_rows("customers")}
+    for batch, day in landing.days.items():
+        orders = landing.rows["orders"][batch]
+        _, end = day_bounds(day)
+        deleted = _deleted(landing, "customers", "customer_id", end)
+        recount = {
+            "missing_customer": sorted(r["order_id"] for r in orders if r["customer_id"]
+                                       is not None and r["customer_id"] not in known),
+            "null_customer_id": sorted(r["order_id"] for r in orders if r["customer_id"] is None),
+            "shipped_before_order": sorted(r["order_id"] for r in orders if r["shipped_ts"]
+                                           is not None and r["shipped_ts"] < r["order_ts"]),
+            "duplicate_order": _duplicated(orders, "order_id"),
+        }  # fmt: skip
+        assert _ids(manifest, batch, "orders") == recount
+        flagged = {i for ids in recount.values() for i in ids}
+        signups = {r["customer_id"]: r["signup_ts"] for r in landing.all_rows("customers")}
+        for order in orders:
+            if order["order_id"] not in flagged:
+                assert order["customer_id"] not in deleted
+                assert signups[order["customer_id"]] < order["order_ts"]
+
+
+def test_defects_of_items_recount_and_other_items_have_active_products(landing: Landing) -> None:
+    manifest = manifest_of(landing.root)
+    orders = {r["order_id"] for r in landing.all_rows("orders")}
+    products = {r["product_id"] for r in landing.all_rows("products")}
+    for batch, day in landing.days.items():
+        items = landing.rows["order_items"][batch]
+        _, end = day_bounds(day)
+        active = _active_products(landing, end)
+        deleted = _deleted(landing, "products", "product_id", end)
+        recount = {
+            "non_positive_quantity": sorted(r["order_item_id"] for r in items
+                                            if r["quantity"] <= 0),
+            "non_positive_price": sorted(r["order_item_id"] for r in items
+                                         if r["unit_price"] <= 0),
+            "missing_order": sorted(r["order_item_id"] for r in items
+                                    if r["order_id"] not in orders),
+            "missing_product": sorted(r["order_item_id"] for r in items if r["product_id"]
+                                      is not None and r["product_id"] not in products),
+            "inactive_product": sorted(r["order_item_id"] for r in items if r["product_id"]
+                                       in products and not active[r["product_id"]]),
+            "null_product_id": sorted(r["order_item_id"] for r in items
+                                      if r["product_id"] is None),
+            "duplicate_item": _duplicated(items, "order_item_id"),
+        }  # fmt: skip
+        assert _ids(manifest, batch, "order_items") == recount
+        day_orders = {r["order_id"] for r in landing.rows["orders"][batch]}
+        for item in items:
+            assert item["product_id"] not in deleted
+            if item["order_item_id"] not in recount["missing_order"]:
+                assert item["order_id"] in day_orders  # the day's items cover the day's orders
+
+
+def _deleted(landing: Landing, feed_of: str, key: str, before: Any) -> set[int]:
+    feed = landing.all_rows(f"{feed_of}_cdc")
+    return {r[key] for r in feed if r["operation"] == "DELETE" and r["sequence_ts"] < before}
+
+
+def _active_products(landing: Landing, before: Any) -> dict[int, bool]:
+    """is_active of each product by ``before``: its first row, then its feed's latest
+    record dated before then."""
+    active: dict[int, bool] = {}
+    for row in landing.all_rows("products"):
+        active.setdefault(row["product_id"], row["is_active"])
+    records = [r for r in landing.all_rows("products_cdc") if r["sequence_ts"] < before]
+    for record in sorted(records, key=lambda r: r["sequence_no"]):
+        if record["operation"] != "DELETE":
+            active[record["product_id"]] = record["is_active"]
+    return active
+
+
+def test_manifest_totals_are_the_base_and_every_batch(landing: Landing) -> None:
+    manifest = manifest_of(landing.root)
+    folder = landing.root / "landing"
+    for table, entry in manifest["tables"].items():
+        files = sorted(p.name for p in (folder / table).iterdir())
+        assert entry["files"] == files
+        assert entry["rows"] == pq.read_table(folder / table).num_rows
+        for defect in entry["defects"].values():
+            assert defect["count"] == len(defect["ids"])
+    for feed, entry in manifest["feeds"].items():
+        assert entry["files"] == sorted(p.name for p in (folder / feed).iterdir())
+        assert entry["rows"] == len(landing.all_rows(feed))
+        assert sum(entry["operations"].values()) == entry["rows"]
+    assert [b["batch"] for b in manifest["arrivals"]["batches"]] == list(range(1, DAYS + 1))
+    assert {p.name for p in folder.glob("_manifest_ids*")} == {manifest["defect_ids"]}
