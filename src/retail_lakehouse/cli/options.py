@@ -13,6 +13,7 @@ from retail_lakehouse.generate.plan import DEFAULT_SEED
 from retail_lakehouse.generate.writers import OutputFormat
 
 if TYPE_CHECKING:
+    from retail_lakehouse.generate.append import AppendOptions
     from retail_lakehouse.generate.runner import GenerateOptions
     from retail_lakehouse.generate.spec import DatasetSpec
 
@@ -55,6 +56,31 @@ def add_generation(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--master", default=None, help="Spark master URL with --engine spark (default local[*])"
+    )
+
+
+def add_appending(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--append", action="store_true",
+        help="add the next days of data to the existing landing zone as new files (the "
+        "spec's arrivals section says what a day adds); seed, scale, format and row counts "
+        "are the landing zone's; always drawn by the local generator, whatever --engine",
+    )  # fmt: skip
+    parser.add_argument(
+        "--days", type=int, default=None, metavar="N",
+        help="with --append: how many days to add (default: 1)",
+    )  # fmt: skip
+
+
+def append_options(args: argparse.Namespace) -> AppendOptions:
+    from retail_lakehouse.generate.append import AppendOptions
+    from retail_lakehouse.generate.runner import DEFAULT_BLOCK_ROWS
+
+    days = 1 if args.days is None else args.days
+    if days < 1:
+        raise CliError(f"--days must be at least 1, got {days}")
+    return AppendOptions(
+        lakehouse=args.lakehouse, days=days, block_rows=args.block_rows or DEFAULT_BLOCK_ROWS
     )
 
 
