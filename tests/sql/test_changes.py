@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from retail_lakehouse.common.errors import DefinitionError
-from retail_lakehouse.sql.changes import ChangeFlowStatement, ColumnSelection
-from retail_lakehouse.sql.ddl import CreateStatement, parse_sql_text
+from retail_lakehouse.sql.changes import AppendFlowStatement, ChangeFlowStatement, ColumnSelection
+from retail_lakehouse.sql.ddl import CreateStatement, SqlStatement, parse_sql_text
 
 PATH = Path("flows.sql")
 
 
-def parse(text: str) -> list[CreateStatement | ChangeFlowStatement]:
+def parse(text: str) -> list[SqlStatement]:
     return parse_sql_text(text, PATH, {})
 
 
@@ -83,7 +83,7 @@ def test_the_target_is_a_streaming_table_without_a_query() -> None:
             "SEQUENCE BY x STORED AS SCD TYPE 2",
             "APPLY AS TRUNCATE WHEN is for SCD TYPE 1 only",
         ),
-        ("CREATE FLOW f AS INSERT INTO t BY NAME SELECT 1", "INSERT INTO flows are not supported"),
+        ("CREATE FLOW f AS INSERT INTO t BY NAME", "missing query after INSERT INTO t BY NAME"),
         ("CREATE FLOW f AS AUTO CDC INTO t FROM s KEYS (k + 1) SEQUENCE BY x", "column name"),
         (
             "CREATE FLOW f AS AUTO CDC INTO t FROM s KEYS (k) SEQUENCE BY x;\n"
@@ -98,3 +98,9 @@ def test_a_flow_that_cannot_be_read_is_one_line_naming_the_file(text: str, probl
         parse(text)
     message = str(raised.value)
     assert problem in message and message.startswith("flows.sql:") and "\n" not in message
+
+
+def test_an_append_flow_keeps_its_query_as_written() -> None:
+    (flow,) = parse("CREATE FLOW web AS INSERT INTO LIVE.events BY NAME\nSELECT id FROM s")
+    assert flow == AppendFlowStatement("web", "events", "SELECT id FROM s", flow.location)
+    assert flow.location.line == 1

@@ -10,12 +10,14 @@ reads; whether ``@dlt.table`` is a streaming table follows from that.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from retail_lakehouse.common.errors import DefinitionError
+from retail_lakehouse.pipeline.flows import with_flows
 from retail_lakehouse.pipeline.model import Dataset, DatasetKind, Expectation, PythonQuery
-from retail_lakehouse.sql.changes import ChangeFlowStatement
+from retail_lakehouse.sql.changes import AppendFlowStatement, ChangeFlowStatement, FlowStatement
 from retail_lakehouse.sql.ddl import (
     CreateStatement,
     check_unique_names,
@@ -23,6 +25,9 @@ from retail_lakehouse.sql.ddl import (
     parse_sql_text,
     read_sql_file,
 )
+
+if TYPE_CHECKING:
+    from retail_lakehouse.pipeline.python.api import PythonDefinition
 
 SOURCE_SUFFIXES = (".sql", ".py")
 
@@ -67,13 +72,15 @@ def source_files(folder: Path) -> list[Path]:
 def pipeline_definitions(folder: Path, configuration: Mapping[str, str]) -> Definitions:
     """The datasets of every file of the pipeline's folder, in order of definition."""
     datasets: list[Dataset] = []
-    flows: list[ChangeFlowStatement] = []
+    flows: list[FlowStatement] = []
     notes: list[str] = []
     for path in source_files(folder):
         if path.suffix == ".sql":
             statements = parse_sql_text(read_sql_file(path), path, configuration)
             datasets += [dataset_of(s) for s in statements if isinstance(s, CreateStatement)]
-            flows += [s for s in statements if isinstance(s, ChangeFlowStatement)]
+            flows += [
+                s for s in statements if isinstance(s, ChangeFlowStatement | AppendFlowStatement)
+            ]
         else:
             found, flowing, said = python_datasets(path, configuration)
             datasets += found
@@ -82,37 +89,6 @@ def pipeline_definitions(folder: Path, configuration: Mapping[str, str]) -> Defi
     check_unique_names(datasets)
     check_unique_statements(flows)
     return Definitions(tuple(with_flows(datasets, flows)), tuple(notes))
-
-
-def with_flows(datasets: list[Dataset], flows: list[ChangeFlowStatement]) -> list[Dataset]:
-    """The datasets with each AUTO CDC flow in its target, a streaming table declared
-    without a query; every such table needs exactly one flow."""
-    by_name = {d.name.lower(): d for d in datasets}
-    into: dict[str, ChangeFlowStatement] = {}
-    for flow in flows:
-        target = by_name.get(flow.target.lower())
-        if target is None or target.kind != "streaming_table" or target.query:
-            raise DefinitionError(
-                flow.location,
-                f"flow '{flow.name}' goes into '{flow.target}', which is not a streaming "
-                f"table declared without a query (CREATE OR REFRESH STREAMING TABLE "
-                f"{flow.target};)",
-            )
-        if (first := into.setdefault(target.name, flow)) is not flow:
-            raise DefinitionError(
-                flow.location,
-                f"'{flow.target}' already has the flow '{first.name}' ({first.location}); "
-                "one AUTO CDC flow per table",
-            )
-    result = []
-    for dataset in datasets:
-        filled = into.get(dataset.name)
-        if dataset.python is None and not dataset.query and filled is None:
-            raise DefinitionError(
-                dataset.location, f"streaming table '{dataset.name}' has no flow into it"
-            )
-        result.append(replace(dataset, changes=filled) if filled is not None else dataset)
-    return result
 
 
 def python_datasets(
@@ -128,19 +104,7 @@ def python_datasets(
     datasets = []
     for definition in registry.definitions:
         if definition.function is None:  # filled by a flow
-            datasets.append(
-                Dataset(
-                    name=definition.name,
-                    kind="streaming_table",
-                    query="",
-                    location=definition.location,
-                    expectations=definition.expectations,
-                    comment=definition.comment,
-                    properties=definition.properties,
-                    partition_by=definition.partition_by,
-                    cluster_by=definition.cluster_by,
-                )
-            )
+            datasets.append(_python_dataset(definition, "streaming_table", None))
             continue
         traced = trace(definition, configuration)
         streaming = bool(traced.streams) or any(f.streaming for f in traced.files)
@@ -149,21 +113,19 @@ def python_datasets(
             definition.function, tuple(dict.fromkeys(traced.reads)),
             tuple(dict.fromkeys(traced.streams)), tuple(traced.files), definition.schema,
         )  # fmt: skip
-        datasets.append(
-            Dataset(
-                name=definition.name,
-                kind=kind,
-                query="",
-                location=definition.location,
-                expectations=definition.expectations,
-                comment=definition.comment,
-                properties=definition.properties,
-                partition_by=definition.partition_by,
-                cluster_by=definition.cluster_by,
-                python=query,
-            )
-        )
+        datasets.append(_python_dataset(definition, kind, query))
     return datasets, registry.flows, registry.notes
+
+
+def _python_dataset(
+    definition: PythonDefinition, kind: DatasetKind, query: PythonQuery | None
+) -> Dataset:
+    return Dataset(
+        name=definition.name, kind=kind, query="", location=definition.location,
+        expectations=definition.expectations, comment=definition.comment,
+        properties=definition.properties, partition_by=definition.partition_by,
+        cluster_by=definition.cluster_by, python=query,
+    )  # fmt: skip
 
 
 def _kind(declared: str, streaming: bool, definition: object) -> DatasetKind:

@@ -1,7 +1,9 @@
-"""AUTO CDC flows of pipeline SQL: the statements that apply a change feed to a table.
+"""Flows of pipeline SQL: statements that fill a streaming table declared without a query
+(``CREATE OR REFRESH STREAMING TABLE t;``).
 
-Three spellings declare the same flow into a streaming table declared without a query
-(``CREATE OR REFRESH STREAMING TABLE t;``):
+``CREATE FLOW f AS INSERT INTO t BY NAME query`` appends the query's rows; several such
+flows append the union of their rows, by column name. An AUTO CDC flow applies a change
+feed instead; three spellings declare the same one:
 
 * ``CREATE FLOW f AS AUTO CDC INTO t FROM STREAM(src) KEYS (...) ...``,
 * the legacy ``APPLY CHANGES INTO t FROM STREAM(src) KEYS (...) ...`` (the flow takes the
@@ -62,13 +64,26 @@ class ChangeFlowStatement:
     track_history: ColumnSelection | None = None  # SCD type 2; None: every column
 
 
+@dataclass(frozen=True)
+class AppendFlowStatement:
+    """``CREATE FLOW name AS INSERT INTO target BY NAME query``."""
+
+    name: str
+    target: str
+    query: str
+    location: SourceLocation
+
+
+FlowStatement = ChangeFlowStatement | AppendFlowStatement
+
+
 def is_change_flow(statement: Statement) -> bool:
     """Whether a statement is a flow (``CREATE FLOW`` or ``APPLY CHANGES``)."""
     words = [t.text.upper() for t in statement.tokens[:2]]
     return words == ["CREATE", "FLOW"] or words == ["APPLY", "CHANGES"]
 
 
-def parse_change_flow(statement: Statement) -> ChangeFlowStatement:
+def parse_change_flow(statement: Statement) -> FlowStatement:
     cursor = Cursor(statement.tokens, statement.path, statement.end_line)
     first = cursor.advance()
     location = SourceLocation(statement.path, first.line)
@@ -78,7 +93,7 @@ def parse_change_flow(statement: Statement) -> ChangeFlowStatement:
         name = cursor.identifier("missing flow name after CREATE FLOW")
         cursor.expect_word("AS", context=f"after CREATE FLOW {name}")
         if cursor.accept_word("INSERT"):
-            raise cursor.error("INSERT INTO flows are not supported yet; use AUTO CDC INTO")
+            return _append_flow(cursor, statement, name, location)
         if cursor.accept_word("APPLY"):
             cursor.expect_word("CHANGES", context="after APPLY")
         else:
@@ -91,6 +106,20 @@ def parse_change_flow(statement: Statement) -> ChangeFlowStatement:
     cursor.expect_word("FROM", context=f"after INTO {target}")
     source = _source(cursor)
     return _clauses(cursor, statement, name or target, target, source, location)
+
+
+def _append_flow(
+    cursor: Cursor, statement: Statement, name: str, location: SourceLocation
+) -> AppendFlowStatement:
+    cursor.expect_word("INTO", context="after INSERT")
+    target = _dataset_name(cursor, "missing target table after INSERT INTO")
+    cursor.expect_word("BY", context=f"after INSERT INTO {target} (INSERT INTO ... BY NAME)")
+    by_name = cursor.expect_word("NAME", context="after BY")
+    if cursor.at_end():
+        raise cursor.error(f"missing query after INSERT INTO {target} BY NAME")
+    return AppendFlowStatement(
+        name, target, statement.text_between(by_name, statement.tokens[-1]), location
+    )
 
 
 def _dataset_name(cursor: Cursor, missing: str) -> str:

@@ -19,7 +19,12 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from retail_lakehouse.common.errors import DefinitionError, SourceLocation
-from retail_lakehouse.sql.changes import ChangeFlowStatement, is_change_flow, parse_change_flow
+from retail_lakehouse.sql.changes import (
+    AppendFlowStatement,
+    ChangeFlowStatement,
+    is_change_flow,
+    parse_change_flow,
+)
 from retail_lakehouse.sql.lexing import Cursor, Statement, Token, split_statements
 from retail_lakehouse.sql.lexing import split_top_level as _split_items
 
@@ -57,7 +62,7 @@ class CreateStatement:
         return not self.query
 
 
-SqlStatement = CreateStatement | ChangeFlowStatement
+SqlStatement = CreateStatement | ChangeFlowStatement | AppendFlowStatement
 ALLOWED_STATEMENTS = (
     "CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW, CREATE FLOW"
 )
@@ -108,7 +113,8 @@ def parse_sql_text(text: str, path: Path, configuration: Mapping[str, str]) -> l
 def check_unique_statements(statements: Sequence[SqlStatement]) -> None:
     """No two datasets of one name, no two flows of one name."""
     check_unique_names([s for s in statements if isinstance(s, CreateStatement)])
-    check_unique_names([s for s in statements if isinstance(s, ChangeFlowStatement)], "flow")
+    flows = [s for s in statements if isinstance(s, ChangeFlowStatement | AppendFlowStatement)]
+    check_unique_names(flows, "flow")
 
 
 def parse_sql_folder(folder: Path, configuration: Mapping[str, str]) -> list[SqlStatement]:

@@ -167,10 +167,9 @@ def from_landing():
         ),
         ('dp.create_streaming_table("e")\n', "streaming table 'e' has no flow into it"),
         (
-            'dp.create_streaming_table("e")\n@dp.append_flow(target="e")\ndef a():\n'
-            '    return spark.readStream.table("x")\n@dp.append_flow(target="e")\ndef b():\n'
-            '    return spark.readStream.table("y")\n',
-            "several flows into one streaming table",
+            '@dp.materialized_view\ndef e():\n    return dp.read("s")\n'
+            '@dp.append_flow(target="e")\ndef a():\n    return spark.readStream.table("x")\n',
+            "append_flow 'a': the target 'e' is not a streaming table",
         ),
         (
             '@dp.append_flow(target="nowhere")\ndef a():\n    return spark.readStream.table("x")\n',
@@ -185,7 +184,7 @@ def from_landing():
         ),
         (
             "dp.create_auto_cdc_flow(target='t', source='s', keys=['k'], sequence_by='seq')\n",
-            "flow 't' goes into 't', which is not a streaming table declared without a query",
+            "flow 't' goes into 't', which is not a streaming table this flow may fill",
         ),
         ("def broken(:\n", "Python syntax error"),
         ("raise RuntimeError('no')\n", "RuntimeError: no"),
@@ -196,7 +195,7 @@ def from_landing():
         "unknown-argument",
         "twice",
         "no-flow",
-        "two-flows",
+        "flow-into-view",
         "no-target",
         "error-in-function",
         "read-outside",

@@ -29,6 +29,7 @@ from retail_lakehouse.backends.spark.sources import (
     TARGET_DIALECT,
     FileRead,
     rewrite_for_spark,
+    union_by_name_parts,
 )
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
@@ -96,8 +97,14 @@ class SparkEngine:
 
     def run_query(self, relation: str, tree: exp.Expr, sources: Sources) -> int:
         def execute() -> DataFrame:
-            statement = rewrite_for_spark(tree, sources, relation, self._register_files)
-            return self.spark.sql(statement)
+            parts = union_by_name_parts(tree, sources)
+            frames = [
+                self.spark.sql(
+                    rewrite_for_spark(part, part_sources, f"{relation}__{i}", self._register_files)
+                )
+                for i, (part, part_sources) in enumerate(parts)
+            ]
+            return functools.reduce(lambda a, b: a.unionByName(b), frames)
 
         return self._materialize(relation, self._guard(execute))
 

@@ -4,8 +4,9 @@
 DataFrame reading exactly the files of this update, with the file path as an extra column
 (``__file_path``). A ``SELECT *`` over such a view lists the data columns instead, so the
 extra column never leaks into a table, and ``_metadata.file_path`` (and ``file_name``)
-reads it. ``STREAM(x)`` reads the relation of x's new rows. Everything else is the query
-as written.
+reads it. ``STREAM(x)`` reads the relation of x's new rows. Spark SQL has no ``UNION ALL
+BY NAME`` (the form a table's several append flows take): such a query runs as its parts,
+unioned by the DataFrame API. Everything else is the query as written.
 """
 
 from __future__ import annotations
@@ -62,6 +63,25 @@ def rewrite_for_spark(
     replace_streams(tree, sources.streams)
     replace_metadata_columns(tree, METADATA_COLUMNS)
     return tree.sql(dialect=TARGET_DIALECT)
+
+
+def union_by_name_parts(tree: exp.Expr, sources: Sources) -> list[tuple[exp.Expr, Sources]]:
+    """The queries of a top-level ``UNION ALL BY NAME``, each with the files of its own
+    read_files calls; any other query alone."""
+    if not isinstance(tree, exp.Union) or not tree.args.get("by_name") or tree.args.get("distinct"):
+        return [(tree, sources)]
+    left = union_by_name_parts(_unwrapped(tree.this), Sources((), sources.streams))
+    right = union_by_name_parts(_unwrapped(tree.expression), Sources((), sources.streams))
+    parts, files = [], list(sources.files)
+    for part, _ in left + right:
+        count = len(read_files_calls(part))
+        parts.append((part, Sources(tuple(files[:count]), sources.streams)))
+        files = files[count:]
+    return parts
+
+
+def _unwrapped(query: exp.Expr) -> exp.Expr:
+    return query.this if isinstance(query, exp.Subquery) and not query.alias else query
 
 
 def file_read(call: exp.Anonymous, files: Sequence[Path], view: str) -> FileRead:

@@ -72,6 +72,22 @@ class Registry:
             )
         self.definitions.append(definition)
 
+    def add_flow(self, target: str, name: str, function: QueryFunction) -> None:
+        location = location_of(function)
+        found = [i for i, d in enumerate(self.definitions) if d.name.lower() == target.lower()]
+        if not found or self.definitions[found[0]].kind != "streaming_table":
+            problem = (
+                f"the target '{target}' is not a streaming table"
+                if found
+                else f"the target '{target}' is not defined; create it first with "
+                "create_streaming_table"
+            )
+            raise DefinitionError(location, f"append_flow '{name}': {problem}")
+        known = self.definitions[found[0]]
+        earlier = known.function
+        combined = function if earlier is None else _union_by_name(earlier, function)
+        self.definitions[found[0]] = replace(known, function=combined)
+
     def add_expectations(self, function: QueryFunction, expectations: list[Expectation]) -> bool:
         """Add expectations to the dataset ``function`` defines; False if none does yet."""
         for index, known in enumerate(self.definitions):
@@ -84,6 +100,13 @@ class Registry:
 
 def _flows_into(table: PythonDefinition, flow: PythonDefinition) -> bool:
     return table.kind == "streaming_table" and flow.kind == "streaming_table"
+
+
+def _union_by_name(first: QueryFunction, second: QueryFunction) -> QueryFunction:
+    def both() -> Any:
+        return first().unionByName(second())
+
+    return both
 
 
 def location_of(function: Callable[..., Any]) -> SourceLocation:
@@ -123,20 +146,11 @@ class PipelineApi(types.ModuleType):
         )
 
     def append_flow(self, *, target: str, name: str | None = None, **options: Any) -> Any:
+        """A flow appending its function's rows to ``target``; several flows append the
+        union of their rows, by column name."""
+
         def register(function: QueryFunction) -> QueryFunction:
-            location = location_of(function)
-            known = [d for d in self._registry.definitions if d.name.lower() == target.lower()]
-            if not known or known[0].function is not None:
-                problem = (
-                    "several flows into one streaming table are not supported yet"
-                    if known
-                    else f"the target '{target}' is not defined; create it first with "
-                    "create_streaming_table"
-                )
-                raise DefinitionError(
-                    location, f"append_flow '{name or function.__name__}': {problem}"
-                )
-            self._registry.register(replace(known[0], function=function))
+            self._registry.add_flow(target, name or function.__name__, function)
             return function
 
         return register
