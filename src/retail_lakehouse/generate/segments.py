@@ -6,8 +6,10 @@ window narrowed to the day, ``reference_time`` at the day's end, sequences start
 the day's first id, and a seed of its own. A foreign key that covers its parent (an
 order's items) picks among the day's parents, as a generation does; any other picks among
 the parent's rows of every segment so far (the base's and each day's, this one's
-included) that are clean and, per the parent's change feed, neither deleted nor changed
-out of the key's filter by the end of the day.
+included) that are clean and, per the parent's change feed, not deleted by the end of the
+day. A filtered key (``where``) takes rows that pass it both as written and as changed by
+then, and a ``violate_filter`` defect rows that fail it both ways: a retired product is
+neither an item's clean product nor its labelled inactive one.
 """
 
 from __future__ import annotations
@@ -238,8 +240,9 @@ class SegmentedParent:
             rows, values = self.state.latest[where.column]
             equal = pc.equal(values.cast(pa.string()), pa.scalar(_text(where.equals)))
             passes = np.asarray(pc.fill_null(equal, False).to_numpy(zero_copy_only=False))
-            clean = self.entity.clean(self.batch)[rows]
-            flags[rows] = clean & (passes if passing else ~passes)
+            # a row must pass (or fail) the filter both as first written and as changed:
+            # a reader that applies the feed and one that reads the table alone agree
+            flags[rows] &= passes if passing else ~passes
         flags[self.state.deleted] = False
 
     def keys(self, rows: I64) -> I64:
