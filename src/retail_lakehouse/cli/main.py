@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from retail_lakehouse import __version__
-from retail_lakehouse.cli import generate, init, lineage, query, report, run, spec
+from retail_lakehouse.cli import generate, init, lineage, query, report, run, simulate, spec
 from retail_lakehouse.cli.command import Command
 from retail_lakehouse.common.errors import InputError, UpdateFailedError
 
@@ -22,8 +22,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 COMMANDS: tuple[Command, ...] = (
-    generate.COMMAND, run.COMMAND, query.COMMAND, lineage.COMMAND, report.COMMAND, spec.COMMAND,
-    init.COMMAND,
+    generate.COMMAND, run.COMMAND, simulate.COMMAND, query.COMMAND, lineage.COMMAND,
+    report.COMMAND, spec.COMMAND, init.COMMAND,
 )  # fmt: skip
 
 

@@ -1,0 +1,64 @@
+"""``retail simulate``: a line per day whose figures the manifest confirms, the lakehouse's
+invariants after every day, and days processed one update each equal to one full refresh
+over the same landing zone."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from benchmarks.invariants import check_lakehouse
+
+from retail_lakehouse.cli.main import main
+from tests.backends.duckdb.conftest import stored_rows
+
+LINE = re.compile(
+    r"^(?P<day>[\w -]+): landed (?P<landed>[\d,]+) rows; streaming tables read "
+    r"(?P<read>[\d,]+) new rows; update [\d.]+ s$"
+)
+
+
+def number(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def test_each_day_lands_its_batch_and_the_update_reads_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "daily"
+    assert main(["simulate", "--days", "3", "--scale", "0.01", "--lakehouse", str(root)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[-1].startswith("Report: ")
+    days = [LINE.match(line) for line in lines[:-1]]
+    assert all(days) and len(days) == 4, lines
+    manifest = json.loads((root / "landing" / "_manifest.json").read_text())
+    base = sum(manifest["arrivals"]["base_rows"].values())
+    assert (days[0]["day"], number(days[0]["landed"]), number(days[0]["read"])) == (
+        "base data", base, base
+    )  # fmt: skip
+    start = date.fromisoformat(manifest["arrivals"]["start"][:10])
+    for index, (found, batch) in enumerate(
+        zip(days[1:], manifest["arrivals"]["batches"], strict=True)
+    ):
+        assert found["day"] == batch["day"] == (start + timedelta(days=index)).isoformat()
+        tables = sum(t["rows"] for t in batch["tables"].values())
+        feeds = sum(f["rows"] for f in batch["feeds"].values())
+        assert (number(found["landed"]), number(found["read"])) == (tables + feeds, tables)
+    assert check_lakehouse(root) == []
+
+
+def test_days_one_update_each_equal_one_full_refresh(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    daily, once = tmp_path / "daily", tmp_path / "once"
+    assert main(["simulate", "--days", "2", "--scale", "0.01", "--lakehouse", str(daily)]) == 0
+    shutil.copytree(daily / "landing", once / "landing")
+    assert main(["run", "--full-refresh", "--lakehouse", str(once)]) == 0
+    capsys.readouterr()
+    expected = stored_rows(once)
+    assert {"silver_orders", "gold_daily_sales_summary"} <= expected.keys()
+    assert stored_rows(daily) == expected
