@@ -37,7 +37,8 @@ def test_append_adds_days_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixt
     root = tmp_path / "lakehouse"
     assert main(["generate", "--lakehouse", str(root), *SMALL]) == 0
     assert main(["generate", "--append", "--lakehouse", str(root)]) == 0
-    assert main(["generate", "--append", "--days", "2", "--lakehouse", str(root)]) == 0
+    spark = ["--engine", "spark"]  # appends on the local generator: no Spark session
+    assert main(["generate", "--append", "--days", "2", "--lakehouse", str(root), *spark]) == 0
     out = capsys.readouterr().out
     assert "customers_cdc" in out and "products_cdc" in out
     manifest = json.loads((root / "landing" / "_manifest.json").read_text())

@@ -11,11 +11,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow.csv as pcsv
+import pyarrow.json as pjson
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retail_lakehouse.generate.manifest import defect_ids
 from retail_lakehouse.generate.spec import DatasetSpec
 from tests.generate.appended import (
     BASE_ROWS,
@@ -234,11 +237,31 @@ def test_manifest_totals_are_the_base_and_every_batch(landing: Landing) -> None:
         files = sorted(p.name for p in (folder / table).iterdir())
         assert entry["files"] == files
         assert entry["rows"] == pq.read_table(folder / table).num_rows
-        for defect in entry["defects"].values():
+        for name, defect in entry["defects"].items():
             assert defect["count"] == len(defect["ids"])
+            assert defect_ids(folder / "_manifest.json", table, name).tolist() == defect["ids"]
     for feed, entry in manifest["feeds"].items():
         assert entry["files"] == sorted(p.name for p in (folder / feed).iterdir())
         assert entry["rows"] == len(landing.all_rows(feed))
         assert sum(entry["operations"].values()) == entry["rows"]
     assert [b["batch"] for b in manifest["arrivals"]["batches"]] == list(range(1, DAYS + 1))
     assert {p.name for p in folder.glob("_manifest_ids*")} == {manifest["defect_ids"]}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_text_landing_zones_get_days_in_their_format(
+    spec: DatasetSpec, landing: Landing, tmp_path: Path, fmt: str
+) -> None:
+    """The same rows as the Parquet landing zone's days, file for file, in the zone's format."""
+    generate_base(spec, tmp_path, fmt)
+    append(spec, tmp_path, DAYS)
+    for folder, batches in landing.rows.items():
+        for batch, rows in batches.items():
+            if batch == 0:
+                continue
+            name = f"part-batch-{batch:05d}-00000.{fmt}"
+            path = tmp_path / "landing" / folder / name
+            read = pcsv.read_csv(path) if fmt == "csv" else pjson.read_json(path)
+            assert read.column_names == list(rows[0])
+            key = read.column_names[0]
+            assert read.column(key).to_pylist() == [r[key] for r in rows]

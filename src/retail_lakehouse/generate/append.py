@@ -40,6 +40,7 @@ from retail_lakehouse.generate.blocks import generate_block
 from retail_lakehouse.generate.feed_files import feed_batch
 from retail_lakehouse.generate.landing import recover_landing, remove_unnamed_ids
 from retail_lakehouse.generate.manifest import (
+    ManifestError,
     TableTally,
     generation_id,
     read_manifest,
@@ -52,7 +53,12 @@ from retail_lakehouse.generate.spec.columns import TimestampColumn
 from retail_lakehouse.generate.timeline import MICROS_PER_DAY
 from retail_lakehouse.generate.values import decode_dictionaries
 from retail_lakehouse.generate.world import ArrivalWorld
-from retail_lakehouse.generate.writers import OutputFormat, batch_file_name, write_file
+from retail_lakehouse.generate.writers import (
+    FILE_EXTENSIONS,
+    OutputFormat,
+    batch_file_name,
+    write_file,
+)
 
 STAGING_PREFIX = ".landing.append-"
 
@@ -119,14 +125,21 @@ def read_landing(lakehouse: Lakehouse, spec: DatasetSpec) -> Landing:
             int(document["seed"]),
             float(document["scale"]),
             float(document.get("defect_scale", 1.0)),
-            document["format"],
+            _output_format(document["format"]),
             base_rows(document),
             len(batches_of(document)),
         )
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, ManifestError) as exc:
         raise AppendError(f"{lakehouse.manifest}: the manifest is incomplete ({exc})") from None
     _check_same_generation(lakehouse, spec, landing)
     return landing
+
+
+def _output_format(value: object) -> OutputFormat:
+    for known in FILE_EXTENSIONS:
+        if value == known:
+            return known
+    raise ValueError(f"unknown format {value!r}")
 
 
 def _check_same_generation(lakehouse: Lakehouse, spec: DatasetSpec, landing: Landing) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from retail_lakehouse.generate.feed_files import FeedBatch
@@ -73,7 +74,7 @@ def batches_of(document: Document) -> list[Document]:
     arrivals = document.get("arrivals") or {}
     batches = arrivals.get("batches", [])
     if not isinstance(batches, list):
-        raise ManifestError("the manifest's arrivals.batches is not a list")
+        raise ManifestError("arrivals.batches is not a list")
     return batches
 
 
@@ -227,21 +228,19 @@ def read_defect_ids(landing: Path, document: Document) -> DefectIds:
     """Every table's defect ids as the manifest names them (the Parquet file it names)."""
     path = ids_file_named(document, landing / "_manifest.json")
     try:
-        found = pq.read_table(path).to_pydict()
+        found = pq.read_table(path)
     except (OSError, pa.ArrowException) as exc:
         raise ManifestError(f"{path}: cannot read the defect ids: {exc}") from None
-    ids: DefectIds = {
-        table: {name: np.zeros(0, dtype=np.int64) for name in entry["defects"]}
-        for table, entry in document["tables"].items()
-    }
-    tables, defects = (
-        np.array(found["table"], dtype=object),
-        np.array(found["defect"], dtype=object),
-    )
-    values = np.array(found["id"], dtype=np.int64)
-    for table, entries in ids.items():
-        for name in entries:
-            entries[name] = values[(tables == table) & (defects == name)]
+    ids: DefectIds = {}
+    for table, entry in document["tables"].items():
+        in_table = found.filter(pc.equal(found.column("table"), table))
+        ids[table] = {
+            name: in_table.filter(pc.equal(in_table.column("defect"), name))
+            .column("id")
+            .to_numpy()
+            .astype(np.int64)
+            for name in entry["defects"]
+        }
     return ids
 
 
