@@ -4,6 +4,7 @@ the killed one had moved into place untouched (a rewritten file could be ingeste
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -65,3 +66,18 @@ def test_moving_stops_after_the_first_file(
     assert _append(root, crash_at="append:moving") == KILLED
     moved = set(files_of(root / "landing")) - before
     assert len(moved) == 1 and moved < set(expected)
+
+
+def test_an_append_finishes_a_generation_killed_mid_swap(
+    zones: tuple[Path, dict[str, bytes]], tmp_path: Path
+) -> None:
+    """Between the swap's two renames there is no landing folder; the append recovers the
+    swap first, then appends to the new landing zone."""
+    base, _ = zones
+    root = copy_lakehouse(base, tmp_path / "lakehouse")
+    killed = retail("generate", "--lakehouse", root, "--scale", "0.01", "--workers", "1",
+                    "--seed", "9", crash_at="generate:retired")  # fmt: skip
+    assert killed.returncode == KILLED and not (root / "landing").exists()
+    assert _append(root) == 0
+    manifest = json.loads((root / "landing" / "_manifest.json").read_text())
+    assert (manifest["seed"], len(manifest["arrivals"]["batches"])) == (9, 1)

@@ -146,3 +146,14 @@ def test_out_of_order_and_duplicate_records_recount(landing: Landing, table: str
             delivered[record[key]] = max(delivered.get(record[key], -1), record["sequence_no"])
     assert any(_pairs(b["feeds"][f"{table}_cdc"]["defects"]["out_of_order_change"])
                for b in manifest["arrivals"]["batches"])  # fmt: skip
+
+
+@pytest.mark.parametrize("table", list(ENTITIES))
+def test_manifest_counts_each_files_records_per_operation(landing: Landing, table: str) -> None:
+    manifest = manifest_of(landing.root)
+    for batch in landing.days:
+        entry = manifest["arrivals"]["batches"][batch - 1]["feeds"][f"{table}_cdc"]
+        records = landing.rows[f"{table}_cdc"][batch]
+        counted = Counter(r["operation"] for r in records)
+        assert entry["operations"] == {op: counted[op] for op in ("INSERT", "UPDATE", "DELETE")}
+        assert entry["rows"] == len(records)

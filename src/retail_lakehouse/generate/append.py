@@ -95,7 +95,8 @@ def append_days(spec: DatasetSpec, options: AppendOptions) -> GenerateReport:
     if options.block_rows < 1:
         raise ValueError(f"block_rows must be at least 1, got {options.block_rows}")
     lakehouse = Lakehouse(options.lakehouse)
-    read_landing(lakehouse, spec)  # bad input fails before anything is written
+    if not lakehouse.landing_journal.exists():  # else a killed swap hides the landing zone
+        read_landing(lakehouse, spec)  # bad input fails before anything is written
     totals: dict[str, TableReport] = {}
     with writer_lock(lakehouse):
         recover_landing(lakehouse)
