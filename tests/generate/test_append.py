@@ -265,3 +265,34 @@ def test_text_landing_zones_get_days_in_their_format(
             assert read.column_names == list(rows[0])
             key = read.column_names[0]
             assert read.column(key).to_pylist() == [r[key] for r in rows]
+
+
+def test_items_sell_at_the_price_their_product_had_when_the_day_began(landing: Landing) -> None:
+    """A clean item's unit price is its product's list price at the start of its day (a
+    reprice that day counts from the next), less its discount, to the cent."""
+    manifest = manifest_of(landing.root)
+    repriced = 0
+    for batch, day in landing.days.items():
+        start, _ = day_bounds(day)
+        prices = _prices(landing, start)
+        flagged = {i for ids in _ids(manifest, batch, "order_items").values() for i in ids}
+        for item in landing.rows["order_items"][batch]:
+            if item["order_item_id"] in flagged:
+                continue
+            price, first = prices[item["product_id"]]
+            repriced += price != first
+            assert abs(item["unit_price"] - price * (1 - item["discount"])) <= 0.005 + 1e-9
+    assert repriced > 0  # the days do sell repriced products
+
+
+def _prices(landing: Landing, before: Any) -> dict[int, tuple[float, float]]:
+    """Each product's list price by ``before`` and as first written."""
+    first: dict[int, float] = {}
+    for row in landing.all_rows("products"):
+        first.setdefault(row["product_id"], row["list_price"])
+    latest = dict(first)
+    records = [r for r in landing.all_rows("products_cdc") if r["sequence_ts"] < before]
+    for record in sorted(records, key=lambda r: r["sequence_no"]):
+        if record["operation"] != "DELETE":
+            latest[record["product_id"]] = record["list_price"]
+    return {key: (latest[key], first[key]) for key in first}

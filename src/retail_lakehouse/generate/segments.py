@@ -211,12 +211,22 @@ class EntityState:
 
 
 class SegmentedParent:
-    """A parent table as the rows of day ``batch`` see it."""
+    """A parent table as the rows of day ``batch`` see it: the rows it may pick by the
+    feed's state at the day's end (nothing a feed removes that day is picked), the values
+    it looks up by the state at the day's start (a product repriced that day sells at its
+    new price from the next day on)."""
 
-    def __init__(self, entity: EntityRows, batch: int, state: EntityState | None) -> None:
+    def __init__(
+        self,
+        entity: EntityRows,
+        batch: int,
+        state: EntityState | None,
+        opening: EntityState | None = None,
+    ) -> None:
         self.entity = entity
         self.batch = batch
         self.state = state
+        self.opening = opening
         self._eligible: dict[tuple[ParentFilter | None, bool], EligibleRows] = {}
 
     @property
@@ -252,7 +262,31 @@ class SegmentedParent:
         return reserved_keys(self.entity.timeline, self.entity.table, child_rows, stream)
 
     def values(self, rows: I64, column: str) -> Value:
-        return self.entity.values(rows, column, self.batch)
+        original = self.entity.values(rows, column, self.batch)
+        if self.opening is None or column not in self.opening.latest:
+            return original
+        return _with_changes(original, rows, self.opening.latest[column])
+
+
+def _with_changes(original: Value, rows: I64, changes: tuple[I64, pa.Array]) -> Value:
+    """``original`` (at ascending ``rows``) with each changed row's latest value."""
+    changed, values = changes
+    if changed.size == 0:
+        return original
+    at = np.minimum(np.searchsorted(changed, rows), changed.size - 1)
+    hit = changed[at] == rows
+    if not hit.any():
+        return original
+    latest = values.take(pa.array(at[hit]))
+    nulls = None if original.nulls is None else original.nulls & ~hit
+    if isinstance(original.data, pa.Array):
+        pick = np.arange(rows.size, dtype=np.int64)
+        pick[hit] = rows.size + np.arange(int(hit.sum()))
+        text = pa.concat_arrays([original.text(), latest.cast(pa.string())])
+        return Value(text.take(pa.array(pick)), nulls, original.type)
+    data = np.array(original.data, copy=True)
+    data[hit] = latest.to_numpy(zero_copy_only=False).astype(data.dtype)
+    return Value(data, nulls, original.type)
 
 
 def _text(value: str | bool | int | float) -> str:

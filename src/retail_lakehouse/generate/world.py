@@ -80,6 +80,9 @@ class ArrivalWorld:
         """``table`` as the rows of day ``batch`` pick from it."""
         if (table, batch) not in self._parents:
             feed = next((f for f in self.feeds if f.table == table), None)
-            state = None if feed is None else self.feed(feed).state(batch)
-            self._parents[(table, batch)] = SegmentedParent(self.entity(table), batch, state)
+            history = None if feed is None else self.feed(feed)
+            closing = None if history is None else history.state(batch)
+            opening = None if history is None else history.state(batch - 1)
+            entity = self.entity(table)
+            self._parents[(table, batch)] = SegmentedParent(entity, batch, closing, opening)
         return self._parents[(table, batch)]
