@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from retail_lakehouse.generate.append import AppendOptions, append_days
@@ -78,9 +77,9 @@ class Landing:
     rows: dict[str, dict[int, list[Row]]]  # folder -> batch -> rows, in file order
     days: dict[int, date]
 
-    def all_rows(self, folder: str, through: int | None = None) -> list[Row]:
+    def all_rows(self, folder: str) -> list[Row]:
         batches = self.rows.get(folder, {})
-        return [r for b in sorted(batches) if through is None or b <= through for r in batches[b]]
+        return [row for batch in sorted(batches) for row in batches[batch]]
 
 
 def _batch_of(name: str) -> int:
@@ -92,7 +91,8 @@ def read_landing(root: Path) -> Landing:
     rows: dict[str, dict[int, list[Row]]] = {}
     for folder in sorted(p for p in landing.iterdir() if p.is_dir()):
         for path in sorted(folder.iterdir()):
-            table = pq.read_table(path) if path.suffix == ".parquet" else _read_text(path)
+            assert path.suffix == ".parquet", f"the tests read Parquet landing zones: {path}"
+            table = pq.read_table(path)
             rows.setdefault(folder.name, {}).setdefault(_batch_of(path.name), []).extend(
                 table.to_pylist()
             )
@@ -102,7 +102,3 @@ def read_landing(root: Path) -> Landing:
         for b in (manifest.get("arrivals") or {}).get("batches", [])
     }
     return Landing(root, rows, days)
-
-
-def _read_text(path: Path) -> pa.Table:
-    raise AssertionError(f"the tests read Parquet landing zones, not {path}")
