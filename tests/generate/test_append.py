@@ -18,6 +18,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retail_lakehouse.common.lakehouse import Lakehouse
+from retail_lakehouse.generate.landing import recover_landing
 from retail_lakehouse.generate.manifest import defect_ids
 from retail_lakehouse.generate.spec import DatasetSpec
 from tests.generate.appended import (
@@ -296,3 +298,18 @@ def _prices(landing: Landing, before: Any) -> dict[int, tuple[float, float]]:
         if record["operation"] != "DELETE":
             latest[record["product_id"]] = record["list_price"]
     return {key: (latest[key], first[key]) for key in first}
+
+
+def test_recovery_removes_defect_id_files_the_manifest_does_not_name(
+    spec: DatasetSpec, tmp_path: Path
+) -> None:
+    """What an append killed while writing or replacing its ids file leaves behind."""
+    generate_base(spec, tmp_path)
+    append(spec, tmp_path, 1)
+    folder = tmp_path / "landing"
+    named = manifest_of(tmp_path)["defect_ids"]
+    strays = [folder / "_manifest_ids.parquet", folder / "._manifest_ids-batch-00002.parquet.tmp"]
+    for stray in strays:
+        stray.write_bytes(b"left behind")
+    recover_landing(Lakehouse(tmp_path))
+    assert sorted(p.name for p in folder.glob("*_manifest_ids*")) == [named]

@@ -95,6 +95,8 @@ def remove_unnamed_ids(lakehouse: Lakehouse) -> None:
     for path in lakehouse.landing.glob("_manifest_ids*.parquet"):
         if path.name != named:
             path.unlink(missing_ok=True)
+    for path in lakehouse.landing.glob("._manifest_ids*.tmp"):  # one killed while written
+        path.unlink(missing_ok=True)
 
 
 def _swap(lakehouse: Lakehouse, token: str) -> None:
