@@ -14,6 +14,8 @@ import pytest
 from benchmarks.invariants import check_lakehouse
 
 from retail_lakehouse.cli.main import main
+from retail_lakehouse.common.lakehouse import Lakehouse
+from retail_lakehouse.pipeline.project import landing_defaults
 from tests.backends.duckdb.conftest import stored_rows
 
 LINE = re.compile(
@@ -62,3 +64,13 @@ def test_days_one_update_each_equal_one_full_refresh(
     expected = stored_rows(once)
     assert {"silver_orders", "gold_daily_sales_summary"} <= expected.keys()
     assert stored_rows(daily) == expected
+
+
+def test_the_data_is_as_of_the_day_after_the_last_day(tmp_path: Path) -> None:
+    root = tmp_path / "lakehouse"
+    assert main(["simulate", "--days", "2", "--scale", "0.01", "--lakehouse", str(root)]) == 0
+    manifest = json.loads((root / "landing" / "_manifest.json").read_text())
+    start = date.fromisoformat(manifest["arrivals"]["start"][:10])
+    assert manifest["reference_time"][:10] == start.isoformat()
+    configuration = landing_defaults(Lakehouse(root))
+    assert configuration["as_of_date"] == (start + timedelta(days=2)).isoformat()

@@ -2,7 +2,8 @@
 
 The configuration a pipeline's SQL sees is the settings' own, over defaults taken from
 the lakehouse: ``landing_path`` (``<lakehouse>/landing``), ``landing_format`` and
-``as_of_date`` (from the landing zone's manifest; without one: parquet and today). The
+``as_of_date`` (from the landing zone's manifest: its reference time's date, or the day
+after its last appended day; without one: parquet and today). The
 tables folder and a ``landing_path`` the settings set stay inside the lakehouse.
 """
 
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.generate.manifest import read_manifest
@@ -49,8 +51,17 @@ def landing_defaults(lakehouse: Lakehouse) -> dict[str, str]:
     if lakehouse.manifest.exists():
         document = read_manifest(lakehouse.manifest)
         defaults["landing_format"] = READ_FILES_FORMATS.get(str(document.get("format")), "parquet")
-        defaults["as_of_date"] = str(document.get("reference_time", ""))[:10]
+        defaults["as_of_date"] = as_of_date(document)
     return defaults
+
+
+def as_of_date(manifest: Mapping[str, Any]) -> str:
+    """The day the data is as of: the day after the last appended day, else the reference
+    time's date (the base data ends the day before it)."""
+    batches = (manifest.get("arrivals") or {}).get("batches") or []
+    if batches:
+        return (date.fromisoformat(str(batches[-1]["day"])) + timedelta(days=1)).isoformat()
+    return str(manifest.get("reference_time", ""))[:10]
 
 
 def load_pipeline(settings_path: Path, lakehouse_root: Path) -> LoadedPipeline:
