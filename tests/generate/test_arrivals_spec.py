@@ -36,6 +36,11 @@ def _set(target: Any, key: str | int, value: Any) -> None:
     target[key] = value
 
 
+def _without_insert_time(arrivals: dict[str, Any], start: str) -> None:
+    arrivals["start"] = start
+    del _feed(arrivals, "customers")["insert_time"]
+
+
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
@@ -68,6 +73,12 @@ def _set(target: Any, key: str | int, value: Any) -> None:
          "arrivals: feed 'ghosts_cdc' names unknown table 'ghosts'"),
         (lambda a: _set(_feed(a, "customers"), "name", "orders"),
          "arrivals: feed 'orders': its folder is the folder of table 'orders'"),
+        (lambda a: _set(a, "start", "2025-12-15"),
+         "arrivals: feed 'customers_cdc': insert_time 'signup_ts' ends after the first "
+         "appended day begins (2025-12-15)"),
+        (lambda a: _without_insert_time(a, "2025-12-31"),
+         "arrivals: feed 'customers_cdc' dates the base data's INSERTs at reference_time, "
+         "after the first appended day begins (2025-12-31); name an insert_time"),
     ],
 )  # fmt: skip
 def test_errors_name_the_field(mutate: Any, expected: str) -> None:

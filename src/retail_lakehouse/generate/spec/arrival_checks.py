@@ -1,8 +1,10 @@
 """Cross-checks of a spec's ``arrivals`` section against its tables: every name resolves,
-and every change kind suits the column it changes."""
+every change kind suits the column it changes, and a feed's base INSERTs precede its days'
+changes."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
 from retail_lakehouse.generate.spec.arrivals import (
@@ -29,8 +31,11 @@ if TYPE_CHECKING:
     from retail_lakehouse.generate.spec.dataset import TableSpec
 
 
-def check_arrivals(arrivals: ArrivalsSpec, tables: dict[str, TableSpec]) -> None:
-    """Raise ValueError naming the first part of ``arrivals`` that does not fit ``tables``."""
+def check_arrivals(
+    arrivals: ArrivalsSpec, tables: dict[str, TableSpec], reference_time: datetime
+) -> None:
+    """Raise ValueError naming the first part of ``arrivals`` that does not fit ``tables``
+    (and the base data, dated up to ``reference_time``)."""
     for name in arrivals.rows_per_day:
         if name not in tables:
             raise ValueError(f"arrivals: rows_per_day names unknown table '{name}'")
@@ -39,8 +44,32 @@ def check_arrivals(arrivals: ArrivalsSpec, tables: dict[str, TableSpec]) -> None
             raise ValueError(
                 f"arrivals: table '{name}' covers '{cover.references}', which gets no rows_per_day"
             )
+    first_day = datetime.combine(arrivals.start or _utc(reference_time).date(), time(), UTC)
     for feed in arrivals.feeds:
         _check_feed(feed, tables)
+        _check_base_before_days(feed, tables[feed.table], _utc(reference_time), first_day)
+
+
+def _check_base_before_days(
+    feed: FeedSpec, table: TableSpec, reference_time: datetime, first_day: datetime
+) -> None:
+    """The base's INSERTs (dated by insert_time, else at reference_time) come before the
+    first appended day: sequence numbers, base first, then follow time."""
+    column = table.column_map().get(feed.insert_time or "")
+    if isinstance(column, TimestampColumn) and _utc(column.end) > first_day:
+        raise ValueError(
+            f"arrivals: feed '{feed.folder}': insert_time '{column.name}' ends after the "
+            f"first appended day begins ({first_day.date()})"
+        )
+    if column is None and reference_time > first_day:
+        raise ValueError(
+            f"arrivals: feed '{feed.folder}' dates the base data's INSERTs at reference_time, "
+            f"after the first appended day begins ({first_day.date()}); name an insert_time"
+        )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _check_feed(feed: FeedSpec, tables: dict[str, TableSpec]) -> None:

@@ -161,7 +161,7 @@ class DatasetSpec(Strict):
                 _check_cross_table(table, column, tables)
         self.table_order()
         if self.arrivals is not None:
-            check_arrivals(self.arrivals, tables)
+            check_arrivals(self.arrivals, tables, self.reference_time)
         return self
 
     def table_map(self) -> dict[str, TableSpec]:
