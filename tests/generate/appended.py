@@ -23,6 +23,12 @@ SCALE = 0.05  # per day: about 65 orders and 4 customers
 SEED = 3
 DEFECT_SCALE = 5.0  # a few of every defect a day
 ENTITIES = {"customers": "customer_id", "products": "product_id"}
+# the built-in feeds' image columns, and those their UPDATEs change
+FEED_COLUMNS = {
+    "customers": ["first_name", "last_name", "email", "country", "city", "loyalty_tier"],
+    "products": ["product_name", "category", "list_price", "is_active"],
+}
+CHANGED = {"customers": {"city", "loyalty_tier"}, "products": {"list_price", "is_active"}}
 Row = dict[str, Any]
 
 

@@ -64,8 +64,17 @@ def test_manifest_agrees_with_the_files(retail_spec: DatasetSpec, tmp_path: Path
         assert sum(p.stat().st_size for p in folder.iterdir()) == entry.bytes
         for defect in manifest["tables"][entry.name]["defects"].values():
             assert defect["count"] == len(defect["ids"])
+    for entry in report.feeds:
+        folder = tmp_path / "landing" / entry.name
+        recorded = manifest["feeds"][entry.name]
+        assert recorded["files"] == sorted(p.name for p in folder.iterdir())
+        assert recorded["rows"] == entry.rows == pq.read_table(folder).num_rows
+        assert recorded["operations"] == {"INSERT": entry.rows, "UPDATE": 0, "DELETE": 0}
+        assert recorded["bytes"] == entry.bytes == sum(p.stat().st_size for p in folder.iterdir())
+    assert [f.name for f in report.feeds] == ["customers_cdc", "products_cdc"]
     assert {p.name for p in (tmp_path / "landing").iterdir()} == {
         "_manifest.json", "_manifest_ids.parquet", "_spec.yaml", *TINY,
+        "customers_cdc", "products_cdc",
     }  # fmt: skip
 
 

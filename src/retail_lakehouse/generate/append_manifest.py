@@ -3,13 +3,15 @@
 Appending day ``b`` records, in ``_manifest.json``:
 
 * ``arrivals``: the arrivals section's digest, the first day, the base generation's row
-  counts and one entry per batch (``batch``, ``day``, per table ``rows``, ``first_id``,
-  ``files``, ``bytes`` and ``defects`` with ``count`` and ``ids``; per feed ``rows``,
-  ``files``, ``bytes``, ``operations`` and ``defects`` with ``count``, ``keys`` and
-  ``sequence_nos``);
+  counts and what it wrote into each feed (``base_feeds``: its INSERTs' ``rows``,
+  ``files``, ``bytes``, ``operations``), and one entry per batch (``batch``, ``day``, per
+  table ``rows``, ``first_id``, ``files``, ``bytes`` and ``defects`` with ``count`` and
+  ``ids``; per feed ``rows``, ``files``, ``bytes``, ``operations`` and ``defects`` with
+  ``count``, ``keys`` and ``sequence_nos``);
 * ``tables``: rows, files, bytes and defect counts (and ids, while they fit) of the base
   and every batch, so readers of the totals see the whole landing zone;
-* ``feeds``: per feed its entity table, key, columns and totals as above.
+* ``feeds``: per feed its entity table, key, columns and totals as above, the base's
+  INSERTs included (the generation records them there, ``generate.feed_base``).
 
 The generation id is kept: the days extend the generation. Defect ids of every table go
 to a new Parquet file (``_manifest_ids-batch-00001.parquet``) that the manifest names, so
@@ -87,6 +89,13 @@ def base_rows(document: Document) -> dict[str, int]:
     return {name: int(entry["rows"]) for name, entry in source.items()}
 
 
+def base_feeds(document: Document) -> Document:
+    """What the generation wrote into each feed (its base INSERTs), before any day."""
+    arrivals = document.get("arrivals")
+    found = arrivals.get("base_feeds") if arrivals else document.get("feeds")
+    return found if isinstance(found, dict) else {}
+
+
 def record_batch(
     document: Document, timeline: Timeline, written: BatchWritten, old_ids: DefectIds
 ) -> tuple[Document, DefectIds]:
@@ -111,6 +120,10 @@ def _new_arrivals(document: Document, timeline: Timeline) -> Document:
         "digest": arrivals_digest(timeline.arrivals),
         "start": timeline.first_day.isoformat(),
         "base_rows": base_rows(document),
+        "base_feeds": {
+            folder: {key: entry[key] for key in ("rows", "files", "bytes", "operations")}
+            for folder, entry in base_feeds(document).items()
+        },
         "batches": [],
     }
 

@@ -7,7 +7,7 @@ drawn in any order on any worker and concatenate to the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -26,6 +26,10 @@ class Block:
     start: int
     data: pa.Table
     defect_ids: dict[str, I64]  # defect name -> primary-key values of the rows carrying it
+    # the clean values drawn (at content rows) and each row's defect: what the entity's
+    # change feed takes its base INSERTs from without drawing the rows again
+    context: TableContext | None = field(default=None, repr=False)
+    kinds: I64 | None = field(default=None, repr=False)
 
 
 def generate_block(plan: DatasetPlan, table_name: str, start: int, stop: int) -> Block:
@@ -41,7 +45,8 @@ def generate_block(plan: DatasetPlan, table_name: str, start: int, stop: int) ->
     values = apply_value_defects(plan, table, draw, values, rows)
     arrays = [values[c.name].to_arrow() for c in table.columns if not c.hidden]
     names = [c.name for c in table.columns if not c.hidden]
-    return Block(table.name, start, pa.table(arrays, names=names), _defect_ids(table, draw))
+    data = pa.table(arrays, names=names)
+    return Block(table.name, start, data, _defect_ids(table, draw), ctx, draw.kinds)
 
 
 def defect_ids_of_block(

@@ -6,10 +6,12 @@ Its UPDATEs and DELETEs pick among the clean rows that existed before the day an
 deleted: ``round(rate * rows)`` draws per change kind, repeats dropped, and a row deleted
 that day is not updated. Every record is dated within its day (an INSERT by the row's
 ``insert_time`` when the feed names one) and numbered after every record of the days
-before, in order of time: ``sequence_no``. An ``out_of_order`` defect adds, before an
-UPDATE, a record of the same key dated earlier that day, carrying the row as it was then,
-and delivers it with the next day's records only: after the newer change. Days are drawn
-in order, each once, as pure functions of the feed, the day and the entity.
+before, in order of time: ``sequence_no``. The base generation's INSERTs
+(``generate.feed_base``) take the numbers below its row count, so day 1 starts there. An
+``out_of_order`` defect adds, before an UPDATE, a record of the same key dated earlier
+that day, carrying the row as it was then, and delivers it with the next day's records
+only: after the newer change. Days are drawn in order, each once, as pure functions of
+the feed, the day and the entity.
 """
 
 from __future__ import annotations
@@ -133,7 +135,9 @@ class FeedHistory:
         stale = np.zeros(rows.size, dtype=bool)
         rows, ops, kinds, ts, stale = self._with_stale(batch, start, rows, ops, kinds, ts, stale)
         order = np.lexsort((stale, kinds, rows, ops, ts))
-        first = sum(d.rows.size for d in self.days)
+        # after the base's INSERTs, which take the numbers below its row count
+        base = self.entity.timeline.base_rows[self.entity.table]
+        first = base + sum(d.rows.size for d in self.days)
         sequence_no = first + np.arange(order.size, dtype=np.int64)
         day = DayChanges(
             rows[order], ops[order], kinds[order], ts[order], stale[order], sequence_no, {}

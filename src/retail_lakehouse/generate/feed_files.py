@@ -25,10 +25,9 @@ from retail_lakehouse.generate.feed_changes import (
     DayChanges,
     FeedHistory,
 )
-from retail_lakehouse.generate.feed_values import plain_arrow
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.spec.arrivals import DuplicateDefect, OutOfOrderDefect
-from retail_lakehouse.generate.values import Mask
+from retail_lakehouse.generate.values import Mask, plain_arrow
 
 FEED_COLUMNS = ("operation", "sequence_ts", "sequence_no")
 

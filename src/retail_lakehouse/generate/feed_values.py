@@ -21,16 +21,8 @@ from retail_lakehouse.generate.spec.arrivals import (
     SetChange,
 )
 from retail_lakehouse.generate.spec.columns import GroupedVocabularyColumn, VocabularyColumn
-from retail_lakehouse.generate.values import Value, round_decimal
+from retail_lakehouse.generate.values import plain_arrow, round_decimal
 from retail_lakehouse.generate.vocabulary import load_grouped_words, load_words
-
-
-def plain_arrow(value: Value) -> pa.Array:
-    """A Value as Arrow, dictionaries decoded: the type a feed column has."""
-    array = value.to_arrow()
-    if pa.types.is_dictionary(array.type):
-        return array.cast(array.type.value_type)
-    return array
 
 
 def change_values(

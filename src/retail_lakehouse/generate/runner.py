@@ -2,7 +2,9 @@
 
 Each table is cut into blocks of rows; workers (forked processes by default, or threads)
 draw and write blocks in any order into a staging folder per table, each block written and
-freed before the next. The manifest, its defect ids and the spec used are written last,
+freed before the next. A block of an entity table with a change feed writes the feed's
+part too, its base INSERTs (``generate.feed_base``), from the values the block drew. The
+manifest, its defect ids and the spec used are written last,
 and only then is the staged landing zone published whole (``generate.landing``), so a
 failed run leaves the previous landing zone as it was.
 """
@@ -26,8 +28,9 @@ from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE, Lakehouse
 from retail_lakehouse.common.lock import writer_lock
-from retail_lakehouse.generate.blocks import generate_block
+from retail_lakehouse.generate.blocks import Block, generate_block
 from retail_lakehouse.generate.context import warm_up
+from retail_lakehouse.generate.feed_base import BaseFeeds, base_feed_entry
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.landing import (
     StagedLanding,
@@ -53,6 +56,7 @@ from retail_lakehouse.generate.spec import DatasetSpec, dump_spec
 from retail_lakehouse.generate.values import decode_dictionaries
 from retail_lakehouse.generate.writers import (
     OutputFormat,
+    WrittenFile,
     write_part,
 )
 
@@ -105,6 +109,7 @@ class GenerateReport:
     landing: Path
     tables: list[TableReport]
     seconds: float
+    feeds: list[TableReport] = field(default_factory=list)  # a generation's base INSERTs
 
 
 class ProgressSink(Protocol):
@@ -121,6 +126,7 @@ class BlockTask:
     stop: int
     directory: Path
     output_format: OutputFormat
+    feed_directory: Path | None = None  # the table's change feed's, if it has one
 
 
 @dataclass(frozen=True)
@@ -131,32 +137,47 @@ class BlockResult:
     file: str
     defect_ids: dict[str, I64]
     seconds: float
+    feed: WrittenFile | None = None  # the part of the base INSERTs, if it has rows
 
 
-_WORKER_PLAN: list[DatasetPlan] = []
+_WORKER_FEEDS: list[BaseFeeds] = []  # the plan, and its feeds' ranks, of this process
 
 
-def _install_plan(plan: DatasetPlan) -> None:
-    _WORKER_PLAN[:] = [plan]
+def _install_worker_state(feeds: BaseFeeds) -> None:
+    _WORKER_FEEDS[:] = [feeds]
 
 
-def _start_worker(plan: DatasetPlan) -> None:
+def _start_worker(feeds: BaseFeeds) -> None:
     """A forked worker: Ctrl-C is the parent's to handle (it discards the staged landing zone
     and stops the pool), not every worker's to print a traceback for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _install_plan(plan)
+    _install_worker_state(feeds)
 
 
 def run_block(task: BlockTask) -> BlockResult:
-    """Draw and write one block (runs in a worker)."""
+    """Draw and write one block, and its feed's part (runs in a worker)."""
     began = time.perf_counter()
-    block = generate_block(_WORKER_PLAN[0], task.table, task.start, task.stop)
+    feeds = _WORKER_FEEDS[0]
+    block = generate_block(feeds.plan, task.table, task.start, task.stop)
     data = block.data if task.output_format == "parquet" else decode_dictionaries(block.data)
     written = write_part(data, task.directory, task.part, task.output_format)
+    feed = _write_feed_part(feeds, task, block)
     elapsed = time.perf_counter() - began
     return BlockResult(
-        task.table, written.rows, written.bytes, written.path.name, block.defect_ids, elapsed
-    )
+        task.table, written.rows, written.bytes, written.path.name, block.defect_ids, elapsed,
+        feed,
+    )  # fmt: skip
+
+
+def _write_feed_part(feeds: BaseFeeds, task: BlockTask, block: Block) -> WrittenFile | None:
+    feed = feeds.of(task.table)
+    if feed is None or task.feed_directory is None:
+        return None
+    assert block.context is not None and block.kinds is not None
+    part = feeds.part(feed, block.context, block.kinds, task.start)
+    if part.num_rows == 0:  # a block of one duplicate row: no file, as a day without records
+        return None
+    return write_part(part, task.feed_directory, task.part, task.output_format)
 
 
 def block_ranges(total: int, block_rows: int) -> Iterator[tuple[int, int]]:
@@ -164,23 +185,26 @@ def block_ranges(total: int, block_rows: int) -> Iterator[tuple[int, int]]:
         yield start, min(start + block_rows, total)
 
 
-def _executor(options: GenerateOptions, plan: DatasetPlan) -> Executor:
+def _executor(options: GenerateOptions, feeds: BaseFeeds) -> Executor:
     workers = options.worker_count()
     if options.parallelism == "threads":
-        _install_plan(plan)
+        _install_worker_state(feeds)
         return ThreadPoolExecutor(max_workers=workers)
     context = multiprocessing.get_context("fork")
-    return ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(plan,))
+    return ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=(feeds,))
 
 
-def _prepare_for_workers(plan: DatasetPlan) -> None:
+def _prepare_for_workers(feeds: BaseFeeds) -> None:
     """What every worker needs, made once before they are forked, so they inherit it: the
-    parent indexes, and what pyarrow imports on first use, imported on a thread beside
-    them. The thread ends before the fork."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    parent indexes, the feeds' ranks and what pyarrow imports on first use, the last two
+    on threads beside the indexes (numpy's sorts and hashes leave the lock to them). The
+    threads end before the fork."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
         imports = pool.submit(load_lazy_imports)
-        warm_up(plan)
+        ranks = pool.submit(feeds.prepare)
+        warm_up(feeds.plan)
         imports.result()
+        ranks.result()
 
 
 def load_lazy_imports() -> None:
@@ -189,7 +213,8 @@ def load_lazy_imports() -> None:
 
 
 TableWriter = Callable[[DatasetPlan, dict[str, Path]], dict[str, TableTally]]
-"""Writes every table of a plan into its staging folder; returns what each table added up to."""
+"""Writes every table of a plan, and the base INSERTs of its change feeds, into their
+staging folders (by table name and feed folder); returns what each folder added up to."""
 
 
 class LandingGenerator(Protocol):
@@ -216,8 +241,9 @@ def generate_dataset(
     """Generate every table of ``spec`` under ``<lakehouse>/landing``; returns the summary."""
 
     def write_tables(plan: DatasetPlan, staging: dict[str, Path]) -> dict[str, TableTally]:
-        _prepare_for_workers(plan)
-        return _run_blocks(plan, options, staging, progress)
+        feeds = BaseFeeds(plan)
+        _prepare_for_workers(feeds)
+        return _run_blocks(feeds, options, staging, progress)
 
     return generate_with(spec, options, write_tables)
 
@@ -240,7 +266,8 @@ def generate_with(
         recover_landing(lakehouse)
         staged = stage_landing(lakehouse)
         try:
-            folders = {t.name: staged.table(t.name) for t in spec.tables}
+            names = [t.name for t in spec.tables] + [f.folder for f in BaseFeeds(plan).feeds]
+            folders = {name: staged.table(name) for name in names}
             for folder in folders.values():
                 folder.mkdir()
             tallies = write_tables(plan, folders)
@@ -250,36 +277,49 @@ def generate_with(
         except BaseException:
             discard_landing(staged)
             raise
-    reports = [
-        TableReport(name, t.rows, len(t.files), t.bytes, t.seconds) for name, t in tallies.items()
-    ]
-    return GenerateReport(lakehouse.landing, reports, time.perf_counter() - began)
+    reports = {
+        name: TableReport(name, t.rows, len(t.files), t.bytes, t.seconds)
+        for name, t in tallies.items()
+    }
+    tables = [reports[name] for name in plan.spec.table_order()]
+    feeds = [reports[f.folder] for f in BaseFeeds(plan).feeds]
+    return GenerateReport(lakehouse.landing, tables, time.perf_counter() - began, feeds)
 
 
 def _run_blocks(
-    plan: DatasetPlan,
+    feeds: BaseFeeds,
     options: GenerateOptions,
     staging: dict[str, Path],
     progress: ProgressSink | None,
 ) -> dict[str, TableTally]:
+    plan = feeds.plan
     tasks = [
-        BlockTask(name, part, start, stop, staging[name], options.output_format)
+        BlockTask(name, part, start, stop, staging[name], options.output_format,
+                  _feed_folder(feeds, name, staging))
         for name in plan.spec.table_order()
         for part, (start, stop) in enumerate(block_ranges(plan.rows[name], options.block_rows))
-    ]
+    ]  # fmt: skip
     tasks.sort(key=lambda t: t.start - t.stop)  # largest blocks first: better balance
     tallies = {name: TableTally() for name in plan.spec.table_order()}
     if progress is not None:
         for name in tallies:
             progress.start(name, plan.rows[name])
-    with _executor(options, plan) as pool:
+    tallies |= {feed.folder: TableTally() for feed in feeds.feeds}
+    with _executor(options, feeds) as pool:
         futures: list[Future[BlockResult]] = [pool.submit(run_block, task) for task in tasks]
         for future in futures:
             result = future.result()
             _tally(tallies[result.table], result)
+            if result.feed is not None:
+                _tally_feed(tallies, feeds, result.table, result.feed)
             if progress is not None:
                 progress.advance(result.table, result.rows)
     return tallies
+
+
+def _feed_folder(feeds: BaseFeeds, table: str, staging: dict[str, Path]) -> Path | None:
+    feed = feeds.of(table)
+    return None if feed is None else staging[feed.folder]
 
 
 def _tally(tally: TableTally, result: BlockResult) -> None:
@@ -290,6 +330,17 @@ def _tally(tally: TableTally, result: BlockResult) -> None:
     tally.add_ids(result.defect_ids)
 
 
+def _tally_feed(
+    tallies: dict[str, TableTally], feeds: BaseFeeds, table: str, written: WrittenFile
+) -> None:
+    feed = feeds.of(table)
+    assert feed is not None
+    tally = tallies[feed.folder]
+    tally.rows += written.rows
+    tally.bytes += written.bytes
+    tally.files.append(written.path.name)
+
+
 def _write_manifest(
     plan: DatasetPlan,
     options: GenerateOptions,
@@ -297,9 +348,10 @@ def _write_manifest(
     staged: StagedLanding,
     tallies: dict[str, TableTally],
 ) -> None:
-    ids = sorted_defect_ids(plan, tallies)
+    tables = {name: tallies[name] for name in plan.spec.table_order()}
+    ids = sorted_defect_ids(plan, tables)
     inline = ids_fit_inline(ids)
-    document = {
+    document: dict[str, object] = {
         "dataset": plan.spec.name,
         "generator": f"retail-lakehouse {__version__}",
         "seed": plan.seed,
@@ -311,9 +363,14 @@ def _write_manifest(
         "defect_ids": DEFECT_IDS_FILE,
         "tables": {
             name: table_entry(plan.table(name), tally, ids[name], inline)
-            for name, tally in tallies.items()
+            for name, tally in tables.items()
         },
     }
+    feeds = BaseFeeds(plan).feeds
+    if feeds:  # what a day adds to (``generate.append_manifest``)
+        document["feeds"] = {
+            f.folder: base_feed_entry(plan.table(f.table), f, tallies[f.folder]) for f in feeds
+        }
     write_text_atomic(in_staging(staged, lakehouse, lakehouse.landing_spec), dump_spec(plan.spec))
     write_defect_ids(in_staging(staged, lakehouse, defect_ids_path(lakehouse.manifest)), ids)
     write_manifest(in_staging(staged, lakehouse, lakehouse.manifest), document)

@@ -119,3 +119,11 @@ def decode_dictionaries(table: pa.Table) -> pa.Table:
         c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns
     ]
     return pa.table(columns, names=table.column_names)
+
+
+def plain_arrow(value: Value) -> pa.Array:
+    """A Value as Arrow, dictionaries decoded: the type a feed column has."""
+    array = value.to_arrow()
+    if pa.types.is_dictionary(array.type):
+        return array.cast(array.type.value_type)
+    return array

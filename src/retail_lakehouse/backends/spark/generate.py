@@ -4,7 +4,9 @@ Each table becomes ``spark.range(number_of_blocks)`` mapped with ``mapInArrow`` 
 ``generate_block`` the local runner calls, so the rows are the same for the same seed and
 spec whatever the number of partitions or executors; Spark's writer writes them. Defect ids
 for the manifest come from a second, light job that only draws which rows carry defects.
-Staging, publishing and the manifest are the local generator's (``generate_with``).
+The change feeds' base INSERTs are written by the driver with the local code, the same
+files as a local generation's. Staging, publishing and the manifest are the local
+generator's (``generate_with``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_lakehouse.generate.blocks import defect_ids_of_block, generate_block
+from retail_lakehouse.generate.feed_base import BaseFeeds, write_base_feeds
 from retail_lakehouse.generate.manifest import TableTally
 from retail_lakehouse.generate.plan import DatasetPlan
 from retail_lakehouse.generate.runner import (
@@ -94,7 +97,10 @@ def generate_on_spark(
             if progress is not None:
                 progress.advance(name, plan.rows[name])
         _add_defect_ids(spark, plan, recipe, options.block_rows, tallies)
-        return tallies
+        # the feeds' base INSERTs: small next to the tables, written here by the local
+        # code, so they are the local generator's files byte for byte
+        feeds = BaseFeeds(plan)
+        return tallies | write_base_feeds(feeds, staging, options.output_format, options.block_rows)
 
     return generate_with(spec, options, write_tables)
 
