@@ -9,11 +9,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow.csv as pcsv
 import pyarrow.json as pjson
 import pytest
 
 from retail_lakehouse.generate.append import AppendError
+from retail_lakehouse.generate.feed_base import _time_then_row
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.generate.spec import DatasetSpec
 from retail_lakehouse.generate.spec.defects import ReplaceText
@@ -243,3 +245,10 @@ def test_an_append_refuses_a_landing_zone_without_base_inserts(
     path.write_text(json.dumps(document))
     with pytest.raises(AppendError, match="feed 'customers_cdc' has no INSERTs of the base data"):
         append(spec, tmp_path, 1)
+
+
+def test_rows_order_by_time_then_row_as_a_stable_sort_would() -> None:
+    rng = np.random.default_rng(7)
+    times = rng.integers(0, 500, 20_000) * 1_000_000  # many equal times
+    rows = np.arange(times.size, dtype=np.int64)
+    assert _time_then_row(times, rows).tolist() == np.argsort(times, kind="stable").tolist()

@@ -105,22 +105,32 @@ def _ranks(plan: DatasetPlan, feed: FeedSpec) -> I64:
     if feed.insert_time is None:
         return rows  # one time for all: row order
     table = plan.table(feed.table)
+    chunks = [rows[start : start + INDEX_CHUNK] for start in range(0, total, INDEX_CHUNK)]
     times = np.concatenate(
         [np.zeros(0, dtype=np.int64)]
-        + [
-            np.asarray(
-                TableContext(plan, table, rows[start : start + INDEX_CHUNK])
-                .get(feed.insert_time)
-                .data,
-                dtype=np.int64,
-            )
-            for start in range(0, total, INDEX_CHUNK)
-        ]
-    )
-    order = np.argsort(times, kind="stable")  # stable: equal times in row order
+        + [np.asarray(TableContext(plan, table, c).get(feed.insert_time).data) for c in chunks]
+    ).astype(np.int64, copy=False)
+    order = _time_then_row(times, rows)
     ranks = np.empty(total, dtype=np.int64)
     ranks[order] = rows
     return ranks
+
+
+def _time_then_row(times: I64, rows: I64) -> I64:
+    """The rows in order of (time, row). Two unstable sorts, several times faster than
+    one stable sort (SIMD): the first ranks the distinct times, the second sorts the
+    unique keys (time rank, row), so equal times fall in row order on every machine."""
+    total = rows.size
+    if total > 3_000_000_000:  # time rank * total + row would overflow int64
+        stable: I64 = np.argsort(times, kind="stable")
+        return stable
+    first = np.argsort(times)
+    ordered = times[first]
+    distinct = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))
+    time_rank = np.empty(total, dtype=np.int64)
+    time_rank[first] = distinct
+    order: I64 = np.argsort(time_rank * total + rows)
+    return order
 
 
 def write_base_feeds(
