@@ -259,8 +259,12 @@ def test_each_engine_applies_the_changes_as_the_reference_does(
 
 def test_a_cdc_targets_columns_trace_to_its_source(tmp_path: Path) -> None:
     pipeline = load_pipeline(cdc_lakehouse(tmp_path, [FEED]), tmp_path)
-    assert column_lineage(pipeline.graph, "customers_history", "a", {}) == ["changes.a"]
-    assert column_lineage(pipeline.graph, "customers_history", "__END_AT", {}) == []
+    schemas = {"changes": dict.fromkeys(SOURCE_COLUMNS, "bigint")}
+    assert column_lineage(pipeline.graph, "customers_history", "a", schemas) == ["changes.a"]
+    assert column_lineage(pipeline.graph, "customers_history", "__END_AT", schemas) == [
+        "changes.seq"
+    ]
+    assert column_lineage(pipeline.graph, "customers_history", "a", {}) == []  # no schema
 
 
 def test_streaming_from_a_cdc_target_is_an_error(tmp_path: Path) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.lineage import Node, lineage
 
-from retail_lakehouse.pipeline.changes import END_AT, START_AT
+from retail_lakehouse.pipeline.changes import END_AT, START_AT, target_columns
 from retail_lakehouse.pipeline.graph import PipelineGraph
 from retail_lakehouse.sql.queries import SOURCE_DIALECT
 
@@ -42,16 +43,14 @@ def column_lineage(
     Datasets with a known schema (the stored tables that read files, e.g. bronze) are the
     leaves; the others are inlined so the trace crosses silver and gold. A Python
     dataset's query is code: it is traced through the SQL ``python_queries`` gives for it
-    (the engine's, in any dialect). An AUTO CDC target's column is its source's. An
-    expression sqlglot cannot trace, or a Python dataset
-    on the way without SQL, yields an empty list.
+    (the engine's, in any dialect). An AUTO CDC target's columns are its source's, and
+    ``__START_AT`` / ``__END_AT`` its sequence's, when its source's schema is known. An
+    expression sqlglot cannot trace, or a Python dataset on the way without SQL, yields an
+    empty list.
     """
-    flow = next((p.dataset.changes for p in graph.order if p.dataset.name == dataset), None)
-    if flow is not None:  # an AUTO CDC target keeps its source's columns
-        traced = column_lineage(graph, flow.source, column, schemas, python_queries)
-        return traced or ([f"{flow.source}.{column}"] if column not in (START_AT, END_AT) else [])
     trees = {p.dataset.name: p.tree for p in graph.order if p.tree is not None}
     trees.update(python_queries or {})
+    trees.update(_change_flow_trees(graph, schemas))
     sources = {
         name: tree.sql(dialect=SOURCE_DIALECT)
         for name, tree in trees.items()
@@ -67,6 +66,23 @@ def column_lineage(
     except (SqlglotError, KeyError, ValueError):
         return []
     return sorted(set(_leaves(root)))
+
+
+def _change_flow_trees(
+    graph: PipelineGraph, schemas: Mapping[str, Mapping[str, str]]
+) -> dict[str, exp.Expr]:
+    """For lineage, each AUTO CDC target whose source's schema is known as the query its
+    columns come from: the kept columns, and the sequence as ``__START_AT`` / ``__END_AT``."""
+    trees: dict[str, exp.Expr] = {}
+    for planned in graph.order:
+        flow = planned.dataset.changes
+        if flow is None or flow.source not in schemas:
+            continue
+        kept = [f"`{c}`" for c in target_columns(flow, list(schemas[flow.source]))]
+        sequence = [f"{flow.sequence_by} AS {name}" for name in (START_AT, END_AT)]
+        query = f"SELECT {', '.join(kept + sequence)} FROM `{flow.source}`"
+        trees[planned.dataset.name] = sqlglot.parse_one(query, read=SOURCE_DIALECT)
+    return trees
 
 
 def file_reading_datasets(graph: PipelineGraph) -> list[str]:
