@@ -58,11 +58,16 @@ def _leftovers(lakehouse: Lakehouse) -> list[str]:
 
 
 def _bronze_equals_landing(store: DeltaStore, manifest: dict[str, Any]) -> list[str]:
+    """Every landing table's rows in its bronze table, and every change feed's in its own
+    when the pipeline ingests it."""
     problems = []
-    for table, entry in manifest["tables"].items():
+    landed = {table: entry["rows"] for table, entry in manifest["tables"].items()}
+    feeds = manifest.get("feeds") or {}
+    landed |= {f: e["rows"] for f, e in feeds.items() if store.exists(f"bronze_{f}")}
+    for table, expected in landed.items():
         rows = store.read(f"bronze_{table}").num_rows
-        if rows != entry["rows"]:
-            problems.append(f"bronze_{table}: {rows:,} rows for {entry['rows']:,} landing rows")
+        if rows != expected:
+            problems.append(f"bronze_{table}: {rows:,} rows for {expected:,} landing rows")
     return problems
 
 

@@ -24,7 +24,7 @@ def bundle_datasets(bundle: Bundle, path: Path) -> list[CreateStatement]:
         "configuration"
     ]
     statements = parse_sql_text(path.read_text(encoding="utf-8"), path, configuration)
-    return [s for s in statements if isinstance(s, CreateStatement)]
+    return [s for s in statements if isinstance(s, CreateStatement) and not s.declares_only]
 
 
 @pytest.mark.parametrize("path", LISTED, ids=lambda path: path.name)

@@ -26,8 +26,7 @@ from retail_lakehouse.common.lakehouse import Lakehouse
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from retail_lakehouse.generate.runner import GenerateReport
-    from retail_lakehouse.pipeline.results import UpdateResult
+    from retail_lakehouse.cli.land_and_update import LandedUpdate
 
 DEFAULT_DAYS = 7
 
@@ -56,28 +55,37 @@ def simulate(args: argparse.Namespace) -> None:
     appending = AppendOptions(args.lakehouse, 1, args.block_rows or DEFAULT_BLOCK_ROWS)
     try:
         landed = land_and_update(spec, options, settings, backend)
-        print(day_line("base data", _rows(landed.generated), landed.update), flush=True)
+        total = _landed_rows(args.lakehouse)
+        print(day_line("base data", total, landed), flush=True)
         for _ in range(args.days):
-            report = append_days(spec, appending)
+            append_days(spec, appending)
             landed = land_and_update(spec, options, settings, backend)
-            print(day_line(_last_day(args.lakehouse), _rows(report), landed.update), flush=True)
+            before, total = total, _landed_rows(args.lakehouse)
+            print(day_line(_last_day(args.lakehouse), total - before, landed), flush=True)
     finally:
         backend.close()
     print(write_report(landed.pipeline))
 
 
-def day_line(day: str, landed: int, update: UpdateResult) -> str:
-    """``2026-01-02: landed 4,811 rows; streaming tables read 4,600 new rows; update 0.93 s``."""
-    streamed = sum(d.input_rows for d in update.datasets if d.kind == "streaming_table")
+def day_line(day: str, landed: int, done: LandedUpdate) -> str:
+    """``2026-01-02: landed 4,811 rows; streaming tables read 4,600 new rows; update 0.93 s``:
+    the new rows the appending streaming tables took in (an AUTO CDC target reads all)."""
+    update = done.update
+    appending = {p.dataset.name for p in done.pipeline.graph.order if p.dataset.appends}
+    streamed = sum(d.input_rows for d in update.datasets if d.name in appending)
     return (
         f"{day}: landed {landed:,} rows; streaming tables read {streamed:,} new rows; "
         f"update {update.seconds:.2f} s"
     )
 
 
-def _rows(report: GenerateReport | None) -> int:
-    """Rows a generation landed (none when the landing zone was there already)."""
-    return sum(table.rows for table in report.tables) if report is not None else 0
+def _landed_rows(lakehouse: Path) -> int:
+    """Rows of the landing zone's tables and change feeds, by its manifest."""
+    from retail_lakehouse.generate.manifest import read_manifest
+
+    manifest = read_manifest(Lakehouse(lakehouse).manifest)
+    parts = [*manifest["tables"].values(), *(manifest.get("feeds") or {}).values()]
+    return sum(int(part["rows"]) for part in parts)
 
 
 def _last_day(lakehouse: Path) -> str:

@@ -45,7 +45,15 @@ def stored_rows(root: Path) -> dict[str, Counter[tuple[object, ...]]]:
             table = store.read(name)
             kept = table.drop_columns([c for c in table.column_names if c in per_run])
             rows[name] = Counter(
-                tuple(tuple(v) if isinstance(v, list) else v for v in row.values())
-                for row in kept.to_pylist()
+                tuple(_hashable(v) for v in row.values()) for row in kept.to_pylist()
             )
     return rows
+
+
+def _hashable(value: object) -> object:
+    """A list or a struct (a dict) as a tuple, so a row can be counted."""
+    if isinstance(value, list):
+        return tuple(_hashable(v) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _hashable(v)) for k, v in value.items())
+    return value

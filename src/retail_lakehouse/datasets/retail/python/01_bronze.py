@@ -1,7 +1,8 @@
 """Bronze: the landing files as they are, plus when and from which file each row came.
 
 Streaming tables: an update ingests only the files it has not seen before. One function
-defines the four, as a loop of Databricks pipeline code would."""
+defines the five (the four tables and the customers' change feed), as a loop of
+Databricks pipeline code would."""
 
 from pyspark import pipelines as dp
 from pyspark.sql import functions as F
@@ -26,5 +27,5 @@ def bronze(source: str) -> None:
         )
 
 
-for source in ("customers", "products", "orders", "order_items"):
+for source in ("customers", "products", "orders", "order_items", "customers_cdc"):
     bronze(source)

@@ -171,3 +171,21 @@ def silver_order_items():
             key_rank("order_item_id").alias("_key_rank"),
         )
     )
+
+
+dp.create_streaming_table(
+    "silver_customers_history",
+    comment="Every version of each customer, by loyalty tier and city (SCD type 2).",
+    table_properties={"quality": "silver"},
+)
+dp.create_auto_cdc_flow(
+    name="customers_history",
+    target="silver_customers_history",
+    source="bronze_customers_cdc",
+    keys=["customer_id"],
+    sequence_by="struct(sequence_ts, sequence_no)",
+    apply_as_deletes="operation = 'DELETE'",
+    except_column_list=["operation", "sequence_ts", "sequence_no", "_ingested_at", "_source_file"],
+    stored_as_scd_type=2,
+    track_history_column_list=["loyalty_tier", "city"],
+)

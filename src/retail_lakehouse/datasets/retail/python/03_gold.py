@@ -47,6 +47,23 @@ def revenue_orders():
     )
 
 
+@dp.temporary_view(
+    comment="Each customer as the change feed says it is now: the open version of its history."
+)
+def customers_current():
+    return (
+        spark.read.table("silver_customers_history")
+        .where(F.col("__END_AT").isNull())
+        .select(
+            "customer_id",
+            "country",
+            "city",
+            "loyalty_tier",
+            F.col("__START_AT.sequence_ts").alias("current_since"),
+        )
+    )
+
+
 @dp.materialized_view(
     comment="Per customer: orders, lifetime value, average order value, first and last order, "
     "segment.",
@@ -64,6 +81,10 @@ def gold_customer_lifetime_value():
         )
     )
     customers = spark.read.table("silver_customers")
+    current = spark.read.table("customers_current").select(
+        F.col("customer_id").alias("current_customer_id"),
+        F.col("loyalty_tier").alias("current_tier"),
+    )
     value = F.coalesce(F.col("lifetime_value"), F.lit(0))
     segment = (
         F.when(value >= 2000, "VIP")
@@ -71,22 +92,26 @@ def gold_customer_lifetime_value():
         .when(value > 0, "Regular")
         .otherwise("Inactive")
     )
-    return customers.join(
-        per_customer, per_customer.order_customer_id == customers.customer_id, "left"
-    ).select(
-        "customer_id",
-        "first_name",
-        "last_name",
-        "country",
-        "loyalty_tier",
-        F.coalesce(F.col("total_orders"), F.lit(0)).alias("total_orders"),
-        value.cast("decimal(18,2)").alias("lifetime_value"),
-        F.coalesce(average_order_value("lifetime_value", "total_orders"), F.lit(0))
-        .cast("decimal(18,2)")
-        .alias("avg_order_value"),
-        "first_order_ts",
-        "last_order_ts",
-        segment.alias("customer_segment"),
+    return (
+        customers.join(
+            per_customer, per_customer.order_customer_id == customers.customer_id, "left"
+        )
+        .join(current, current.current_customer_id == customers.customer_id, "left")
+        .select(
+            "customer_id",
+            "first_name",
+            "last_name",
+            "country",
+            F.coalesce(F.col("current_tier"), F.col("loyalty_tier")).alias("loyalty_tier"),
+            F.coalesce(F.col("total_orders"), F.lit(0)).alias("total_orders"),
+            value.cast("decimal(18,2)").alias("lifetime_value"),
+            F.coalesce(average_order_value("lifetime_value", "total_orders"), F.lit(0))
+            .cast("decimal(18,2)")
+            .alias("avg_order_value"),
+            "first_order_ts",
+            "last_order_ts",
+            segment.alias("customer_segment"),
+        )
     )
 
 

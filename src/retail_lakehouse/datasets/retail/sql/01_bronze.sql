@@ -24,3 +24,9 @@ COMMENT 'Raw order items from the landing zone.'
 TBLPROPERTIES ('quality' = 'bronze')
 AS SELECT *, current_timestamp() AS _ingested_at, _metadata.file_path AS _source_file
 FROM STREAM read_files('${landing_path}/order_items', format => '${landing_format}');
+
+CREATE OR REFRESH STREAMING TABLE bronze_customers_cdc
+COMMENT 'Raw customers_cdc from the landing zone.'
+TBLPROPERTIES ('quality' = 'bronze')
+AS SELECT *, current_timestamp() AS _ingested_at, _metadata.file_path AS _source_file
+FROM STREAM read_files('${landing_path}/customers_cdc', format => '${landing_format}');

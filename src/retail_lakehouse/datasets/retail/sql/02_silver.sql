@@ -108,3 +108,18 @@ AS SELECT
 FROM bronze_order_items AS i
 LEFT JOIN silver_orders AS o ON i.order_id = o.order_id
 LEFT JOIN silver_products AS p ON i.product_id = p.product_id;
+
+-- Customer history: every version of each customer's loyalty tier and city, from the
+-- change feed, in sequence order whatever order the changes arrived in (SCD type 2).
+CREATE OR REFRESH STREAMING TABLE silver_customers_history
+COMMENT 'Every version of each customer, by loyalty tier and city (SCD type 2).'
+TBLPROPERTIES ('quality' = 'silver');
+
+CREATE FLOW customers_history AS AUTO CDC INTO silver_customers_history
+FROM STREAM(bronze_customers_cdc)
+KEYS (customer_id)
+APPLY AS DELETE WHEN operation = 'DELETE'
+SEQUENCE BY struct(sequence_ts, sequence_no)
+COLUMNS * EXCEPT (operation, sequence_ts, sequence_no, _ingested_at, _source_file)
+STORED AS SCD TYPE 2
+TRACK HISTORY ON (loyalty_tier, city);

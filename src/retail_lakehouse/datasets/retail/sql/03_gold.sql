@@ -28,6 +28,12 @@ AS SELECT order_id, customer_id, order_ts, order_date, sum(line_total) AS order_
 FROM revenue_lines
 GROUP BY order_id, customer_id, order_ts, order_date;
 
+CREATE TEMPORARY VIEW customers_current
+COMMENT 'Each customer as the change feed says it is now: the open version of its history.'
+AS SELECT customer_id, country, city, loyalty_tier, __START_AT.sequence_ts AS current_since
+FROM silver_customers_history
+WHERE __END_AT IS NULL;
+
 CREATE OR REFRESH MATERIALIZED VIEW gold_customer_lifetime_value
 COMMENT 'Per customer: orders, lifetime value, average order value, first and last order, segment.'
 TBLPROPERTIES ('quality' = 'gold')
@@ -36,7 +42,7 @@ AS SELECT
   c.first_name,
   c.last_name,
   c.country,
-  c.loyalty_tier,
+  coalesce(d.loyalty_tier, c.loyalty_tier) AS loyalty_tier,
   coalesce(r.total_orders, 0) AS total_orders,
   CAST(coalesce(r.lifetime_value, 0) AS DECIMAL(18, 2)) AS lifetime_value,
   CAST(coalesce(
@@ -61,7 +67,8 @@ LEFT JOIN (  -- aggregate by the key alone, then add the names: no text in the g
     max(order_ts) AS last_order_ts
   FROM revenue_orders
   GROUP BY customer_id
-) AS r ON r.customer_id = c.customer_id;
+) AS r ON r.customer_id = c.customer_id
+LEFT JOIN customers_current AS d ON d.customer_id = c.customer_id;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_product_performance
 COMMENT 'Per product: units sold, revenue and number of orders.'
