@@ -114,27 +114,28 @@ def _scd1(flow: ChangeFlowStatement, columns: list[str], events: str) -> str:
 
 
 def _scd2(flow: ChangeFlowStatement, columns: list[str], events: str) -> str:
+    """Versions in two passes over the key's changes in order: the first marks the changes
+    that open a version (after none or a delete, or with a tracked column changed) and the
+    last change of each version (the next is none, a delete or one that opens); the second
+    carries each version's opening sequence to its last change, which is the version."""
     keys = {k.lower() for k in flow.keys}
     candidates = [c for c in columns if c.lower() not in keys]
     tracked = flow.track_history.of(candidates) if flow.track_history else candidates
     window = f"OVER ({_by_key(flow)})"
-    changed = [f"{_quote(c)} IS DISTINCT FROM lag({_quote(c)}) {window}" for c in tracked]
-    opens = " OR ".join([f"coalesce(lag({_DELETE}) {window}, true)", *changed])
+    after = [f"{_quote(c)} IS DISTINCT FROM lag({_quote(c)}) {window}" for c in tracked]
+    before = [f"lead({_quote(c)}) {window} IS DISTINCT FROM {_quote(c)}" for c in tracked]
+    opens = " OR ".join([f"coalesce(lag({_DELETE}) {window}, true)", *after])
+    ends = " OR ".join([f"coalesce(lead({_DELETE}) {window}, true)", *before])
     marked = (
-        f"SELECT *, CASE WHEN NOT {_DELETE} AND ({opens}) THEN 1 ELSE 0 END AS __opens, "
-        f"lead({_SEQ}) {window} AS __next FROM filled"
+        f"SELECT *, NOT {_DELETE} AND ({opens}) AS __opens, "
+        f"NOT {_DELETE} AND ({ends}) AS __ends, lead({_SEQ}) {window} AS __next FROM filled"
     )
     running = f"({_by_key(flow)} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-    versioned = f"SELECT *, sum(__opens) OVER {running} AS __version FROM marked"
-    version = f"PARTITION BY {', '.join(_quote(k) for k in flow.keys)}, __version"
-    upserts = (
-        f"SELECT *, min({_SEQ}) OVER ({version}) AS __opened, "
-        f"row_number() OVER ({version} ORDER BY {_SEQ} DESC) AS __last "
-        f"FROM versioned WHERE NOT {_DELETE}"
-    )
+    opened = f"last_value(CASE WHEN __opens THEN {_SEQ} END) IGNORE NULLS OVER {running}"
+    versions = f"SELECT *, {opened} AS __opened FROM marked"
     kept = ", ".join(_quote(c) for c in columns)
     return (
         f"WITH events AS ({events}), filled AS ({_filled(flow, columns, 'events')}), "
-        f"marked AS ({marked}), versioned AS ({versioned}), upserts AS ({upserts}) "
-        f"SELECT {kept}, __opened AS {START_AT}, __next AS {END_AT} FROM upserts WHERE __last = 1"
+        f"marked AS ({marked}), versions AS ({versions}) "
+        f"SELECT {kept}, __opened AS {START_AT}, __next AS {END_AT} FROM versions WHERE __ends"
     )
