@@ -43,7 +43,6 @@ from retail_lakehouse.backends.duckdb.file_scans import as_file_scan
 from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select, files_view
 from retail_lakehouse.backends.duckdb.key_ranges import (
     KeyedQuery,
-    bind_current_time,
     bucket_width,
     cut,
     integer_types,
@@ -52,7 +51,7 @@ from retail_lakehouse.backends.duckdb.key_ranges import (
 )
 from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.backends.duckdb.row_numbers import numbering_statements, split_row_numbers
-from retail_lakehouse.backends.duckdb.rules import cheaper_on_duckdb
+from retail_lakehouse.backends.duckdb.rules import bind_current_time, cheaper_on_duckdb
 from retail_lakehouse.backends.duckdb.sources import rewrite_sources
 from retail_lakehouse.generate.runner import load_lazy_imports
 from retail_lakehouse.pipeline.engine import (

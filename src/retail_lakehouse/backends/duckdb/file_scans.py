@@ -25,6 +25,7 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from retail_lakehouse.backends.duckdb.rules import bind_current_time
 from retail_lakehouse.backends.duckdb.sources import READERS
 
 _READERS = frozenset(READERS.values())  # the readers ``read_files`` becomes
@@ -53,10 +54,7 @@ def as_file_scan(query: exp.Expr, now: datetime) -> exp.Expr | None:
             isinstance(node, exp.Func) and not _row_by_row(node)
         ):
             return None
-    instant = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMPTZ)
-    return query.transform(
-        lambda node: instant.copy() if isinstance(node, exp.CurrentTimestamp) else node
-    )
+    return bind_current_time(query.copy(), now)
 
 
 def _reads_one_file_reader(query: exp.Select) -> bool:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlglot import exp
 
@@ -185,22 +184,6 @@ def cut(
             start, held = end + 1, 0
     ranges.append((start, high))
     return ranges
-
-
-def bind_current_time(query: exp.Expr, now: datetime) -> exp.Expr:
-    """The query with the current time and date bound to ``now`` (a UTC instant): every
-    range of an update sees the same instant, as the whole query would."""
-    instant = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMPTZ)
-    today = exp.cast(exp.Literal.string(now.date().isoformat()), exp.DataType.Type.DATE)
-
-    def bind(node: exp.Expr) -> exp.Expr:
-        if isinstance(node, exp.CurrentTimestamp):
-            return instant.copy()
-        if isinstance(node, exp.CurrentDate):
-            return today.copy()
-        return node
-
-    return query.transform(bind, copy=False)
 
 
 def _number(value: int) -> exp.Expr:

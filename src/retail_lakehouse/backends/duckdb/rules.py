@@ -8,6 +8,8 @@ none changes what a query returns. They may rely on the session settings
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlglot import exp
 
 _DATE = exp.DataType.Type.DATE
@@ -42,3 +44,20 @@ def _is_instant_to_date(node: exp.Expr) -> bool:
         and isinstance(node.this, exp.Cast)
         and node.this.to.is_type(_TIMESTAMPTZ)
     )
+
+
+def bind_current_time(query: exp.Expr, now: datetime) -> exp.Expr:
+    """The query with the current time and date bound to ``now`` (a UTC instant), so that
+    every statement that computes part of its result, or reads it again, sees the instant
+    the query started (Spark evaluates the current time once per query)."""
+    instant = exp.cast(exp.Literal.string(now.isoformat(sep=" ")), exp.DataType.Type.TIMESTAMPTZ)
+    today = exp.cast(exp.Literal.string(now.date().isoformat()), exp.DataType.Type.DATE)
+
+    def bind(node: exp.Expr) -> exp.Expr:
+        if isinstance(node, exp.CurrentTimestamp):
+            return instant.copy()
+        if isinstance(node, exp.CurrentDate):
+            return today.copy()
+        return node
+
+    return query.transform(bind, copy=False)
