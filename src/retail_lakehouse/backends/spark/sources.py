@@ -67,17 +67,19 @@ def rewrite_for_spark(
 
 def union_by_name_parts(tree: exp.Expr, sources: Sources) -> list[tuple[exp.Expr, Sources]]:
     """The queries of a top-level ``UNION ALL BY NAME``, each with the files of its own
-    read_files calls; any other query alone."""
-    if not isinstance(tree, exp.Union) or not tree.args.get("by_name") or tree.args.get("distinct"):
-        return [(tree, sources)]
-    left = union_by_name_parts(_unwrapped(tree.this), Sources((), sources.streams))
-    right = union_by_name_parts(_unwrapped(tree.expression), Sources((), sources.streams))
+    read_files calls (which come in tree order); any other query alone."""
     parts, files = [], list(sources.files)
-    for part, _ in left + right:
+    for part in _by_name_queries(tree):
         count = len(read_files_calls(part))
         parts.append((part, Sources(tuple(files[:count]), sources.streams)))
         files = files[count:]
     return parts
+
+
+def _by_name_queries(tree: exp.Expr) -> list[exp.Expr]:
+    if not isinstance(tree, exp.Union) or not tree.args.get("by_name") or tree.args.get("distinct"):
+        return [tree]
+    return _by_name_queries(_unwrapped(tree.this)) + _by_name_queries(_unwrapped(tree.expression))
 
 
 def _unwrapped(query: exp.Expr) -> exp.Expr:
