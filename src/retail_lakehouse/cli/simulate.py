@@ -55,13 +55,14 @@ def simulate(args: argparse.Namespace) -> None:
     appending = AppendOptions(args.lakehouse, 1, args.block_rows or DEFAULT_BLOCK_ROWS)
     try:
         landed = land_and_update(spec, options, settings, backend)
-        total = _landed_rows(args.lakehouse)
+        _, total = _landing_state(args.lakehouse)
         print(day_line("base data", total, landed), flush=True)
         for _ in range(args.days):
             append_days(spec, appending)
             landed = land_and_update(spec, options, settings, backend)
-            before, total = total, _landed_rows(args.lakehouse)
-            print(day_line(_last_day(args.lakehouse), total - before, landed), flush=True)
+            before = total
+            day, total = _landing_state(args.lakehouse)
+            print(day_line(day, total - before, landed), flush=True)
     finally:
         backend.close()
     print(write_report(landed.pipeline))
@@ -79,20 +80,15 @@ def day_line(day: str, landed: int, done: LandedUpdate) -> str:
     )
 
 
-def _landed_rows(lakehouse: Path) -> int:
-    """Rows of the landing zone's tables and change feeds, by its manifest."""
+def _landing_state(lakehouse: Path) -> tuple[str, int]:
+    """The landing zone's last appended day (empty before any) and the rows of its tables
+    and change feeds, by its manifest."""
     from retail_lakehouse.generate.manifest import read_manifest
 
     manifest = read_manifest(Lakehouse(lakehouse).manifest)
     parts = [*manifest["tables"].values(), *(manifest.get("feeds") or {}).values()]
-    return sum(int(part["rows"]) for part in parts)
-
-
-def _last_day(lakehouse: Path) -> str:
-    from retail_lakehouse.generate.manifest import read_manifest
-
-    manifest = read_manifest(Lakehouse(lakehouse).manifest)
-    return str(manifest["arrivals"]["batches"][-1]["day"])
+    batches = (manifest.get("arrivals") or {}).get("batches") or [{"day": ""}]
+    return str(batches[-1]["day"]), sum(int(part["rows"]) for part in parts)
 
 
 COMMAND = Command(

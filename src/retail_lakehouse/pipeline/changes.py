@@ -30,8 +30,9 @@ _SEQ, _DELETE, _TRUNCATE = "__sequence", "__is_delete", "__is_truncate"
 def target_columns(flow: ChangeFlowStatement, source: Sequence[str]) -> list[str]:
     """The source's columns the target keeps (every key among them)."""
     selection = flow.columns
+    known = {c.lower() for c in source}
     for names, clause in ((flow.keys, "KEYS"), (selection.names if selection else (), "COLUMNS")):
-        unknown = [n for n in names if n.lower() not in {c.lower() for c in source}]
+        unknown = [n for n in names if n.lower() not in known]
         if unknown:
             raise DefinitionError(
                 flow.location,

@@ -41,10 +41,6 @@ class ColumnSelection:
         named = {name.lower() for name in self.names}
         return [c for c in available if (c.lower() in named) != self.excluding]
 
-    def unknown(self, available: Sequence[str]) -> list[str]:
-        known = {c.lower() for c in available}
-        return [name for name in self.names if name.lower() not in known]
-
 
 @dataclass(frozen=True)
 class ChangeFlowStatement:
