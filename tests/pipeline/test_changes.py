@@ -240,21 +240,70 @@ FEED: list[dict[str, Any]] = [
 ]
 
 
+NULL_KEY: list[dict[str, Any]] = [  # a NULL key is a key like any other
+    {"k": None, "a": 9, "b": 9, "op": "INSERT", "seq": 7},
+    {"k": None, "a": 8, "b": 9, "op": "UPDATE", "seq": 8},
+]
+
+
+def add_day(root: Path, day: int, events: list[dict[str, Any]]) -> None:
+    path = root / "landing" / "changes" / f"day-{day:03d}.parquet"
+    pq.write_table(pa.Table.from_pylist(events, SCHEMA), path)
+
+
 @pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
 def test_each_engine_applies_the_changes_as_the_reference_does(
     tmp_path: Path, engine_name: EngineName
 ) -> None:
-    settings_path = cdc_lakehouse(tmp_path, [FEED[:4], FEED[4:]])
+    """Over two updates: the second recomputes the keys its changes touch (1, 2 and NULL)
+    and keeps the stored rows of key 3."""
+    settings_path = cdc_lakehouse(tmp_path, [FEED[:4] + NULL_KEY[:1]])
     engine = ENGINE_FACTORIES[engine_name]()
     try:
         run_update(load_pipeline(settings_path, tmp_path), engine=engine)
+        add_day(tmp_path, 1, FEED[4:] + NULL_KEY[1:])
+        result = run_update(load_pipeline(settings_path, tmp_path), engine=engine)
     finally:
         engine.close()
+    feed = FEED + NULL_KEY
     assert table_rows(tmp_path, "customers_history") == as_rows(
-        cdc_reference.scd2(FEED, KEPT, ("a",))
+        cdc_reference.scd2(feed, KEPT, ("a",))
     )
-    assert table_rows(tmp_path, "customers_now") == as_rows(cdc_reference.scd1(FEED, KEPT, True))
-    assert table_rows(tmp_path, "current_count") == Counter({(2,): 1})
+    assert table_rows(tmp_path, "customers_now") == as_rows(cdc_reference.scd1(feed, KEPT, True))
+    assert table_rows(tmp_path, "current_count") == Counter({(3,): 1})
+    read = {d.name: d.input_rows for d in result.datasets}
+    assert read["customers_history"] == read["customers_now"] == len(FEED[4:] + NULL_KEY[1:])
+
+
+def test_an_update_without_new_changes_leaves_the_target_as_it_is(tmp_path: Path) -> None:
+    settings_path = cdc_lakehouse(tmp_path, [FEED])
+    run_update(load_pipeline(settings_path, tmp_path))
+    store = DeltaStore(tmp_path / "tables")
+    before = store.version("customers_history")
+    result = run_update(load_pipeline(settings_path, tmp_path))
+    assert store.version("customers_history") == before
+    assert {d.name: d.input_rows for d in result.datasets}["customers_history"] == 0
+    expected = cdc_reference.scd2(FEED, KEPT, ("a",))
+    assert table_rows(tmp_path, "customers_history") == as_rows(expected)
+
+
+def test_a_changed_flow_computes_its_target_again_from_every_change(tmp_path: Path) -> None:
+    """Stored rows written by another definition are not kept: tracking b too splits key
+    1's version at its in-place update."""
+    settings_path = cdc_lakehouse(tmp_path, [FEED[:4]])
+    run_update(load_pipeline(settings_path, tmp_path))
+    sql = tmp_path / "pipeline" / "flows.sql"
+    sql.write_text(
+        sql.read_text().replace("TRACK HISTORY ON * EXCEPT (b)", "TRACK HISTORY ON (a, b)")
+    )
+    add_day(tmp_path, 1, FEED[4:])
+    result = run_update(load_pipeline(settings_path, tmp_path))
+    assert table_rows(tmp_path, "customers_history") == as_rows(
+        cdc_reference.scd2(FEED, KEPT, ("a", "b"))
+    )
+    assert "rebuilt from all their input: customers_history (their AUTO CDC flow changed)" in (
+        result.notes
+    )
 
 
 def test_a_cdc_targets_columns_trace_to_its_source(tmp_path: Path) -> None:

@@ -14,16 +14,23 @@ changes equal in every column the target keeps count once.
   that changes only untracked columns updates the open version in place; a delete closes
   it. ``__START_AT`` is the sequence that opened the version, ``__END_AT`` the one that
   closed it (NULL while open); both have the sequence's type.
+
+Without truncates each key's rows depend on that key's changes alone, so an update whose
+source holds every earlier change (a streaming table) recomputes only the keys its new
+changes touch and keeps the stored rows of the others (:func:`updated_target_query`): a
+day's changes cost what they touch, not the whole history.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.sql.changes import ChangeFlowStatement
 
 START_AT, END_AT = "__START_AT", "__END_AT"
+CHANGES_KEY = "retail_lakehouse.changes"  # commit info: the definition that wrote the target
 _SEQ, _DELETE, _TRUNCATE = "__sequence", "__is_delete", "__is_truncate"
 
 
@@ -46,11 +53,14 @@ def target_columns(flow: ChangeFlowStatement, source: Sequence[str]) -> list[str
     return kept
 
 
-def changes_query(flow: ChangeFlowStatement, source: Sequence[str]) -> str:
+def changes_query(
+    flow: ChangeFlowStatement, source: Sequence[str], touched_by: str | None = None
+) -> str:
     """Spark SQL for the target's rows, from the relation named ``flow.source`` whose
-    columns are ``source``."""
+    columns are ``source``; with ``touched_by`` (a relation of changes), only the rows of
+    the keys it holds."""
     columns = target_columns(flow, source)
-    events = _events(flow, columns)
+    events = _events(flow, columns, touched_by)
     if flow.scd_type == 1:
         return _scd1(flow, columns, events)
     return _scd2(flow, columns, events)
@@ -60,13 +70,53 @@ def _quote(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
-def _events(flow: ChangeFlowStatement, columns: list[str]) -> str:
-    """Every change once: the kept columns, the sequence and what kind of change it is."""
+def changes_digest(flow: ChangeFlowStatement, source: Sequence[str]) -> str:
+    """What the target's rows are a function of besides the changes: the flow's query over
+    a source of these columns. A target written under another digest is computed again
+    from every change."""
+    text = changes_query(flow, source)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def updated_target_query(
+    flow: ChangeFlowStatement, source: Sequence[str], stored: str, new: str
+) -> str:
+    """Spark SQL for the target after an update: the ``stored`` target's rows of the keys
+    that no change of ``new`` touches, and the touched keys' rows computed from all their
+    changes in ``flow.source`` (which holds ``new`` too). Only for flows without truncates,
+    whose keys are independent of each other."""
+    if flow.truncate_when is not None:
+        raise ValueError("a truncate changes every key: compute the whole target")
+    columns = target_columns(flow, source)
+    if flow.scd_type == 2:
+        columns += [START_AT, END_AT]
+    kept = ", ".join(_quote(c) for c in columns)
+    untouched = (
+        f"SELECT {kept} FROM {_quote(stored)} AS __s WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {_quote(new)} AS __n WHERE {_same_key(flow, '__n', '__s')})"
+    )
+    return f"{untouched} UNION ALL SELECT {kept} FROM ({changes_query(flow, source, new)}) AS __t"
+
+
+def _same_key(flow: ChangeFlowStatement, left: str, right: str) -> str:
+    """NULL-safe equality of every key of two aliases: a NULL key is a key too."""
+    return " AND ".join(
+        f"{left}.{_quote(k)} IS NOT DISTINCT FROM {right}.{_quote(k)}" for k in flow.keys
+    )
+
+
+def _events(flow: ChangeFlowStatement, columns: list[str], touched_by: str | None) -> str:
+    """Every change once (of the keys ``touched_by`` holds, when given): the kept columns,
+    the sequence and what kind of change it is."""
     items = [_quote(c) for c in columns]
     items.append(f"{flow.sequence_by} AS {_SEQ}")
     items.append(f"coalesce({flow.delete_when or 'false'}, false) AS {_DELETE}")
     items.append(f"coalesce({flow.truncate_when or 'false'}, false) AS {_TRUNCATE}")
-    return f"SELECT DISTINCT {', '.join(items)} FROM {_quote(flow.source)}"
+    events = f"SELECT DISTINCT {', '.join(items)} FROM {_quote(flow.source)} AS __c"
+    if touched_by is None:
+        return events
+    touched = f"SELECT 1 FROM {_quote(touched_by)} AS __n WHERE {_same_key(flow, '__n', '__c')}"
+    return f"{events} WHERE EXISTS ({touched})"
 
 
 def _by_key(flow: ChangeFlowStatement, descending: bool = False) -> str:

@@ -83,14 +83,22 @@ def relative_name(file: Path, folder: Path) -> str:
 def read_progress(store: DeltaStore, table: str) -> Progress | None:
     """The progress recorded in the table's log; None when its latest data commit has none
     (written by something else, or by an older version of this package)."""
+    text = latest_commit_value(store, table, PROGRESS_KEY)
+    return _parse(text) if text is not None else None
+
+
+def latest_commit_value(store: DeltaStore, table: str, key: str) -> str | None:
+    """``key`` of the commit info of the table's latest data commit (a RESTORE commit
+    stands for the version it restored; an OPTIMIZE commit is skipped); None when that
+    commit has none."""
     history = {int(entry["version"]): entry for entry in store.history(table)}
     version: int | None = max(history, default=None)
     seen: set[int] = set()
     while version is not None and version in history and version not in seen:
         seen.add(version)
         entry = history[version]
-        if PROGRESS_KEY in entry:
-            return _parse(str(entry[PROGRESS_KEY]))
+        if key in entry:
+            return str(entry[key])
         if entry.get("operation") == "RESTORE":
             version = int(entry.get("operationParameters", {}).get("version", -1))
         elif entry.get("operation") in _UNCHANGED:

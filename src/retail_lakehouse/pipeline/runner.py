@@ -17,14 +17,19 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.lock import writer_lock
-from retail_lakehouse.pipeline.changes import changes_query
+from retail_lakehouse.pipeline.changes import (
+    CHANGES_KEY,
+    changes_digest,
+    changes_query,
+    updated_target_query,
+)
 from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
@@ -39,7 +44,7 @@ from retail_lakehouse.pipeline.graph import PlannedDataset
 from retail_lakehouse.pipeline.ingest import Ingest, IngestPlanner
 from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal
 from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
-from retail_lakehouse.pipeline.progress import progress_metadata
+from retail_lakehouse.pipeline.progress import latest_commit_value, progress_metadata
 from retail_lakehouse.pipeline.project import LoadedPipeline
 from retail_lakehouse.pipeline.python.schema import check_declared_schema
 from retail_lakehouse.pipeline.recovery import recover
@@ -64,6 +69,8 @@ class _Pending:
     planned: PlannedDataset
     checked: CheckedRelation
     ingest: Ingest
+    commit_info: Mapping[str, str]  # what the table's commit records beside its rows
+    unchanged: bool = False  # nothing new: the stored table stays as it is
 
 
 def run_update(
@@ -208,12 +215,15 @@ class UpdateRunner:
         sources = Sources(ingest.files, self._streams(planned))
         result = DatasetRelations(dataset.name).result
         stored = None if ingest.starts_over else self._stored_relation(dataset)
+        progress = ingest.progress
+        commit_info = progress_metadata(progress) if progress is not None else {}
+        unchanged = False
         try:
             if stored is not None and not self._has_new_input(planned, sources):
                 self.engine.empty_like(result, stored)
                 input_rows = 0
             elif dataset.changes is not None:
-                input_rows = self._apply_changes(result, dataset.changes)
+                input_rows, commit_info, unchanged = self._apply_changes(result, dataset.changes)
             elif planned.tree is not None:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
             else:
@@ -232,13 +242,49 @@ class UpdateRunner:
             )
         self._publish(dataset, checked, stored)
         self._record(dataset, input_rows, checked, started, began, "COMPLETED")
-        return _Pending(planned, checked, ingest)
+        return _Pending(planned, checked, ingest, commit_info, unchanged)
 
-    def _apply_changes(self, result: str, flow: ChangeFlowStatement) -> int:
-        """An AUTO CDC target computed from every change of its source."""
+    def _apply_changes(
+        self, result: str, flow: ChangeFlowStatement
+    ) -> tuple[int, dict[str, str], bool]:
+        """An AUTO CDC target: its stored rows with the keys its source's new changes touch
+        computed again, or all of it from every change. The change records read, what its
+        commit records, and whether nothing changed."""
         columns = [name for name, _ in self.engine.described(flow.source)]
-        query = DefinedQuery(flow.target, changes_query(flow, columns), flow.location)
-        return self.engine.run_query(result, parse_query(query), Sources((), {}))
+        digest = changes_digest(flow, columns)
+        stored = self._stored_changes_target(flow, digest)
+        new = DatasetRelations(flow.source).new_rows
+        if stored is None:
+            sql, read = changes_query(flow, columns), flow.source
+        else:
+            sql, read = updated_target_query(flow, columns, stored, new), new
+        query = DefinedQuery(flow.target, sql, flow.location)
+        self.engine.run_query(result, parse_query(query), Sources((), {}))
+        changes = self.engine.rows(read)
+        return changes, {CHANGES_KEY: digest}, stored is not None and changes == 0
+
+    def _stored_changes_target(self, flow: ChangeFlowStatement, digest: str) -> str | None:
+        """The stored target to update by the keys the new changes touch, or None when it
+        is computed from every change: a full refresh, a truncate clause (it touches every
+        key), a source that is not a streaming table of this update holding every earlier
+        change, or a target written by another definition of the flow."""
+        source = self.graph.get(flow.source).dataset
+        if (
+            self.full_refresh
+            or flow.truncate_when is not None
+            or not self.store.exists(flow.target)
+        ):
+            return None
+        if not source.appends or flow.source in self.started_over:
+            return None
+        recorded = latest_commit_value(self.store, flow.target, CHANGES_KEY)
+        if recorded != digest:
+            if recorded is not None:
+                self.rebuilt.setdefault("their AUTO CDC flow changed", []).append(flow.target)
+            return None
+        relation = DatasetRelations(flow.target).stored
+        self.engine.attach(relation, self.store, flow.target)
+        return relation
 
     def _record(
         self,
@@ -294,14 +340,14 @@ class UpdateRunner:
 
     def _planned_writes(self, item: _Pending) -> list[TableWrite]:
         dataset = item.planned.dataset
+        if item.unchanged:
+            return []
         append = dataset.appends and not item.ingest.starts_over
         mode: WriteMode = "append" if append else "overwrite"
         schema_mode: SchemaMode | None = None if append else "overwrite"
-        progress = item.ingest.progress
-        metadata = progress_metadata(progress) if progress is not None else {}
         partitions = dataset.partition_by
         targets = [
-            (dataset.name, item.checked.kept, _cluster_columns(dataset), metadata),
+            (dataset.name, item.checked.kept, _cluster_columns(dataset), dict(item.commit_info)),
         ]
         if dataset.quarantine is not None:
             targets.append((dataset.quarantine, item.checked.quarantine, (), {}))
