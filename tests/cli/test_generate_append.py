@@ -36,6 +36,7 @@ def _one_line_error(capsys: pytest.CaptureFixture[str], command: list[str]) -> s
 def test_append_adds_days_and_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "lakehouse"
     assert main(["generate", "--lakehouse", str(root), *SMALL]) == 0
+    capsys.readouterr()  # the generation's summary names the feeds too
     assert main(["generate", "--append", "--lakehouse", str(root)]) == 0
     spark = ["--engine", "spark"]  # appends on the local generator: no Spark session
     assert main(["generate", "--append", "--days", "2", "--lakehouse", str(root), *spark]) == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,15 +28,13 @@ from tests.generate.appended import (
     Landing,
     Row,
     append,
-    busy_spec,
     day_bounds,
     files_of,
-    generate_base,
     manifest_of,
     read_landing,
 )
+from tests.generate.conftest import DAYS, copy_landing
 
-DAYS = 4
 TABLE_KEYS = {"customers": "customer_id", "products": "product_id", "orders": "order_id",
               "order_items": "order_item_id"}  # fmt: skip
 # child table, its foreign key, the parent it references: the rows past a parent's base
@@ -45,39 +44,28 @@ ORPHANS = {"customers": ("orders", "customer_id"), "products": ("order_items", "
 
 
 @pytest.fixture(scope="module")
-def spec(retail_spec: DatasetSpec) -> DatasetSpec:
-    return busy_spec(retail_spec)
-
-
-@pytest.fixture(scope="module")
-def landing(spec: DatasetSpec, tmp_path_factory: pytest.TempPathFactory) -> Landing:
-    root = tmp_path_factory.mktemp("appended")
-    generate_base(spec, root)
-    append(spec, root, DAYS)
-    return read_landing(root)
+def landing(busy_landing: Landing) -> Landing:
+    """The session's busy landing zone with days (``tests.generate.conftest``): read only."""
+    return busy_landing
 
 
 @settings(max_examples=4, deadline=None)
-@given(cuts=st.sets(st.integers(min_value=1, max_value=2), max_size=2),
+@given(cuts=st.sets(st.integers(min_value=1, max_value=DAYS - 1), max_size=DAYS - 1),
        block_rows=st.sampled_from([17, 1 << 18]))  # fmt: skip
 def test_days_appended_in_any_split_are_the_same_bytes(
-    spec: DatasetSpec, landing: Landing, cuts: set[int], block_rows: int
+    busy_spec: DatasetSpec, busy_base: Path, landing: Landing, cuts: set[int], block_rows: int
 ) -> None:
-    """3 days appended at once, or day by day, or 1 + 2, in blocks of any size."""
-    bounds = [0, *sorted(cuts), 3]
+    """The days of ``landing`` (appended at once) appended day by day, or 1 + 3, or any
+    split, in blocks of any size, to a copy of the same base."""
+    bounds = [0, *sorted(cuts), DAYS]
     with tempfile.TemporaryDirectory() as folder:
-        root = Path(folder)
-        generate_base(spec, root)
+        root = copy_landing(busy_base, Path(folder) / "lakehouse")
         for first, last in itertools.pairwise(bounds):
-            append(spec, root, last - first, block_rows=block_rows)
-        once = Path(folder) / "once"
-        generate_base(spec, once)
-        append(spec, once, 3)
-        produced, expected = files_of(root / "landing"), files_of(once / "landing")
+            append(busy_spec, root, last - first, block_rows=block_rows)
         if block_rows == 17:  # other part files, the same rows
-            assert _rows_by_table(root) == _rows_by_table(once)
+            assert _rows_by_table(root) == _rows_by_table(landing.root)
         else:
-            assert produced == expected
+            assert files_of(root / "landing") == files_of(landing.root / "landing")
 
 
 def _rows_by_table(root: Path) -> dict[str, list[Row]]:
@@ -86,16 +74,16 @@ def _rows_by_table(root: Path) -> dict[str, list[Row]]:
 
 
 def test_the_generation_and_the_base_files_stay_as_they_were(
-    spec: DatasetSpec, landing: Landing, tmp_path: Path
+    busy_spec: DatasetSpec, busy_base_copy: Path
 ) -> None:
-    generate_base(spec, tmp_path)
-    before = files_of(tmp_path / "landing")
-    generation = manifest_of(tmp_path)["generation"]
-    append(spec, tmp_path, 1)
-    after = files_of(tmp_path / "landing")
+    root = busy_base_copy
+    before = files_of(root / "landing")
+    generation = manifest_of(root)["generation"]
+    append(busy_spec, root, 1)
+    after = files_of(root / "landing")
     kept = {n: b for n, b in before.items() if not n.startswith("_manifest")}
     assert {n: after[n] for n in kept} == kept
-    assert manifest_of(tmp_path)["generation"] == generation
+    assert manifest_of(root)["generation"] == generation
     new = sorted(set(after) - set(before))
     assert all("part-batch-00001-" in n or n.startswith("_manifest_ids") for n in new), new
     for folder in ("customers", "orders", "order_items"):
@@ -252,17 +240,16 @@ def test_manifest_totals_are_the_base_and_every_batch(landing: Landing) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_text_landing_zones_get_days_in_their_format(
-    spec: DatasetSpec, landing: Landing, tmp_path: Path, fmt: str
+    landing: Landing, text_landing: Callable[[str], Path], fmt: str
 ) -> None:
     """The same rows as the Parquet landing zone's days, file for file, in the zone's format."""
-    generate_base(spec, tmp_path, fmt)
-    append(spec, tmp_path, DAYS)
+    root = text_landing(fmt)
     for folder, batches in landing.rows.items():
         for batch, rows in batches.items():
             if batch == 0:
                 continue
             name = f"part-batch-{batch:05d}-00000.{fmt}"
-            path = tmp_path / "landing" / folder / name
+            path = root / "landing" / folder / name
             read = pcsv.read_csv(path) if fmt == "csv" else pjson.read_json(path)
             assert read.column_names == list(rows[0])
             key = read.column_names[0]
@@ -301,15 +288,14 @@ def _prices(landing: Landing, before: Any) -> dict[int, tuple[float, float]]:
 
 
 def test_recovery_removes_defect_id_files_the_manifest_does_not_name(
-    spec: DatasetSpec, tmp_path: Path
+    busy_spec: DatasetSpec, busy_base_copy: Path
 ) -> None:
     """What an append killed while writing or replacing its ids file leaves behind."""
-    generate_base(spec, tmp_path)
-    append(spec, tmp_path, 1)
-    folder = tmp_path / "landing"
-    named = manifest_of(tmp_path)["defect_ids"]
+    append(busy_spec, busy_base_copy, 1)
+    folder = busy_base_copy / "landing"
+    named = manifest_of(busy_base_copy)["defect_ids"]
     strays = [folder / "_manifest_ids.parquet", folder / "._manifest_ids-batch-00002.parquet.tmp"]
     for stray in strays:
         stray.write_bytes(b"left behind")
-    recover_landing(Lakehouse(tmp_path))
+    recover_landing(Lakehouse(busy_base_copy))
     assert sorted(p.name for p in folder.glob("*_manifest_ids*")) == [named]

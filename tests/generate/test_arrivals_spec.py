@@ -92,14 +92,17 @@ def test_the_builtin_arrivals_round_trip_through_yaml() -> None:
 
 
 def test_arrivals_change_neither_the_dump_without_them_nor_the_generation_id() -> None:
-    """A spec without arrivals dumps as it did before arrivals existed, and the arrivals
-    of a spec do not enter its generation id: appending to a landing zone keeps it."""
+    """A spec without arrivals dumps as it did before arrivals existed, and arrivals
+    without feeds do not enter its generation id (the feeds' base fields do:
+    ``test_generation_id``)."""
     data = copy.deepcopy(BUILTIN)
     del data["arrivals"]
     without = parse_spec(data, "without")
     assert "arrivals" not in yaml.safe_load(dump_spec(without))
+    no_feeds = copy.deepcopy(BUILTIN)
+    no_feeds["arrivals"]["feeds"] = []
     rows = {"customers": 10, "products": 5, "orders": 20, "order_items": 40}
-    with_arrivals = DatasetPlan(builtin_spec(), 1, rows)
+    with_arrivals = DatasetPlan(parse_spec(no_feeds, "no feeds"), 1, rows)
     assert generation_id(with_arrivals, "csv") == generation_id(
         DatasetPlan(without, 1, rows), "csv"
     )

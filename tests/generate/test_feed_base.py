@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,10 @@ from tests.generate.appended import (
     Landing,
     Row,
     append,
-    busy_spec,
     files_of,
-    generate_base,
     manifest_of,
-    read_landing,
 )
 
-DAYS = 4
 INSERT_TIME = {"customers": "signup_ts", "products": "created_ts"}
 # the value defects of the base tables: the column a defect spoils, by defect name
 SPOILED = {"malformed_email": "email", "null_email": "email",
@@ -42,16 +39,9 @@ SPOILED = {"malformed_email": "email", "null_email": "email",
 
 
 @pytest.fixture(scope="module")
-def spec(retail_spec: DatasetSpec) -> DatasetSpec:
-    return busy_spec(retail_spec)
-
-
-@pytest.fixture(scope="module")
-def landing(spec: DatasetSpec, tmp_path_factory: pytest.TempPathFactory) -> Landing:
-    root = tmp_path_factory.mktemp("base-feed")
-    generate_base(spec, root)
-    append(spec, root, DAYS)
-    return read_landing(root)
+def landing(busy_landing: Landing) -> Landing:
+    """The session's busy landing zone with days (``tests.generate.conftest``): read only."""
+    return busy_landing
 
 
 def _base_ids(landing: Landing, table: str) -> dict[str, set[int]]:
@@ -79,13 +69,13 @@ def test_the_base_feed_is_one_insert_per_distinct_key(landing: Landing, table: s
 
 @pytest.mark.parametrize("table", list(ENTITIES))
 def test_base_inserts_carry_the_clean_row_and_its_insert_time(
-    spec: DatasetSpec, landing: Landing, table: str
+    busy_spec: DatasetSpec, landing: Landing, table: str
 ) -> None:
     key = ENTITIES[table]
     rows = {r[key]: r for r in reversed(landing.rows[table][0])}  # the first of a duplicate
     spoiled = _base_ids(landing, table)
     assert any(spoiled.values()), spoiled  # spoiled values there to be cleaned
-    replaced = {d.name: d for d in spec.table(table).defects if isinstance(d, ReplaceText)}
+    replaced = {d.name: d for d in busy_spec.table(table).defects if isinstance(d, ReplaceText)}
     for record in landing.rows[f"{table}_cdc"][0]:
         row = rows[record[key]]
         assert record["sequence_ts"] == row[INSERT_TIME[table]]
@@ -206,12 +196,12 @@ def test_the_manifest_records_the_base_feed_and_totals_over_the_days(landing: La
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_text_landing_zones_begin_their_feeds_in_their_format(
-    spec: DatasetSpec, landing: Landing, tmp_path: Path, fmt: str
+    landing: Landing, text_landing: Callable[[str], Path], fmt: str
 ) -> None:
-    generate_base(spec, tmp_path, fmt)
+    root = text_landing(fmt)
     for table, key in ENTITIES.items():
         expected = landing.rows[f"{table}_cdc"][0]
-        path = tmp_path / "landing" / f"{table}_cdc" / f"part-00000.{fmt}"
+        path = root / "landing" / f"{table}_cdc" / f"part-00000.{fmt}"
         read = pcsv.read_csv(path) if fmt == "csv" else pjson.read_json(path)
         assert read.column_names == list(expected[0])
         for column in (key, "sequence_no", "operation", *FEED_COLUMNS[table]):
@@ -219,7 +209,7 @@ def test_text_landing_zones_begin_their_feeds_in_their_format(
 
 
 def test_base_feeds_are_the_same_bytes_whatever_the_workers(
-    spec: DatasetSpec, tmp_path: Path
+    busy_spec: DatasetSpec, tmp_path: Path
 ) -> None:
     found = []
     for workers, parallelism in ((1, "threads"), (2, "processes"), (3, "threads")):
@@ -228,23 +218,22 @@ def test_base_feeds_are_the_same_bytes_whatever_the_workers(
             lakehouse=root, rows=BASE_ROWS, seed=3, defect_scale=5.0, workers=workers,
             parallelism=parallelism, block_rows=64,  # type: ignore[arg-type]
         )  # fmt: skip
-        generate_dataset(spec, options)
+        generate_dataset(busy_spec, options)
         found.append({f: files_of(root / "landing" / f) for f in ("customers_cdc", "products_cdc")})
     assert len(found[0]["customers_cdc"]) == 5  # a part per block of 64 customers
     assert found[1] == found[0] and found[2] == found[0]
 
 
 def test_an_append_refuses_a_landing_zone_without_base_inserts(
-    spec: DatasetSpec, tmp_path: Path
+    busy_spec: DatasetSpec, busy_base_copy: Path
 ) -> None:
     """What an older generator left: no feeds in the manifest."""
-    generate_base(spec, tmp_path)
-    path = tmp_path / "landing" / "_manifest.json"
+    path = busy_base_copy / "landing" / "_manifest.json"
     document = json.loads(path.read_text())
     del document["feeds"]
     path.write_text(json.dumps(document))
     with pytest.raises(AppendError, match="feed 'customers_cdc' has no INSERTs of the base data"):
-        append(spec, tmp_path, 1)
+        append(busy_spec, busy_base_copy, 1)
 
 
 def test_rows_order_by_time_then_row_as_a_stable_sort_would() -> None:

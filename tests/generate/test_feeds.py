@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from retail_lakehouse.generate.spec import DatasetSpec
 from tests.generate.appended import (
     BASE_ROWS,
     CHANGED,
@@ -18,24 +17,15 @@ from tests.generate.appended import (
     FEED_COLUMNS,
     Landing,
     Row,
-    append,
-    busy_spec,
     day_bounds,
-    generate_base,
     manifest_of,
-    read_landing,
 )
-
-DAYS = 4
 
 
 @pytest.fixture(scope="module")
-def landing(retail_spec: DatasetSpec, tmp_path_factory: pytest.TempPathFactory) -> Landing:
-    spec = busy_spec(retail_spec)
-    root = tmp_path_factory.mktemp("feeds")
-    generate_base(spec, root)
-    append(spec, root, DAYS)
-    return read_landing(root)
+def landing(busy_landing: Landing) -> Landing:
+    """The session's busy landing zone with days (``tests.generate.conftest``): read only."""
+    return busy_landing
 
 
 def _unique_records(landing: Landing, table: str) -> list[Row]:

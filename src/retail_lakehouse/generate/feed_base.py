@@ -14,6 +14,9 @@ A part of the feed is drawn from a block of the entity table, from the block's o
 clean values when the block was just drawn (local workers), or from a fresh context of
 the same rows (Spark's driver): the same bytes either way. Only the ranks need every row,
 so they are computed once per process, before workers are forked.
+
+The fields of a feed read here enter the generation id, listed by
+``manifest.base_feed_inputs``: a field that comes to change these files goes there too.
 """
 
 from __future__ import annotations

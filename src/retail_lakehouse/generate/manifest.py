@@ -5,7 +5,8 @@ defect, the count and the primary-key values of the rows that carry it (for a du
 the key that appears twice). The JSON (``_manifest.json``) holds the counts; the ids are
 in a Parquet file beside it (``_manifest_ids.parquet``: table, defect, id), and in the
 JSON too while they are few enough to read there (:data:`INLINE_IDS_LIMIT`).
-:func:`defect_ids` reads them wherever they are.
+:func:`defect_ids` reads them wherever they are. :func:`generation_id` names what the
+data was generated from, for a reader to tell a regenerated landing zone from its days.
 """
 
 from __future__ import annotations
@@ -206,10 +207,13 @@ def write_manifest(path: Path, document: dict[str, Any]) -> None:
 def generation_id(plan: DatasetPlan, output_format: str) -> str:
     """What identifies the data of a generation: a hash of everything its bytes depend on
     (the spec, the seed, the row counts, the defect scale, the format and the generator's
-    version), so a landing zone generated again from other inputs is a new source. The
-    spec's arrivals are left out: they change no byte of the generation, and days
-    appended to it keep its id (a new id would make the pipeline start over)."""
-    inputs = {
+    version), so a landing zone generated again from other inputs is a new source.
+
+    Of the spec's arrivals, only what the base files of its change feeds depend on enters
+    (:func:`base_feed_inputs`); the rest shapes appended days alone, and days appended to
+    a generation keep its id (a new id would make the pipeline start over). A spec without
+    feeds hashes as it did before there were any."""
+    inputs: dict[str, Any] = {
         "generator": __version__,
         "spec": dump_base_spec(plan.spec),
         "seed": plan.seed,
@@ -217,8 +221,24 @@ def generation_id(plan: DatasetPlan, output_format: str) -> str:
         "defect_scale": plan.defect_scale,
         "format": output_format,
     }
+    feeds = base_feed_inputs(plan)
+    if feeds:
+        inputs["feeds"] = feeds
     text = json.dumps(inputs, sort_keys=True)
     return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def base_feed_inputs(plan: DatasetPlan) -> list[dict[str, Any]]:
+    """Each feed's fields that its base INSERTs' files depend on (``generate.feed_base``),
+    by folder: which entity table it follows, its folder, its columns in their order and
+    the column that dates an INSERT. Its changes, delete rate and defects, like the rows
+    per day and the weekday weights, shape the appended days' records only."""
+    arrivals = plan.spec.arrivals
+    feeds = [] if arrivals is None else arrivals.feeds
+    return [
+        {"table": f.table, "folder": f.folder, "columns": f.columns, "insert_time": f.insert_time}
+        for f in sorted(feeds, key=lambda f: f.folder)
+    ]
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -56,5 +56,6 @@ def dump_spec(spec: DatasetSpec) -> str:
 
 
 def dump_base_spec(spec: DatasetSpec) -> str:
-    """The spec as YAML without its arrivals: all that a generation's bytes depend on."""
+    """The spec as YAML without its arrivals: what a generation's bytes depend on but for
+    its change feeds' base files (``generate.manifest.base_feed_inputs``)."""
     return dump_spec(spec.model_copy(update={"arrivals": None}))
