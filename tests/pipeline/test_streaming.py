@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.settings import SettingsError, load_settings
 from retail_lakehouse.storage.delta import DeltaStore
@@ -99,3 +100,19 @@ def test_settings_errors_are_one_line(tmp_path: Path, text: str, message: str) -
         load_settings(path)
     assert message in str(caught.value) and str(caught.value).startswith(str(path))
     assert "\n" not in str(caught.value)
+
+
+def test_a_window_over_a_stream_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    """As on Databricks: de-duplicating a stream with row_number() does not run there."""
+    root = make_landing(tmp_path)
+    settings = write_pipeline(root)
+    sql = settings.parent / "sql" / "pipeline.sql"
+    sql.write_text(
+        sql.read_text().replace(
+            "AS SELECT order_id, customer_id, shipping_cost\n",
+            "AS SELECT order_id, customer_id, shipping_cost,\n"
+            "  row_number() OVER (PARTITION BY order_id ORDER BY shipping_cost) AS copy\n",
+        )
+    )
+    with pytest.raises(DefinitionError, match=r"pipeline\.sql:6: 'big_orders' computes ROW_NUMBER"):
+        load_pipeline(settings, root)

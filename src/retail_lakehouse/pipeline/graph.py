@@ -20,6 +20,7 @@ from retail_lakehouse.sql.queries import (
     parse_query,
     referenced_tables,
     streamed_tables,
+    windows_over_streams,
 )
 
 
@@ -102,5 +103,19 @@ def _reads(
     if dataset.changes is not None:  # every change of the source, each update
         return None, {dataset.changes.source}, set(), ()
     tree = parse_query(dataset.defined_query)
+    _check_no_window_over_streams(dataset, tree)
     files = tuple(file_sources(tree, dataset.defined_query))
     return tree, referenced_tables(tree), streamed_tables(tree), files
+
+
+def _check_no_window_over_streams(dataset: Dataset, tree: exp.Expr) -> None:
+    """What Databricks rejects fails here too, not first after a deployment."""
+    windows = windows_over_streams(tree)
+    if windows:
+        window = windows[0].sql(dialect="spark")
+        raise DefinitionError(
+            dataset.location,
+            f"'{dataset.name}' computes {window} over a stream; Databricks runs no window "
+            "function on a stream (NON_TIME_WINDOW_NOT_SUPPORTED_IN_STREAMING): read the "
+            "input without STREAM, or de-duplicate a stream with AUTO CDC",
+        )

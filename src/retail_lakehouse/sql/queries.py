@@ -98,6 +98,31 @@ def streamed_tables(tree: exp.Expr) -> set[str]:
     return names
 
 
+def windows_over_streams(tree: exp.Expr) -> list[exp.Window]:
+    """Window functions (``... OVER (...)``) of a SELECT that reads a stream, directly or
+    through a CTE: Spark's streaming engine runs none of them (only time-window
+    aggregation), so Databricks rejects such a query (NON_TIME_WINDOW_NOT_SUPPORTED_IN_
+    STREAMING) however well it runs on a batch engine."""
+    streaming_ctes: set[str] = set()
+    for cte in tree.find_all(exp.CTE):  # in order: a CTE reads only the ones before it
+        if _reads_stream(cte.this, streaming_ctes):
+            streaming_ctes.add(cte.alias_or_name)
+    found = []
+    for window in tree.find_all(exp.Window):
+        select = window.find_ancestor(exp.Select)
+        sources = select.iter_expressions() if select else iter(())
+        reads = [s for s in sources if isinstance(s, (exp.From, exp.Join))]
+        if any(_reads_stream(s, streaming_ctes) for s in reads):
+            found.append(window)
+    return found
+
+
+def _reads_stream(node: exp.Expr, streaming_ctes: set[str]) -> bool:
+    if node.find(exp.Stream) is not None:
+        return True
+    return any(t.name in streaming_ctes for t in node.find_all(exp.Table))
+
+
 def file_sources(tree: exp.Expr, query: DefinedQuery) -> list[FileSource]:
     return [file_source(call, query) for call in read_files_calls(tree)]
 
