@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 import yaml
 
 from retail_lakehouse.cli import main as cli
+from retail_lakehouse.cli.console import human_bytes
 from retail_lakehouse.cli.main import main
 from retail_lakehouse.datasets import builtin_spec, builtin_spec_text
 from retail_lakehouse.generate.spec import parse_spec
@@ -52,10 +54,40 @@ def test_generate_with_a_user_spec(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "lucky_number" in used.table("customers").column_map()
 
 
+def _summary_lines(out: str) -> dict[str, list[str]]:
+    """The summary table's lines by their first cell: rows, files, bytes, worker s."""
+    lines = {}
+    for line in out.splitlines():
+        cells = [c.strip() for c in re.split(r"[│┃|]", line)[1:-1]]
+        if len(cells) == 5:
+            lines[cells[0]] = cells[1:]
+    return lines
+
+
+def test_generate_summarizes_the_feeds_base_inserts_as_the_manifest_counts_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lakehouse = tmp_path / "lh"
+    assert main(["generate", "--lakehouse", str(lakehouse), "--workers", "1", *TINY_ROWS]) == 0
+    shown = _summary_lines(capsys.readouterr().out)
+    manifest = json.loads((lakehouse / "landing" / "_manifest.json").read_text())
+    written = {**manifest["tables"], **manifest["feeds"]}
+    assert set(manifest["feeds"]) == {"customers_cdc", "products_cdc"}
+    assert set(shown) == {*written, "table", "total"}
+    for name, entry in written.items():
+        rows, files, size, _ = shown[name]
+        assert (int(rows.replace(",", "")), int(files), size) == (
+            entry["rows"], len(entry["files"]), human_bytes(entry["bytes"]),
+        ), name  # fmt: skip
+    rows, files, size, _ = shown["total"]
+    assert int(rows.replace(",", "")) == sum(e["rows"] for e in written.values())
+    assert int(files) == sum(len(e["files"]) for e in written.values())
+    assert size == human_bytes(sum(e["bytes"] for e in written.values()))
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["generate", "--scale", "-1"], "scale must be between 0.01 and 1000"),
         (["generate", "--rows", "orders=-3"], "row count of table 'orders' must be at least 1"),
         (["generate", "--rows", "shipments=3"], "unknown table 'shipments'"),
         (["generate", "--workers", "0"], "--workers must be at least 1"),

@@ -50,8 +50,8 @@ def test_run_prints_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_reused_landing_zone_is_noted(lakehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "--lakehouse", str(lakehouse), "--scale", "2"]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "reused the existing landing zone" in out and "scale 1.0 (asked 2.0)" in out
-    assert "--regenerate" in out
+    assert "reused the existing landing zone" in out and "--scale 1.0 (not 2.0)" in out
+    assert "--regenerate" in out and "--seed" not in out  # not passed: not noted
 
 
 def test_dry_run_reads_and_writes_nothing(

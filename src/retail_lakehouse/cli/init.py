@@ -12,8 +12,9 @@ from retail_lakehouse.datasets import BUILTIN_DATASETS, BuiltinDataset
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", type=Path, help="a new or empty folder for the project")
     parser.add_argument(
-        "--dataset", choices=BUILTIN_DATASETS, default="retail", help="the dataset it runs over"
-    )
+        "--dataset", choices=BUILTIN_DATASETS, default="retail",
+        help="the dataset it runs over (default: %(default)s)",
+    )  # fmt: skip
 
 
 def init(args: argparse.Namespace) -> None:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from retail_lakehouse.cli.options import DEFAULT_SCALE, scale_factor
 from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.plan import DEFAULT_SEED
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport
@@ -32,8 +33,16 @@ def landing_parser() -> argparse.ArgumentParser:
         required=True,
         help="folder the landing zone goes under, as <lakehouse>/landing (e.g. /Volumes/c/s/v)",
     )
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies row counts")
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same bytes")
+    parser.add_argument(
+        "--scale", type=scale_factor, default=DEFAULT_SCALE,
+        help="multiplies row counts (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=DEFAULT_SEED,
+        help="same seed, same bytes (default: %(default)s)",
+    )
     return parser
 
 

@@ -1,16 +1,28 @@
-"""Arguments several commands share: the lakehouse, the pipeline, and what to generate."""
+"""Arguments several commands share: the lakehouse, the pipeline, and what to generate.
+
+Every option's help ends with its default. The landing zone's options (``--scale``,
+``--seed``, ``--defect-scale``, ``--format``, ``--rows``) parse to ``None`` (``[]`` for
+``--rows``) when not given, so a command can tell what the user passed from what it
+assumes; :func:`generate_options` fills in the defaults. A type function checks a value
+as it is parsed, so every command that takes the option rejects it alike, before any work.
+"""
 
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, get_args
 
 from retail_lakehouse.backends import DEFAULT_ENGINE, EngineName
 from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE
-from retail_lakehouse.generate.plan import DEFAULT_SEED
+from retail_lakehouse.generate.plan import DEFAULT_SEED, MAX_SCALE, MIN_SCALE
 from retail_lakehouse.generate.writers import OutputFormat
+
+DEFAULT_SCALE = 1.0
+DEFAULT_DEFECT_SCALE = 1.0
+DEFAULT_FORMAT: OutputFormat = "parquet"
 
 if TYPE_CHECKING:
     from retail_lakehouse.generate.append import AppendOptions
@@ -24,38 +36,53 @@ class CliError(InputError):
 
 def add_lakehouse(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--lakehouse", type=Path, default=DEFAULT_LAKEHOUSE, help="the lakehouse folder"
-    )
+        "--lakehouse", type=Path, default=DEFAULT_LAKEHOUSE,
+        help="the lakehouse folder: landing zone, tables, report (default: %(default)s)",
+    )  # fmt: skip
 
 
 def add_pipeline(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--pipeline", type=Path, help="pipeline settings YAML (default: built-in)")
+    parser.add_argument(
+        "--pipeline", type=Path, help="pipeline settings YAML (default: the built-in pipeline)"
+    )
 
 
 def add_generation(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--scale", type=float, default=1.0, help="multiplies row counts (0.01-1000)"
-    )
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="same seed, same bytes")
-    parser.add_argument("--workers", type=int, default=None, help="worker processes (all cores)")
-    add_lakehouse(parser)
-    parser.add_argument("--format", choices=get_args(OutputFormat), default="parquet")
-    parser.add_argument("--spec", type=Path, help="a dataset spec YAML (default: built-in retail)")
+        "--scale", type=scale_factor,
+        help=f"multiplies row counts, from {MIN_SCALE:g} to {MAX_SCALE:g} "
+        f"(default: {DEFAULT_SCALE:g})",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, help=f"same seed, same bytes (default: {DEFAULT_SEED})")
     parser.add_argument(
-        "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
-        help="explicit row count of a table (repeatable); beats --scale",
+        "--workers", type=int, default=None, help="worker processes (default: all cores)"
+    )
+    add_lakehouse(parser)
+    parser.add_argument(
+        "--format", choices=get_args(OutputFormat),
+        help=f"the landing zone's file format (default: {DEFAULT_FORMAT})",
     )  # fmt: skip
     parser.add_argument(
-        "--defect-scale", type=float, default=1.0,
-        help="multiplies every defect rate of the spec (0: clean data, 2: twice as dirty)",
+        "--spec", type=Path, help="a dataset spec YAML (default: the built-in retail spec)"
+    )
+    parser.add_argument(
+        "--rows", type=_row_count, action="append", default=[], metavar="TABLE=COUNT",
+        help="explicit row count of a table (repeatable); beats --scale "
+        "(default: the spec's counts times --scale)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--defect-scale", type=finite_number,
+        help="multiplies every defect rate of the spec: 0 gives clean data, 2 twice as "
+        f"dirty (default: {DEFAULT_DEFECT_SCALE:g})",
     )  # fmt: skip
     parser.add_argument("--block-rows", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument(
         "--engine", type=EngineName, choices=list(EngineName), default=DEFAULT_ENGINE,
-        help="duckdb (embedded, default) or spark (needs the spark extra and Java)",
+        help="duckdb, embedded, or spark, which needs the spark extra and Java "
+        "(default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
-        "--master", default=None, help="Spark master URL with --engine spark (default local[*])"
+        "--master", default=None, help="Spark master URL with --engine spark (default: local[*])"
     )
 
 
@@ -91,11 +118,9 @@ def add_resources(parser: argparse.ArgumentParser) -> None:
         "to the lakehouse's .scratch folder (default: a sixteenth of the machine's memory)",
     )  # fmt: skip
     parser.add_argument(
-        "--threads",
-        type=positive_count,
-        default=None,
-        help="the embedded engine's threads (all cores)",
-    )
+        "--threads", type=positive_count, default=None,
+        help="the embedded engine's threads (default: all cores)",
+    )  # fmt: skip
 
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
@@ -115,6 +140,27 @@ def memory_size(text: str) -> int:
     if size < 2**20:
         raise argparse.ArgumentTypeError(f"at least 1MiB, got '{text}'")
     return int(size)
+
+
+def scale_factor(text: str) -> float:
+    """A number from ``MIN_SCALE`` to ``MAX_SCALE`` (``--scale``)."""
+    value = finite_number(text)
+    if not MIN_SCALE <= value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(
+            f"must be a number from {MIN_SCALE:g} to {MAX_SCALE:g}, got '{text}'"
+        )
+    return value
+
+
+def finite_number(text: str) -> float:
+    """A number, not NaN or infinite (``--defect-scale``; the plan checks its range)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got '{text}'") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got '{text}'")
+    return value
 
 
 def positive_count(text: str) -> int:
@@ -144,13 +190,13 @@ def generate_options(args: argparse.Namespace) -> GenerateOptions:
     if args.workers is not None and args.workers < 1:
         raise CliError(f"--workers must be at least 1, got {args.workers}")
     return GenerateOptions(
-        scale=args.scale,
-        seed=args.seed,
+        scale=DEFAULT_SCALE if args.scale is None else args.scale,
+        seed=DEFAULT_SEED if args.seed is None else args.seed,
         workers=args.workers,
         lakehouse=args.lakehouse,
-        output_format=args.format,
+        output_format=args.format or DEFAULT_FORMAT,
         rows=dict(args.rows),
-        defect_scale=args.defect_scale,
+        defect_scale=DEFAULT_DEFECT_SCALE if args.defect_scale is None else args.defect_scale,
         block_rows=args.block_rows or DEFAULT_BLOCK_ROWS,
     )
 

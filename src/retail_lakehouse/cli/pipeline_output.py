@@ -1,13 +1,20 @@
-"""Terminal output of pipeline commands: the update summary, the plan, query results."""
+"""Terminal output of pipeline commands: the update summary, the plan, query results.
+
+The tables are :class:`~retail_lakehouse.cli.console.FittingTable` s, so names print whole
+at any width and plainly off a terminal; the columns a narrow terminal leaves out first
+are the secondary ones (a dataset's layer and kind, the seconds, the rows read, the
+passed counts), never a name or the rows written, quarantined or failed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import pyarrow as pa
-from rich.table import Table
+from rich.markup import escape
 from rich.tree import Tree
 
+from retail_lakehouse.cli.console import FittingTable, PlainOffTerminal, TableColumn
 from retail_lakehouse.pipeline.graph import PipelineGraph
 from retail_lakehouse.pipeline.lineage import TableEdge
 from retail_lakehouse.pipeline.results import UpdateResult
@@ -16,13 +23,29 @@ _LAYER_ORDER = {"bronze": 0, "silver": 1, "gold": 2, "other": 3}
 _KIND_LABELS = {"streaming_table": "stream", "materialized_view": "mview", "temporary_view": "view"}
 
 
-def datasets_summary(update: UpdateResult) -> Table:
-    table = Table(title=f"Pipeline '{update.pipeline}' update {update.update_id[:8]}",
-                  title_justify="left")  # fmt: skip
-    for header in ("layer", "dataset", "kind", "rows in", "written", "quarantined", "s"):
-        table.add_column(
-            header, justify="left" if header in ("layer", "dataset", "kind") else "right"
-        )
+_DATASET_COLUMNS = (
+    TableColumn("layer", drop_order=1),
+    TableColumn("dataset"),
+    TableColumn("kind", drop_order=2),
+    TableColumn("rows in", "right", drop_order=4),
+    TableColumn("written", "right"),
+    TableColumn("quarantined", "right"),
+    TableColumn("s", "right", drop_order=3),
+)
+_EXPECTATION_COLUMNS = (
+    TableColumn("dataset"),
+    TableColumn("expectation"),
+    TableColumn("on violation", drop_order=2),
+    TableColumn("passed", "right", drop_order=1),
+    TableColumn("failed", "right"),
+)
+_ACTION_LABELS = {"warn": "warn", "drop": "DROP ROW", "fail": "FAIL UPDATE"}
+
+
+def datasets_summary(update: UpdateResult) -> FittingTable:
+    table = FittingTable(
+        _DATASET_COLUMNS, title=f"Pipeline '{update.pipeline}' update {update.update_id[:8]}"
+    )
     ordered = sorted(update.datasets, key=lambda d: _LAYER_ORDER[d.layer])
     for result in ordered:
         table.add_row(
@@ -37,19 +60,18 @@ def datasets_summary(update: UpdateResult) -> Table:
     return table
 
 
-def expectations_summary(update: UpdateResult) -> Table:
-    table = Table(title="Expectations", title_justify="left")
-    for header in ("dataset", "expectation", "on violation", "passed", "failed"):
-        table.add_column(header, justify="right" if header in ("passed", "failed") else "left")
-    labels = {"warn": "warn", "drop": "DROP ROW", "fail": "FAIL UPDATE"}
+def expectations_summary(update: UpdateResult) -> FittingTable:
+    table = FittingTable(_EXPECTATION_COLUMNS, title="Expectations")
     for result in update.datasets:
         for e in result.expectations:
             failed = f"[red]{e.failed_records:,}[/red]" if e.failed_records else "0"
-            table.add_row(result.name, e.name, labels[e.action], f"{e.passed_records:,}", failed)
+            table.add_row(
+                result.name, e.name, _ACTION_LABELS[e.action], f"{e.passed_records:,}", failed
+            )
     return table
 
 
-def plan_tree(graph: PipelineGraph) -> Tree:
+def plan_tree(graph: PipelineGraph) -> PlainOffTerminal:
     tree = Tree("[bold]Pipeline plan[/bold] (dry run: nothing was read or written)")
     for planned in graph.order:
         dataset = planned.dataset
@@ -57,7 +79,7 @@ def plan_tree(graph: PipelineGraph) -> Tree:
         node = tree.add(f"{dataset.name} [dim]({dataset.kind.replace('_', ' ')}; reads {reads})")
         for expectation in dataset.expectations:
             node.add(f"[dim]expect[/dim] {expectation.name}: {expectation.action}")
-    return tree
+    return PlainOffTerminal(tree)
 
 
 def lineage_lines(edges: Sequence[TableEdge], names: Sequence[str]) -> list[str]:
@@ -73,12 +95,12 @@ def lineage_lines(edges: Sequence[TableEdge], names: Sequence[str]) -> list[str]
     return lines
 
 
-def arrow_table(data: pa.Table, limit: int = 1000) -> Table:
-    table = Table(
-        caption=f"{data.num_rows:,} rows" + (f" (first {limit})" if data.num_rows > limit else "")
-    )
-    for name in data.column_names:
-        table.add_column(name)
+def arrow_table(data: pa.Table, limit: int = 1000) -> FittingTable:
+    """The first ``limit`` rows; no column is left out at narrow widths (each holds data),
+    so a table too wide for the terminal folds its cells instead."""
+    table = FittingTable([TableColumn(escape(name)) for name in data.column_names])
     for row in data.slice(0, limit).to_pylist():
-        table.add_row(*("NULL" if v is None else str(v) for v in row.values()))
+        table.add_row(*("NULL" if v is None else escape(str(v)) for v in row.values()))
+    shown = f" (first {limit})" if data.num_rows > limit else ""
+    table.caption = f"{data.num_rows:,} rows{shown}"
     return table

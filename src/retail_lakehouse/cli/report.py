@@ -25,11 +25,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_pipeline(parser)
     parser.add_argument(
         "--runs", type=positive_count, default=DEFAULT_RUNS, metavar="N",
-        help=f"how many recent runs to compare (default {DEFAULT_RUNS})",
+        help="how many recent runs to compare (default: %(default)s)",
     )  # fmt: skip
     parser.add_argument(
         "--output", type=Path, metavar="FILE",
-        help=f"where to write it (default {Lakehouse(Path('LAKEHOUSE')).report})",
+        help=f"where to write it (default: {Lakehouse(Path('LAKEHOUSE')).report})",
     )  # fmt: skip
 
 

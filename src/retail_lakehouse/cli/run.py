@@ -8,7 +8,8 @@ module imports only what parsing needs; the pipeline's libraries load after gene
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -24,9 +25,6 @@ from retail_lakehouse.cli.options import (
 )
 from retail_lakehouse.common.lakehouse import Lakehouse
 
-if TYPE_CHECKING:
-    from retail_lakehouse.generate.runner import GenerateOptions
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_generation(parser)
@@ -41,12 +39,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     from retail_lakehouse.backends import Resources, open_backend
-    from retail_lakehouse.cli.console import RunDisplay, generate_summary
+    from retail_lakehouse.cli.console import RunDisplay, generate_summary, output_console
     from retail_lakehouse.cli.land_and_update import land_and_update
     from retail_lakehouse.cli.report import load_report_pipeline, write_report
     from retail_lakehouse.pipeline.model import ExpectationFailedError
 
-    console = Console()
+    console = output_console()
     if args.dry_run:
         _print_plan(console, args)
         return
@@ -70,7 +68,7 @@ def run(args: argparse.Namespace) -> None:
     if result.generated is not None:
         console.print(generate_summary(result.generated))
     else:
-        _note_reused_landing(console, options)
+        _note_reused_landing(console, args)
     for note in result.update.notes:
         console.print(f"[yellow]note:[/yellow] {escape(note)}", soft_wrap=True)
     console.print(datasets_summary(result.update))
@@ -85,22 +83,40 @@ def _print_plan(console: Console, args: argparse.Namespace) -> None:
     console.print(plan_tree(load_pipeline(settings_path(args), args.lakehouse).graph))
 
 
-def _note_reused_landing(console: Console, options: GenerateOptions) -> None:
-    """Say so when the existing landing zone was made with other options than asked for."""
+def _note_reused_landing(console: Console, args: argparse.Namespace) -> None:
+    """Say so when the existing landing zone differs from options the user passed; the
+    defaults of options not passed ask for nothing."""
     from retail_lakehouse.generate.manifest import read_manifest
 
-    manifest = read_manifest(Lakehouse(options.lakehouse).manifest)
-    asked = {"scale": options.scale, "seed": options.seed, "defect_scale": options.defect_scale}
-    differs = [
-        f"{key} {manifest.get(key)} (asked {value})"
-        for key, value in asked.items()
-        if manifest.get(key) != value
-    ]
+    differs = landing_differences(args, read_manifest(Lakehouse(args.lakehouse).manifest))
     if differs:
         console.print(
-            f"[yellow]note:[/yellow] reused the existing landing zone ({', '.join(differs)}); "
-            "pass --regenerate to generate it again"
+            f"[yellow]note:[/yellow] reused the existing landing zone, made with "
+            f"{', '.join(differs)}; pass --regenerate to generate it with the options given",
+            soft_wrap=True,
         )
+
+
+def landing_differences(args: argparse.Namespace, manifest: Mapping[str, Any]) -> list[str]:
+    """``--scale 0.1 (not 1.0)``: each landing option passed on the command line that the
+    landing zone was made otherwise, with the landing zone's value."""
+    passed = (
+        ("--scale", args.scale, manifest.get("scale")),
+        ("--seed", args.seed, manifest.get("seed")),
+        ("--defect-scale", args.defect_scale, manifest.get("defect_scale")),
+        ("--format", args.format, manifest.get("format")),
+    )
+    differs = [
+        f"{flag} {made} (not {value})"
+        for flag, value, made in passed
+        if value is not None and value != made
+    ]
+    tables = manifest.get("tables") or {}
+    for table, count in args.rows:
+        made = (tables.get(table) or {}).get("rows")
+        if made != count:
+            differs.append(f"--rows {table}={made} (not {count})")
+    return differs
 
 
 COMMAND = Command(

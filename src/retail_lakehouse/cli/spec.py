@@ -13,9 +13,12 @@ from retail_lakehouse.datasets import BUILTIN_DATASETS, BuiltinDataset, builtin_
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     spec_commands = parser.add_subparsers(dest="spec_command", required=True)
     show = spec_commands.add_parser("show", help="print a built-in spec as YAML")
-    show.add_argument("dataset", nargs="?", choices=BUILTIN_DATASETS, default="retail")
+    show.add_argument(
+        "dataset", nargs="?", choices=BUILTIN_DATASETS, default="retail",
+        help="the built-in dataset whose spec to print (default: %(default)s)",
+    )  # fmt: skip
     check = spec_commands.add_parser("validate", help="check a spec file")
-    check.add_argument("path", type=Path)
+    check.add_argument("path", type=Path, help="the spec YAML to check")
 
 
 def spec(args: argparse.Namespace) -> None:
