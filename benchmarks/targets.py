@@ -39,6 +39,8 @@ SPARK_ENGINE_SLOWDOWN = 1.2  # our Spark engine's update at most this many times
 # an appended day's update at least this many times faster than a full refresh of the same
 # lakehouse, the median over the days (checked by benchmarks.day_by_day, not benchmarks.run)
 DAY_BY_DAY_SPEEDUP = 5.0
+HELP_SECONDS = 0.3  # `retail --help`, wall, the slowest round (benchmarks.startup)
+QUERY_SECONDS = 0.8  # `retail query "SELECT 1"`, likewise
 
 
 def verdict(met: bool) -> Verdict:

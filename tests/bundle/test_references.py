@@ -22,7 +22,7 @@ from retail_lakehouse.datasets import (
     builtin_settings_path,
     builtin_spec,
 )
-from retail_lakehouse.generate.plan import DEFAULT_SEED
+from retail_lakehouse.generate.defaults import DEFAULT_SEED
 from retail_lakehouse.generate.runner import GenerateOptions
 from retail_lakehouse.pipeline.definitions import python_datasets
 from retail_lakehouse.pipeline.project import READ_FILES_FORMATS

@@ -14,7 +14,7 @@ from retail_lakehouse.cli import jobs, run
 from retail_lakehouse.cli.command import Command
 from retail_lakehouse.cli.main import COMMANDS, main
 from retail_lakehouse.cli.options import generate_options
-from retail_lakehouse.generate.plan import DEFAULT_SEED
+from retail_lakehouse.generate.defaults import DEFAULT_SEED
 from retail_lakehouse.generate.runner import GenerateOptions
 from tests.faults.harness import files_of
 from tests.pipeline.conftest import make_landing

@@ -18,9 +18,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retail_lakehouse.generate import writers
+from retail_lakehouse.generate.defaults import OutputFormat
 from retail_lakehouse.generate.writers import (
     FILE_EXTENSIONS,
-    OutputFormat,
     WrittenFile,
     part_file_name,
     write_part,

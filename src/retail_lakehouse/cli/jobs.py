@@ -15,7 +15,7 @@ from pathlib import Path
 
 from retail_lakehouse.cli.options import DEFAULT_SCALE, scale_factor
 from retail_lakehouse.datasets import builtin_spec
-from retail_lakehouse.generate.plan import DEFAULT_SEED
+from retail_lakehouse.generate.defaults import DEFAULT_SEED
 from retail_lakehouse.generate.runner import GenerateOptions, GenerateReport
 
 GENERATE_LANDING = "retail-generate-landing"

@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, get_args
 from retail_lakehouse.backends import DEFAULT_ENGINE, EngineName
 from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE
-from retail_lakehouse.generate.plan import DEFAULT_SEED, MAX_SCALE, MIN_SCALE
-from retail_lakehouse.generate.writers import OutputFormat
+from retail_lakehouse.generate.defaults import DEFAULT_SEED, MAX_SCALE, MIN_SCALE, OutputFormat
 
 DEFAULT_SCALE = 1.0
 DEFAULT_DEFECT_SCALE = 1.0

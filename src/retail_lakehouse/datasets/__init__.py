@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from importlib.resources import files
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
-from retail_lakehouse.generate.spec import DatasetSpec, parse_spec_text
+if TYPE_CHECKING:
+    from retail_lakehouse.generate.spec import DatasetSpec
 
 BuiltinDataset = Literal["retail"]
 PipelineLanguage = Literal["sql", "python"]  # the built-in pipeline is written in both
@@ -36,6 +37,8 @@ def builtin_spec_text(name: BuiltinDataset = DEFAULT_DATASET) -> str:
 
 
 def builtin_spec(name: BuiltinDataset = DEFAULT_DATASET) -> DatasetSpec:
+    from retail_lakehouse.generate.spec import parse_spec_text  # pydantic: only when used
+
     return parse_spec_text(builtin_spec_text(name), f"<built-in {name}>")
 
 

@@ -39,6 +39,7 @@ from retail_lakehouse.generate.append_manifest import (
     write_ids,
 )
 from retail_lakehouse.generate.blocks import generate_block
+from retail_lakehouse.generate.defaults import OutputFormat
 from retail_lakehouse.generate.feed_files import feed_batch
 from retail_lakehouse.generate.landing import recover_landing, remove_unnamed_ids
 from retail_lakehouse.generate.manifest import (
@@ -58,7 +59,6 @@ from retail_lakehouse.generate.values import decode_dictionaries
 from retail_lakehouse.generate.world import ArrivalWorld
 from retail_lakehouse.generate.writers import (
     FILE_EXTENSIONS,
-    OutputFormat,
     batch_file_name,
     write_file,
 )

@@ -30,6 +30,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_lakehouse.generate.context import INDEX_CHUNK, TableContext, draw_table_defects
+from retail_lakehouse.generate.defaults import OutputFormat
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.manifest import TableTally
 from retail_lakehouse.generate.plan import DatasetPlan
@@ -38,7 +39,7 @@ from retail_lakehouse.generate.spec.columns import SequenceColumn
 from retail_lakehouse.generate.spec.dataset import TableSpec
 from retail_lakehouse.generate.spec.defects import DuplicateRow
 from retail_lakehouse.generate.values import Mask, plain_arrow
-from retail_lakehouse.generate.writers import OutputFormat, write_part
+from retail_lakehouse.generate.writers import write_part
 
 
 @dataclass

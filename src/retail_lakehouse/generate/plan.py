@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from retail_lakehouse.common.errors import InputError
+from retail_lakehouse.generate.defaults import MAX_SCALE, MIN_SCALE
 from retail_lakehouse.generate.eligible import EligibleRows
 from retail_lakehouse.generate.spec.columns import ForeignKeyColumn, ParentFilter
 from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
@@ -19,9 +20,6 @@ from retail_lakehouse.generate.spec.dataset import DatasetSpec, TableSpec
 if TYPE_CHECKING:
     from retail_lakehouse.generate.parents import ParentView
 
-DEFAULT_SEED = 20251128
-MIN_SCALE = 0.01
-MAX_SCALE = 1000.0
 MAX_DEFECT_SHARE = 0.5
 
 

@@ -30,6 +30,7 @@ from retail_lakehouse.common.lakehouse import DEFAULT_LAKEHOUSE, Lakehouse
 from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.generate.blocks import Block, generate_block
 from retail_lakehouse.generate.context import warm_up
+from retail_lakehouse.generate.defaults import DEFAULT_SEED, OutputFormat
 from retail_lakehouse.generate.feed_base import BaseFeeds, base_feed_entry
 from retail_lakehouse.generate.hashing import I64
 from retail_lakehouse.generate.landing import (
@@ -51,11 +52,10 @@ from retail_lakehouse.generate.manifest import (
     write_defect_ids,
     write_manifest,
 )
-from retail_lakehouse.generate.plan import DEFAULT_SEED, DatasetPlan, resolve_rows
+from retail_lakehouse.generate.plan import DatasetPlan, resolve_rows
 from retail_lakehouse.generate.spec import DatasetSpec, dump_spec
 from retail_lakehouse.generate.values import decode_dictionaries
 from retail_lakehouse.generate.writers import (
-    OutputFormat,
     WrittenFile,
     write_part,
 )

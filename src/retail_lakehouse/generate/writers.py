@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import get_args
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +26,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from retail_lakehouse.common.parquet import is_delta_encoded
-
-OutputFormat = Literal["parquet", "jsonl", "csv"]
+from retail_lakehouse.generate.defaults import OutputFormat
 
 FILE_EXTENSIONS: dict[OutputFormat, str] = {"parquet": ".parquet", "jsonl": ".jsonl", "csv": ".csv"}
 

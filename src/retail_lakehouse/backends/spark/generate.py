@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from retail_lakehouse.generate.blocks import defect_ids_of_block, generate_block
+from retail_lakehouse.generate.defaults import OutputFormat
 from retail_lakehouse.generate.feed_base import BaseFeeds, write_base_feeds
 from retail_lakehouse.generate.manifest import TableTally
 from retail_lakehouse.generate.plan import DatasetPlan
@@ -34,7 +35,6 @@ from retail_lakehouse.generate.runner import (
 )
 from retail_lakehouse.generate.spec import DatasetSpec, dump_spec, parse_spec_text
 from retail_lakehouse.generate.values import decode_dictionaries
-from retail_lakehouse.generate.writers import OutputFormat
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, DataFrameWriter, SparkSession
