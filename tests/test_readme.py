@@ -1,18 +1,32 @@
-"""The README's Python examples import from this package what exists, and the paths it
-names are there."""
+"""The README's Python examples import from this package what exists, the paths it names
+are there, and its queries and ``retail query`` / ``retail lineage`` lines run verbatim
+against a lakehouse built at a tiny scale."""
 
 from __future__ import annotations
 
 import ast
 import importlib
+import json
 import re
+import shlex
 import textwrap
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import ParseError
+
+from retail_lakehouse.cli.main import main
 from tests.bundle.bundle_files import REPO
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 PYTHON_BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
+SQL_BLOCK = re.compile(r"^```sql\n(.*?)^```", re.MULTILINE | re.DOTALL)
+BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.MULTILINE | re.DOTALL)
 NAMED_PATH = re.compile(r"`((?:src|tests|benchmarks|resources)/[\w./-]+)`")
+CLI_EXAMPLE = ["uv", "run", "retail"]
 
 
 def test_every_name_a_python_example_imports_exists() -> None:
@@ -36,3 +50,89 @@ def test_every_path_the_readme_names_exists() -> None:
     paths = NAMED_PATH.findall(README)
     assert "src/retail_lakehouse/datasets/retail/sql/" in paths
     assert [p for p in paths if not (REPO / p).exists()] == []
+
+
+def query_count(block: str) -> int:
+    """How many statements the SQL block holds when every one is a query; 0 when it holds
+    anything else (a pipeline's or a schema's DDL)."""
+    try:
+        statements = [s for s in sqlglot.parse(block, read="databricks") if s]
+    except ParseError:
+        return 0
+    return len(statements) if all(isinstance(s, exp.Query) for s in statements) else 0
+
+
+QUERY_BLOCKS = [block for block in SQL_BLOCK.findall(README) if query_count(block)]
+
+
+def cli_examples() -> Iterator[list[str]]:
+    """The arguments of every ``uv run retail query|lineage ...`` line of the shell examples."""
+    for block in BASH_BLOCK.findall(README):
+        for line in block.splitlines():
+            words = shlex.split(line, comments=True)
+            if words[:3] == CLI_EXAMPLE and words[3] in ("query", "lineage"):
+                yield words[3:]
+
+
+def json_lists(text: str) -> list[object]:
+    """Each JSON document of ``text`` in order."""
+    decoder = json.JSONDecoder()
+    documents, position = [], 0
+    while text[position:].strip():
+        position += len(text[position:]) - len(text[position:].lstrip())
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+    return documents
+
+
+@pytest.fixture(scope="module")
+def lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("readme") / "lakehouse"
+    assert main(["run", "--lakehouse", str(root), "--scale", "0.02", "--workers", "1"]) == 0
+    return root
+
+
+def test_the_readme_has_workspace_queries() -> None:
+    names = {
+        ".".join(part.name for part in table.parts)
+        for block in QUERY_BLOCKS
+        for statement in sqlglot.parse(block, read="databricks")
+        if statement
+        for table in statement.find_all(exp.Table)
+    }
+    assert "main.retail_lakehouse.gold_daily_sales_summary" in names
+    assert sum(query_count(block) for block in QUERY_BLOCKS) >= 3
+
+
+@pytest.mark.parametrize("block", QUERY_BLOCKS)
+def test_every_readme_query_runs_verbatim(
+    lakehouse: Path, block: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["query", block, "--lakehouse", str(lakehouse), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    results = json_lists(out)
+    assert len(results) == query_count(block)
+    assert all(isinstance(rows, list) and rows for rows in results)
+
+
+@pytest.mark.parametrize("arguments", list(cli_examples()), ids=" ".join)
+def test_every_readme_query_and_lineage_line_runs_verbatim(
+    lakehouse: Path,
+    arguments: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def end_of_input(prompt: str) -> str:
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", end_of_input)  # the prompt's line quits at once
+    code = main([*arguments, "--lakehouse", str(lakehouse)])
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert out.strip()
+
+
+def test_the_readme_shows_query_and_lineage_lines() -> None:
+    commands = [arguments[0] for arguments in cli_examples()]
+    assert commands.count("query") >= 3 and "lineage" in commands

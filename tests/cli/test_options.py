@@ -57,19 +57,7 @@ def options_without_defaults(command: Command) -> list[str]:
     return missing
 
 
-OWNED_BY_QUERY = pytest.mark.xfail(  # strict: passing means query.py caught up
-    strict=True,
-    reason="query.py (another owner): --format and --dialect do not end '(default: X)'",
-)
-
-
-COMMAND_PARAMS = [
-    pytest.param(c, id=c.name, marks=[OWNED_BY_QUERY] if c.name == "query" else [])
-    for c in COMMANDS
-]
-
-
-@pytest.mark.parametrize("command", COMMAND_PARAMS)
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.name)
 def test_every_option_shows_its_default(command: Command) -> None:
     assert options_without_defaults(command) == []
 

@@ -5,7 +5,9 @@ Paths in the file are relative to the file, and the files it names (``sql``,
 in the SQL; the runner adds ``landing_path``, ``landing_format`` and ``as_of_date`` from the
 lakehouse when the file does not set them. A pipeline over generated data may name the
 files that tie it to its dataset: which generator defect each expectation must catch
-(``ground_truth``) and the report's charts of its tables (``charts``).
+(``ground_truth``) and the report's charts of its tables (``charts``). ``catalog`` and
+``schema`` name where the tables are on Databricks (the bundle's defaults, ``main`` and
+``retail_lakehouse``), so ``retail query`` answers a query written for the workspace.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ from retail_lakehouse.common.lakehouse import DEFAULT_TABLES
 from retail_lakehouse.common.validation import read_yaml_model
 
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+# the defaults of the bundle's catalog and schema variables (databricks.yml)
+DEFAULT_CATALOG = "main"
+DEFAULT_SCHEMA = "retail_lakehouse"
 
 
 class PipelineSettings(BaseModel):
@@ -43,6 +48,16 @@ class PipelineSettings(BaseModel):
     )
     charts: Path | None = Field(
         default=None, description="YAML: the report's charts of the tables, relative to this file."
+    )
+    catalog: Name = Field(
+        default=DEFAULT_CATALOG,
+        description="The Unity Catalog catalog of the tables on Databricks.",
+    )
+    # named target_schema in Python: a field called schema would shadow BaseModel.schema()
+    target_schema: Name = Field(
+        default=DEFAULT_SCHEMA,
+        validation_alias="schema",
+        description="The schema (in the catalog) of the tables on Databricks.",
     )
 
 

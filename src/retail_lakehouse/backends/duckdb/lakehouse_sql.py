@@ -1,7 +1,8 @@
 """Querying a lakehouse: every stored table as a read-only DuckDB view, SQL in or out.
 
 Queries are written in Spark / Databricks SQL by default (the dialect of the pipeline and
-of Databricks) and transpiled with sqlglot; ``dialect="duckdb"`` runs them as they are.
+of Databricks) and transpiled with sqlglot; ``dialect="duckdb"`` runs them as they are
+(but for the names of the pipeline's catalog, below).
 
 The session is read-only and confined to the lakehouse's tables. Only queries run: DuckDB's
 parser classifies every statement of the SQL that would run, and anything but a SELECT (as
@@ -9,38 +10,60 @@ DuckDB counts them: WITH, VALUES, SHOW, DESCRIBE, SUMMARIZE) or an EXPLAIN of on
 before any statement runs. The engine itself has no file, network or extension access once
 the tables are registered (they are Arrow datasets, scanned by pyarrow, not by DuckDB's file
 system), and its configuration is locked, so no statement can turn that access back on.
+
+Tables answer to their names on Databricks too (``lakehouse_names``): ``<table>``,
+``<schema>.<table>`` and ``<catalog>.<schema>.<table>`` of the pipeline's target. Several
+statements run one after the other, each with its own result; the session's listings
+(``SHOW TABLES``) show the lakehouse's tables and nothing of the session's own making.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 import pyarrow as pa
+import pyarrow.dataset as ds
 import sqlglot
+from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from retail_lakehouse.backends.duckdb.lakehouse_names import (
+    SessionNames,
+    TableTarget,
+    create_target_schema,
+    drop_target_catalog,
+    foreign_table_problem,
+    foreign_tables,
+    session_names,
+)
 from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.storage.delta import DeltaStore, StorageError
 
 QueryDialect = Literal["spark", "duckdb"]
 
-REGISTERED_PREFIX = "__delta_"  # the Arrow dataset behind each table's view
-BROKEN_TABLES = "__broken_tables"  # tables that cannot be read, and why: name, problem
+# tables that cannot be read, and why: a DuckDB variable, a map of name (lower case) to
+# problem, which no listing of tables shows
+BROKEN_TABLES = "lakehouse_broken_tables"
 # lock_configuration comes last: it refuses every setting after it, these included
 # temp_directory '': a query past the memory limit fails rather than spill into the
 # working directory (DuckDB's default), outside the lakehouse
+# python_enable_replacements false: a table name the session lacks is not looked up among
+# the Python variables of the code running the query
 LOCKDOWN_SETTINGS: tuple[tuple[str, str], ...] = (
     ("temp_directory", "''"),  # before external access goes: it guards this setting
     ("enable_external_access", "false"),
+    ("python_enable_replacements", "false"),
     ("lock_configuration", "true"),
 )
 # DuckDB parses WITH, VALUES, SHOW, DESCRIBE and SUMMARIZE as SELECT statements too
 QUERY_STATEMENTS = frozenset({duckdb.StatementType.SELECT})
-TABLES_SQL = "SELECT name FROM (SHOW TABLES) WHERE NOT starts_with(name, '__')"
+TABLES_SQL = "SHOW TABLES"
 _MISSING_TABLE = re.compile(r"Table with name (\S+) does not exist")
 
 
@@ -49,31 +72,44 @@ class QueryError(InputError, ValueError):
 
 
 def open_lakehouse(
-    tables_root: Path, only: Collection[str] | None = None
+    tables_root: Path, only: Collection[str] | None = None, target: TableTarget | None = None
 ) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB session with a view per Delta table under ``tables_root``
-    (per table of ``only`` that is there, when given), locked down to those views.
+    (per table of ``only`` that is there, when given), locked down to those views, which
+    answer to the names of ``target`` too (default: the bundle's ``main.retail_lakehouse``).
 
     A table that cannot be read (a corrupt log, a missing data file) gets no view; a query
     that reads it fails with the table's own problem, and every other query runs."""
     if not tables_root.is_dir():
         raise QueryError(f"{tables_root}: no tables here; run 'retail run' first")
-    store = DeltaStore(tables_root)
+    readable, broken = _stored_tables(DeltaStore(tables_root), only)
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
-    connection.execute(f"CREATE TEMP TABLE {BROKEN_TABLES} (name VARCHAR, problem VARCHAR)")
+    connection.execute(
+        f"SET VARIABLE {BROKEN_TABLES} = map_from_entries(?::STRUCT(k VARCHAR, v VARCHAR)[])",
+        [[{"k": name.lower(), "v": problem} for name, problem in broken.items()]],
+    )
+    for name, dataset in readable.items():
+        connection.register(name, dataset)  # a temporary view, scanned by pyarrow
+    create_target_schema(connection, target or TableTarget(), readable)
+    lock_down(connection)
+    return connection
+
+
+def _stored_tables(
+    store: DeltaStore, only: Collection[str] | None
+) -> tuple[dict[str, ds.Dataset], dict[str, str]]:
+    """The datasets of the tables that can be read, and the problem of each other one."""
+    readable: dict[str, ds.Dataset] = {}
+    broken: dict[str, str] = {}
     for name in store.list_tables():
         if only is not None and name not in only:
             continue
         try:
-            dataset = store.dataset(name)
+            readable[name] = store.dataset(name)
         except StorageError as exc:
-            connection.execute(f"INSERT INTO {BROKEN_TABLES} VALUES (?, ?)", [name, str(exc)])
-            continue
-        connection.register(f"{REGISTERED_PREFIX}{name}", dataset)
-        connection.execute(f'CREATE VIEW "{name}" AS SELECT * FROM "{REGISTERED_PREFIX}{name}"')
-    lock_down(connection)
-    return connection
+            broken[name] = str(exc)
+    return readable, broken
 
 
 def lock_down(connection: duckdb.DuckDBPyConnection) -> None:
@@ -82,26 +118,90 @@ def lock_down(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(f"SET {name} = {value}")
 
 
-def to_engine_sql(sql: str, dialect: QueryDialect) -> list[str]:
-    """The statements to run in DuckDB."""
+def to_engine_sql(
+    connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDialect
+) -> list[str]:
+    """The statements to run in DuckDB, the target's names resolved: Spark SQL
+    transpiled, DuckDB SQL as written unless a name of the target's catalog needs
+    resolving."""
+    names = session_names(connection)
     if dialect == "duckdb":
-        return [sql]
+        return [_resolved_duckdb(s.query, names) for s in _parse(connection, sql)]
+    return _spark_to_duckdb(sql, names)
+
+
+def _spark_to_duckdb(sql: str, names: SessionNames) -> list[str]:
     try:
-        return [s for s in sqlglot.transpile(sql, read="databricks", write="duckdb") if s]
+        with _sqlglot_quiet():
+            trees = [tree for tree in sqlglot.parse(sql, read="databricks") if tree]
     except ParseError as exc:
         raise QueryError(f"SQL syntax error: {str(exc).splitlines()[0]}") from None
+    for tree in trees:
+        _refuse_foreign_tables(tree, names)
+        drop_target_catalog(tree, names.target)
+    return [tree.sql(dialect="duckdb") for tree in trees]
 
 
-def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDialect) -> pa.Table:
-    """Run the statements, once every one is known to be a query; the last one's rows are
-    the result."""
-    statements = query_statements(connection, to_engine_sql(sql, dialect))
+def _resolved_duckdb(text: str, names: SessionNames) -> str:
+    """One DuckDB statement with the target's catalog resolved; as written when it names
+    none, or when sqlglot cannot parse it (DuckDB then judges it alone)."""
+    try:
+        with _sqlglot_quiet():
+            tree = sqlglot.parse_one(text, read="duckdb")
+    except ParseError:
+        return text
+    _refuse_foreign_tables(tree, names)
+    return tree.sql(dialect="duckdb") if drop_target_catalog(tree, names.target) else text
+
+
+def _refuse_foreign_tables(tree: exp.Expr, names: SessionNames) -> None:
+    for table in foreign_tables(tree, names):
+        raise QueryError(foreign_table_problem(table, names.target))
+
+
+@contextmanager
+def _sqlglot_quiet() -> Iterator[None]:
+    """sqlglot logs a warning for each statement it passes on as it is (SHOW TABLES, for
+    one); the statement still runs, so the warning would only clutter stderr."""
+    logger = logging.getLogger("sqlglot")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def engine_statements(
+    connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDialect
+) -> list[duckdb.Statement]:
+    """DuckDB's statements of ``sql`` in order, once every one is known to be a query;
+    none has run yet."""
+    statements = query_statements(connection, to_engine_sql(connection, sql, dialect))
     if not statements:
         raise QueryError("no SQL statement given")
+    return statements
+
+
+def run_statements(
+    connection: duckdb.DuckDBPyConnection, statements: list[duckdb.Statement]
+) -> Iterator[pa.Table]:
+    """Each statement's rows, running it only when the previous one's rows are taken; a
+    failure among several names the statement."""
+    for number, statement in enumerate(statements, start=1):
+        try:
+            table = run_statement(connection, statement)
+        except QueryError as exc:
+            if len(statements) == 1:
+                raise
+            raise QueryError(f"statement {number} of {len(statements)}: {exc}") from None
+        yield table
+
+
+def run_statement(connection: duckdb.DuckDBPyConnection, statement: duckdb.Statement) -> pa.Table:
+    """One statement's rows, every one fetched, so the next statement can run."""
     try:
-        for statement in statements[:-1]:
-            connection.execute(statement)
-        table: pa.Table = connection.sql(statements[-1].query).to_arrow_table()
+        table: pa.Table = connection.sql(statement.query).to_arrow_table()
     except duckdb.PermissionException as exc:
         raise QueryError(f"only the lakehouse's tables can be read: {_first_line(exc)}") from None
     except duckdb.CatalogException as exc:
@@ -111,20 +211,27 @@ def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDiale
     return table
 
 
+def run_sql(connection: duckdb.DuckDBPyConnection, sql: str, dialect: QueryDialect) -> pa.Table:
+    """Run the statements in order, once every one is known to be a query; the last one's
+    rows are the result."""
+    *_, last = run_statements(connection, engine_statements(connection, sql, dialect))
+    return last
+
+
 def _broken_table(connection: duckdb.DuckDBPyConnection, exc: duckdb.Error) -> str | None:
     """The problem of the unreadable table a query named, if that is why it failed."""
     missing = _MISSING_TABLE.search(str(exc))
     if missing is None:
         return None
-    named = missing.group(1).strip('"')
+    named = missing.group(1).strip('"').split(".")[-1]
     found = connection.execute(
-        f"SELECT problem FROM {BROKEN_TABLES} WHERE lower(name) = lower(?)", [named]
-    ).fetchall()
-    return str(found[0][0]) if found else None
+        f"SELECT getvariable('{BROKEN_TABLES}')[?]", [named.lower()]
+    ).fetchone()
+    return None if found is None or found[0] is None else str(found[0])
 
 
 def lakehouse_tables(connection: duckdb.DuckDBPyConnection) -> pa.Table:
-    """The name of every table of the session, without the datasets behind them."""
+    """The name of every table of the lakehouse that can be read."""
     return run_sql(connection, TABLES_SQL, "duckdb")
 
 
