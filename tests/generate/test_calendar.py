@@ -77,6 +77,23 @@ def test_not_before_is_strict_and_keeps_the_shape() -> None:
     assert np.array_equal(moments[::2], unbounded[::2])
 
 
+def test_draws_after_their_bound_stay_and_the_others_follow_the_same_law() -> None:
+    calendar = build_calendar(_column(growth_per_year=0.5))
+    bound = np.full(ROWS.size, to_micros(datetime(2025, 3, 1, tzinfo=UTC)), dtype=np.int64)
+    uniforms = Stream(1, "ts").uniform(ROWS)
+    free = calendar.moments_at(uniforms)
+    moments = sample_timestamps(calendar, uniforms, bound, None)
+    kept = free > bound
+    assert np.array_equal(moments[kept], free[kept])
+    redrawn = moments[~kept]
+    assert (redrawn > bound[~kept]).all()
+    # the redrawn rows are distributed as the kept ones (both: the window after the bound),
+    # not bunched just after the bound
+    deciles = np.linspace(0.1, 0.9, 9)
+    spread = np.quantile(redrawn, deciles) - np.quantile(moments[kept], deciles)
+    assert np.abs(spread).max() < 2 * 86_400_000_000  # two days of a ten-month span
+
+
 def test_null_bounds_are_ignored() -> None:
     calendar = build_calendar(_column())
     uniforms = Stream(1, "ts").uniform(ROWS)

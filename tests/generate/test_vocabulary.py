@@ -57,13 +57,18 @@ PLAIN_SIZE_BOUNDS: dict[str, tuple[int, int]] = {
     "brands": (150, 300),
     "product_adjectives": (80, 200),
 }
+GENDERS = ("F", "M", "X")  # the retail spec's customer genders
 GROUP_SIZE_BOUNDS: dict[str, tuple[tuple[str, ...], int, int]] = {
     "cities_by_country": (REQUIRED_COUNTRIES, 15, 60),
     "product_nouns_by_category": (REQUIRED_CATEGORIES, 20, 60),
+    "product_adjectives_by_category": (REQUIRED_CATEGORIES, 8, 30),
+    "first_names_by_gender": (GENDERS, 300, 1_000),
 }
 GROUPED_FILES = {
     "cities_by_country": "cities.tsv",
     "product_nouns_by_category": "product_nouns.tsv",
+    "product_adjectives_by_category": "product_adjectives_by_category.tsv",
+    "first_names_by_gender": "first_names_by_gender.tsv",
 }
 FORBIDDEN = re.compile(r'["\\\t\r\n]')
 PERSON_NAME = re.compile(r"^[A-Za-z'-]+$")
@@ -200,6 +205,29 @@ def test_cities_include_well_known_ones() -> None:
     }
     for country, city in expected.items():
         assert city in cities.words_for(country).to_pylist()
+
+
+def test_first_names_by_gender_hold_every_first_name_once_per_gender() -> None:
+    names = load_grouped_words("first_names_by_gender")
+    female = set(names.words_for("F").to_pylist())
+    male = set(names.words_for("M").to_pylist())
+    everyone = set(load_words("first_names").to_pylist())
+    assert set(names.words_for("X").to_pylist()) == female | male == everyone
+    assert not {"Guy", "Ian", "Larry", "James", "John", "Michael", "Robert", "David"} & female
+    assert not {"Mary", "Patricia", "Jennifer", "Linda", "Elizabeth"} & male
+    unisex = female & male
+    assert {"Jordan", "Taylor", "Casey"} <= unisex
+    assert len(unisex) < 0.05 * len(everyone)  # a name's gender decides, nearly always
+
+
+def test_product_adjectives_are_one_word_and_fit_their_category() -> None:
+    adjectives = load_grouped_words("product_adjectives_by_category")
+    words = adjectives.words.to_pylist()
+    assert all(" " not in word for word in words)  # product names split on spaces
+    assert adjectives.words_for("Grocery").to_pylist().count("Gourmet") == 1
+    misfits = {"Clothing": "Gourmet", "Beauty": "Hardwearing", "Books": "Waterproof"}
+    for category, adjective in misfits.items():
+        assert adjective not in adjectives.words_for(category).to_pylist()
 
 
 def test_unknown_grouped_name_raises() -> None:

@@ -1,8 +1,10 @@
 """Seasonal timestamps: an hourly weight table over a window and its inverse CDF.
 
 The weight of an hour is the product of its weekday, month, hour-of-day and holiday
-weights and a yearly growth trend. Sampling inverts the cumulative weights, so a
-``not_before`` bound is honoured exactly by drawing from the conditional distribution
+weights and a growth trend: continuous, ``(1 + growth_per_year) ** years`` since the
+window's start, so any 365 days hold ``(1 + growth_per_year) ** (365 / 365.2425)`` times
+the weight of the 365 before them, seasons aside. Sampling inverts the cumulative weights,
+so a ``not_before`` bound is honoured exactly by drawing from the conditional distribution
 (no rejection, no filtering): the result is strictly after the bound.
 """
 
@@ -17,6 +19,7 @@ import numpy as np
 from retail_lakehouse.generate.hashing import F64, I64
 from retail_lakehouse.generate.spec.columns import Holiday, TimestampColumn
 from retail_lakehouse.generate.spec.dataset import to_micros
+from retail_lakehouse.generate.values import Mask
 
 MICROS_PER_SECOND = 1_000_000
 MICROS_PER_HOUR = 3600 * MICROS_PER_SECOND
@@ -68,19 +71,32 @@ class HourlyCalendar:
 
 
 def sample_timestamps(
-    calendar: HourlyCalendar, uniforms: F64, not_before: I64 | None, bound_nulls: np.ndarray | None
+    calendar: HourlyCalendar, uniforms: F64, not_before: I64 | None, bound_nulls: Mask | None
 ) -> I64:
-    """One timestamp per uniform; strictly after ``not_before`` where that is given."""
+    """One timestamp per uniform; at least a second after ``not_before`` where that is given.
+
+    A row whose free draw (``moments_at`` its uniform) already follows its bound keeps it;
+    any other is drawn again from the window after its bound. Together they follow the
+    window's distribution conditional on the bound, and where every bound precedes its
+    row's free draw (a foreign key picks its parent so: ``generate.timely_parents``) the
+    result is the free draw, the window's own distribution.
+    """
+    moments = calendar.moments_at(uniforms)
     if not_before is None:
-        return calendar.moments_at(uniforms)
-    floor = calendar.share_before(not_before)
+        return moments
+    earliest = not_before + MICROS_PER_SECOND
+    late = moments < earliest
     if bound_nulls is not None:
-        floor = np.where(bound_nulls, 0.0, floor)
-    moments = calendar.moments_at(floor + uniforms * (1.0 - floor))
-    after: I64 = np.maximum(moments, not_before + MICROS_PER_SECOND)
-    if bound_nulls is None:
-        return after
-    return np.where(bound_nulls, moments, after)
+        late &= ~bound_nulls
+    if not late.any():
+        return moments
+    share = calendar.share_before(earliest[late])
+    # a draw before its bound had a uniform below the bound's share: rescaled by it, that
+    # uniform is a fresh one, so the redraw needs no stream of its own
+    fresh = np.clip(uniforms[late] / np.maximum(share, 1e-300), 0.0, 1.0 - 1e-12)
+    redrawn = calendar.moments_at(share + fresh * (1.0 - share))
+    moments[late] = np.maximum(redrawn, earliest[late])
+    return moments
 
 
 def build_calendar(column: TimestampColumn) -> HourlyCalendar:

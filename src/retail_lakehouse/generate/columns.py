@@ -1,7 +1,9 @@
 """One vectorized builder per column kind: (context, column spec) -> values for the rows.
 
 Every builder draws from a stream named after its table and column, so a column's values
-do not change when other tables or columns are added, removed or reordered.
+do not change when other tables or columns are added, removed or reordered. A foreign key
+whose parent must precede a timestamp of the row also reads that timestamp's own draw
+(``generate.timely_parents``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from retail_lakehouse.generate.calendar import build_calendar, sample_timestamps
 from retail_lakehouse.generate.expressions import evaluate, referenced_columns
 from retail_lakehouse.generate.foreign_keys import cover_assignment, skewed_ranks
 from retail_lakehouse.generate.hashing import F64, I64, Stream
+from retail_lakehouse.generate.parents import distinct_rows
 from retail_lakehouse.generate.spec.columns import (
     BinnedCategoricalColumn,
     BooleanColumn,
@@ -38,6 +41,7 @@ from retail_lakehouse.generate.spec.columns import (
     VocabularyColumn,
 )
 from retail_lakehouse.generate.spec.defects import OrphanReference, ViolateFilter
+from retail_lakehouse.generate.timely_parents import timely_parents
 from retail_lakehouse.generate.values import Value, categorical, numeric_value, round_decimal
 from retail_lakehouse.generate.vocabulary import load_grouped_words, load_words
 
@@ -191,6 +195,8 @@ def _map(ctx: TableContext, column: MapColumn) -> Value:
 
 
 def _timestamp(ctx: TableContext, column: TimestampColumn) -> Value:
+    """The free draw (``timely_parents.free_moments``), moved after ``not_before`` where it
+    does not follow it."""
     calendar = build_calendar(column)
     uniforms = ctx.stream(column.name).uniform(ctx.rows)
     bound = ctx.get(column.not_before) if column.not_before else None
@@ -222,6 +228,8 @@ def _foreign_key(ctx: TableContext, column: ForeignKeyColumn) -> Value:
     else:
         ranks = skewed_ranks(stream, ctx.rows, eligible.size, column.skew)
     parent_rows = eligible.take(ranks)
+    if not isinstance(column.skew, CoverSkew):  # a cover key's parent is fixed by its row
+        parent_rows = timely_parents(ctx, column, parent, eligible, parent_rows)
     violate = ctx.rows_with_defect(column.name, ViolateFilter)
     if violate is not None:
         failing = parent.eligible(column.where, False)
@@ -241,23 +249,8 @@ def _lookup(ctx: TableContext, column: LookupColumn) -> Value:
     assert isinstance(via, ForeignKeyColumn)
     ctx.get(column.via)
     parent = ctx.parent_view(via)
-    unique, inverse = _distinct(ctx.parent_rows[column.via], parent.size)
+    unique, inverse = distinct_rows(ctx.parent_rows[column.via], parent.size)
     return parent.values(unique, column.column).take(inverse)
-
-
-def _distinct(rows: I64, bound: int) -> tuple[I64, I64]:
-    """Sorted distinct rows in [0, bound) and each row's position among them.
-
-    A presence bitmap when the parent table is small next to the block (no sort), else
-    ``np.unique``.
-    """
-    if bound > 4 * rows.size:
-        unique, inverse = np.unique(rows, return_inverse=True)
-        return unique, inverse.astype(np.int64)
-    present = np.zeros(bound, dtype=bool)
-    present[rows] = True
-    position = np.cumsum(present, dtype=np.int64) - 1
-    return np.flatnonzero(present), position[rows]
 
 
 _BUILDERS: dict[type, Callable[[TableContext, Any], Value]] = {

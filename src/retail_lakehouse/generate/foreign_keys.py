@@ -22,12 +22,17 @@ from retail_lakehouse.generate.values import Mask
 COVER_GROUP = 1024
 
 
-def skewed_ranks(stream: Stream, rows: I64, n: int, skew: Skew) -> I64:
-    """Ranks in [0, n) for a uniform or zipf foreign key (cover is handled separately)."""
+def skewed_ranks(stream: Stream, rows: I64, n: int, skew: Skew, attempt: int = 0) -> I64:
+    """Ranks in [0, n) for a uniform or zipf foreign key (cover is handled separately).
+
+    ``attempt`` k > 0 draws the key again from a stream of its own, with the same scatter
+    of popularity over parents: a parent popular in one attempt is popular in all.
+    """
+    draws = stream if attempt == 0 else stream.child("attempt", str(attempt))
     if isinstance(skew, UniformSkew):
-        return np.minimum((stream.uniform(rows) * n).astype(np.int64), n - 1)
+        return np.minimum((draws.uniform(rows) * n).astype(np.int64), n - 1)
     assert isinstance(skew, ZipfSkew)
-    ranks = zipf_rank(stream, rows, n, skew.exponent)
+    ranks = zipf_rank(draws, rows, n, skew.exponent)
     multiplier, offset = affine_permutation(stream.child("permutation").stream_seed, n)
     return permute(ranks, n, multiplier, offset)
 

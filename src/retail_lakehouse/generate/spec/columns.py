@@ -238,9 +238,16 @@ class TimestampColumn(ColumnBase):
         default_factory=lambda: [1.0] * 24, min_length=24, max_length=24
     )
     holidays: list[HolidayWeight] = Field(default_factory=list)
-    growth_per_year: Annotated[float, Field(gt=-1.0)] = 0.0
+    growth_per_year: Annotated[float, Field(gt=-1.0)] = Field(
+        default=0.0,
+        description="Continuous growth: any 365 days hold 1 + growth_per_year times the "
+        "rows of the 365 before them.",
+    )
     not_before: Identifier | None = Field(
-        default=None, description="Timestamp column this one must not precede."
+        default=None,
+        description="Timestamp column this one must follow. A parent's column looked up "
+        "through a foreign key is followed by picking the parent, so this column keeps "
+        "its window's distribution.",
     )
 
     @model_validator(mode="after")

@@ -1,4 +1,5 @@
-"""What each column reads: the same-table columns it depends on, for ordering and checks."""
+"""What each column reads: the same-table columns it depends on, for ordering and checks,
+and which timestamps a foreign key's pick must precede."""
 
 from __future__ import annotations
 
@@ -55,3 +56,21 @@ def evaluation_order(columns: dict[str, Column]) -> list[str]:
         return definition_order(list(columns), inputs)
     except DependencyCycleError as exc:
         raise ValueError(f"columns depend on each other in a cycle: {exc}") from None
+
+
+def timestamps_bounded_through(
+    columns: dict[str, Column], key: str
+) -> list[tuple[TimestampColumn, LookupColumn]]:
+    """Timestamp columns whose ``not_before`` is a parent's column looked up through the
+    foreign key ``key``, each with that lookup.
+
+    The key reads no column for them (so no cycle): it reads their free draws, which read
+    nothing (``generate.timely_parents``).
+    """
+    found: list[tuple[TimestampColumn, LookupColumn]] = []
+    for column in columns.values():
+        if isinstance(column, TimestampColumn) and column.not_before:
+            bound = columns.get(column.not_before)
+            if isinstance(bound, LookupColumn) and bound.via == key:
+                found.append((column, bound))
+    return found
