@@ -78,7 +78,7 @@ def test_a_recovery_killed_midway_runs_again(states: States, tmp_path: Path) -> 
     assert run(root, crash_at="update:commit:9").returncode == KILLED
     journal = json.loads((root / "tables" / "_update_journal.json").read_text())
     assert journal["phase"] == "committing"
-    killed = retail("lineage", "--lakehouse", root, crash_at="rollback:gold_product_performance")
+    killed = retail("lineage", "--lakehouse", root, crash_at="rollback:bronze_customers")
     assert killed.returncode == KILLED
     assert retail("lineage", "--lakehouse", root).returncode == 0
     assert table_signatures(root) == before

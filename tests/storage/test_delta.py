@@ -449,41 +449,6 @@ def test_fits(incoming: pa.DataType, stored: pa.DataType, expected: bool) -> Non
     assert fits(incoming, stored) is expected
 
 
-# --- optimize -------------------------------------------------------------------------------
-
-
-def test_optimize_with_z_order_compacts_small_appends(store: DeltaStore) -> None:
-    for start in range(0, 40, 4):
-        store.write("t", sample_table(start), "append")
-    expected = sorted_rows(store.read("t"))
-    assert len(data_files(store, "t")) == 10
-
-    store.optimize("t", ["quantity", "ordered_at"])
-
-    live = store.dataset("t").files
-    assert len(live) == 1
-    assert sorted_rows(store.read("t")).equals(expected)
-    assert store.history("t")[0]["operation"] == "OPTIMIZE"
-
-
-def test_optimize_without_z_order_compacts(store: DeltaStore) -> None:
-    for start in range(0, 20, 4):
-        store.write("t", sample_table(start), "append")
-    expected = sorted_rows(store.read("t"))
-
-    store.optimize("t", [])
-
-    assert len(store.dataset("t").files) == 1
-    assert sorted_rows(store.read("t")).equals(expected)
-
-
-def test_optimize_on_an_unknown_column_fails(store: DeltaStore) -> None:
-    store.write("t", sample_table(), "overwrite")
-
-    with pytest.raises(StorageError, match=r"no column.*'nope'"):
-        store.optimize("t", ["id", "nope"])
-
-
 # --- DuckDB over the dataset ----------------------------------------------------------------
 
 

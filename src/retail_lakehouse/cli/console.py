@@ -108,8 +108,14 @@ class FittingTable:
             self._section_ends.add(len(self.rows) - 1)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """The table, then its caption as lines of their own: a caption under a table wraps
+        at the table's width, which would break a summary line mid-phrase."""
         options = plain_off_terminal(options)
-        yield from console.render(self.layout(console, options), options)
+        table = self.layout(console, options)
+        caption, table.caption = table.caption, None
+        yield from console.render(table, options)
+        if caption:
+            yield from console.render(Text.from_markup(str(caption), style="dim"), options)
 
     def layout(self, console: Console, options: ConsoleOptions) -> Table:
         """The Rich table for ``options.max_width``: a line a row when that fits, else

@@ -7,16 +7,19 @@ log yet, so a FAIL UPDATE or an engine error later in the update changes no tabl
 even its version. Once everything is computed and staged, every table's version before
 the update goes into the update journal, then every staged table is committed (one Delta
 commit each, carrying the update's id and, for a streaming table, its ingestion
-progress), then the update's events. If anything fails or the process is interrupted, the
-tables already committed are rolled back to their versions before the update and every
-staged file is discarded; if the process is killed, the next writer does the same from
-the journal (``pipeline.recovery``).
+progress), then the update's events. A table's files are clustered as they are staged,
+and its COMMENT, TBLPROPERTIES, clustering columns and column comments go into its
+metadata: a table the update creates, or whose definition changed them, gets them in
+commits of its own just before (``storage.table_metadata``). If anything fails or the
+process is interrupted, the tables already committed are rolled back to their versions
+before the update and every staged file is discarded; if the process is killed, the
+next writer does the same from the journal (``pipeline.recovery``).
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 
 import pyarrow as pa
@@ -24,8 +27,10 @@ import pyarrow as pa
 from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.pipeline.engine import Engine, TableWrite, derived_from
 from retail_lakehouse.pipeline.journal import ROLLED_BACK_KEY, UPDATE_KEY, JournaledTable
+from retail_lakehouse.pipeline.model import Dataset
 from retail_lakehouse.storage.delta import DeltaStore, TableVersion
 from retail_lakehouse.storage.delta_files import StagedFiles, commit_files, discard_files
+from retail_lakehouse.storage.table_metadata import TableMetadata
 
 WRITE_THREADS = 2
 
@@ -86,9 +91,6 @@ class Committer:
     def commit(self) -> None:
         """Commit every staged table; raise the first error."""
         staged = [(item.write, item.files.result()) for item in self._staging]
-        # clustered tables first: their optimize, the longest step here, then overlaps the
-        # other tables' commits
-        staged.sort(key=lambda pair: not pair[0].cluster_by)
         self._commits = [self._pool.submit(self._commit, w, files) for w, files in staged]
         for number, future in enumerate(self._commits, start=1):
             future.result()
@@ -113,9 +115,17 @@ class Committer:
             self._before[name] = self.store.version(name)
 
     def _commit(self, write: TableWrite, files: StagedFiles) -> None:
-        commit_files(files, {UPDATE_KEY: self.update_id, **write.metadata})
-        if write.cluster_by:
-            self.store.optimize(write.name, write.cluster_by)
+        described = replace(files, table_metadata=write.table_metadata)
+        commit_files(described, {UPDATE_KEY: self.update_id, **write.metadata})
+
+
+def table_metadata(dataset: Dataset) -> TableMetadata:
+    """What a dataset's table records beside its rows: its COMMENT, TBLPROPERTIES, CLUSTER
+    BY columns and column comments (the zOrderCols property orders the rows, but it is
+    Z-ordering, not liquid clustering: the property records it)."""
+    return TableMetadata(
+        dataset.comment, dataset.properties, dataset.cluster_by, dataset.column_comments
+    )
 
 
 def roll_back(store: DeltaStore, table: JournaledTable, update_id: str) -> None:

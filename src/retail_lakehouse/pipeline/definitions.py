@@ -53,6 +53,7 @@ def dataset_of(statement: CreateStatement) -> Dataset:
         partition_by=statement.partition_by,
         cluster_by=statement.cluster_by,
         columns=statement.columns,
+        column_comments=statement.column_comments,
     )
 
 

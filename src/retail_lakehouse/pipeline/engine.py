@@ -21,6 +21,7 @@ from retail_lakehouse.common.errors import InputError
 from retail_lakehouse.pipeline.model import Dataset, Expectation
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
 from retail_lakehouse.storage.delta_files import StagedFiles
+from retail_lakehouse.storage.table_metadata import TableMetadata
 
 
 class EngineError(InputError, RuntimeError):
@@ -95,15 +96,17 @@ class CheckedRelation:
 
 @dataclass(frozen=True)
 class TableWrite:
-    """One table commit of an update: a relation staged for a table of the store."""
+    """One table commit of an update: a relation staged for a table of the store, and
+    what the table's metadata should say."""
 
     name: str
     relation: str
     mode: WriteMode
     schema_mode: SchemaMode | None
-    cluster_by: tuple[str, ...] = ()  # Z-order on these after writing (empty: no optimize)
+    cluster_by: tuple[str, ...] = ()  # the staged rows are sorted on these (empty: as they are)
     partition_by: tuple[str, ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)  # for the commit's info
+    table_metadata: TableMetadata = field(default_factory=TableMetadata)
 
 
 class Engine(Protocol):

@@ -77,6 +77,7 @@ class Dataset:
     partition_by: tuple[str, ...] = ()
     cluster_by: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=())  # declared column names, if any
+    column_comments: tuple[tuple[str, str], ...] = ()  # declared column -> its COMMENT
     python: PythonQuery | None = None  # a Python dataset's query (``query`` is then empty)
     changes: ChangeFlowStatement | None = None  # an AUTO CDC flow's (``query`` is then empty)
 

@@ -30,7 +30,7 @@ from retail_lakehouse.pipeline.changes import (
     changes_query,
     updated_target_query,
 )
-from retail_lakehouse.pipeline.commit import Committer
+from retail_lakehouse.pipeline.commit import Committer, table_metadata
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
     DatasetRelations,
@@ -58,6 +58,7 @@ from retail_lakehouse.pipeline.watch import Unwatched, UpdateWatcher
 from retail_lakehouse.sql.changes import ChangeFlowStatement
 from retail_lakehouse.sql.queries import DefinedQuery, parse_query
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, StorageError, WriteMode
+from retail_lakehouse.storage.table_metadata import TableMetadata
 
 ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
 
@@ -340,24 +341,25 @@ class UpdateRunner:
 
     def _planned_writes(self, item: _Pending) -> list[TableWrite]:
         dataset = item.planned.dataset
-        if item.unchanged:
-            return []
+        if item.unchanged and self.store.describes(dataset.name, table_metadata(dataset)):
+            return []  # no new change, nor a change of its metadata: no commit
         append = dataset.appends and not item.ingest.starts_over
         mode: WriteMode = "append" if append else "overwrite"
         schema_mode: SchemaMode | None = None if append else "overwrite"
         partitions = dataset.partition_by
         targets = [
-            (dataset.name, item.checked.kept, _cluster_columns(dataset), dict(item.commit_info)),
-        ]
+            (dataset.name, item.checked.kept, _cluster_columns(dataset), dict(item.commit_info),
+             table_metadata(dataset)),
+        ]  # fmt: skip
         if dataset.quarantine is not None:
-            targets.append((dataset.quarantine, item.checked.quarantine, (), {}))
+            targets.append((dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata()))
         writes = []
-        for name, relation, cluster, commit_info in targets:
-            if append and not self.engine.rows(relation) and self.store.exists(name):
-                continue  # nothing new: no empty commit
-            writes.append(
-                TableWrite(name, relation, mode, schema_mode, cluster, partitions, commit_info)
-            )
+        for name, relation, cluster, commit_info, described in targets:
+            if append and not self.engine.rows(relation) and self.store.describes(name, described):
+                continue  # nothing new, nor in its metadata: no commit
+            writes.append(TableWrite(
+                name, relation, mode, schema_mode, cluster, partitions, commit_info, described
+            ))  # fmt: skip
         return writes
 
     def _release_staged(self, committer: Committer, idle: list[str]) -> list[str]:

@@ -3,9 +3,10 @@
 This module owns the statement grammar of pipeline SQL files and turns every
 ``CREATE ... AS query`` statement into an immutable :class:`CreateStatement`, the syntax
 the pipeline builds its datasets from: which CREATE forms are accepted, the column list
-with its ``CONSTRAINT ... EXPECT`` constraints, the table clauses (PARTITIONED BY, CLUSTER
-BY, COMMENT, TBLPROPERTIES, LOCATION, USING DELTA), the ``${name}`` configuration
-substitution, and reading a folder of files with duplicate dataset detection.
+with its columns' ``COMMENT`` and its ``CONSTRAINT ... EXPECT`` constraints, the table
+clauses (PARTITIONED BY, CLUSTER BY, COMMENT, TBLPROPERTIES, LOCATION, USING DELTA), the
+``${name}`` configuration substitution, and reading a folder of files with duplicate
+dataset detection.
 Character-level lexing lives in :mod:`.lexing`; the query after ``AS`` is kept as text
 and not validated here.
 """
@@ -55,6 +56,7 @@ class CreateStatement:
     partition_by: tuple[str, ...] = ()
     cluster_by: tuple[str, ...] = ()
     columns: tuple[str, ...] = ()  # declared column names, if any
+    column_comments: tuple[tuple[str, str], ...] = ()  # declared column -> its COMMENT
 
     @property
     def declares_only(self) -> bool:
@@ -171,6 +173,7 @@ class _Draft:
     name: str
     location: SourceLocation
     columns: dict[str, str] = field(default_factory=dict)  # lower-case name -> name
+    column_comments: dict[str, str] = field(default_factory=dict)  # name -> COMMENT
     constraints: dict[str, tuple[Constraint, int]] = field(default_factory=dict)
     comment: str | None = None
     properties: dict[str, str] = field(default_factory=dict)
@@ -189,6 +192,7 @@ class _Draft:
             partition_by=self.partition_by,
             cluster_by=self.cluster_by,
             columns=tuple(self.columns.values()),
+            column_comments=tuple(self.column_comments.items()),
         )
 
 
@@ -246,11 +250,14 @@ def _add_column(statement: Statement, draft: _Draft, item: list[Token]) -> None:
     cursor = Cursor(item, statement.path, item[-1].line)
     name = cursor.identifier("expected a column name or CONSTRAINT in the column list")
     depth = 0
-    for token in item[1:]:
+    for index, token in enumerate(item[1:], start=1):
         depth += token.is_symbol("(") - token.is_symbol(")")
         if depth == 0 and token.is_word("CONSTRAINT", "EXPECT"):
             message = f"{token.text} inside the definition of column '{name}' (missing ',')"
             raise cursor.error(message, token)
+        if depth == 0 and token.is_word("COMMENT"):
+            cursor.pos = index + 1
+            draft.column_comments[name] = cursor.string(f"after COMMENT of column '{name}'")
     if name.lower() in draft.columns:
         raise cursor.error(f"column '{name}' is declared twice", item[0])
     draft.columns[name.lower()] = name

@@ -1,8 +1,9 @@
-"""Rewrites of a query's sources for an engine, on the engine's own copy of the tree.
+"""Rewrites of a query for an engine, on the engine's own copy of the tree.
 
 Expectations become flags that are true where a row fails them; ``STREAM(x)`` becomes the
-relation of x's new rows; ``_metadata.<field>`` becomes the engine's expression for it.
-What ``read_files`` becomes is each engine's own business.
+relation of x's new rows; ``_metadata.<field>`` becomes the engine's expression for it;
+``datediff(end, start)`` keeps the type Spark gives it. What ``read_files`` becomes is
+each engine's own business.
 """
 
 from __future__ import annotations
@@ -42,3 +43,20 @@ def replace_metadata_columns(tree: exp.Expr, columns: Mapping[str, exp.Expr]) ->
     for column in list(tree.find_all(exp.Column)):
         if column.table == "_metadata" and column.name in columns:
             column.replace(columns[column.name].copy())
+
+
+def days_as_int(tree: exp.Expr) -> exp.Expr:
+    """Every day count (``datediff(end, start)``) cast to INT, the type Spark gives it.
+
+    sqlglot reads it as ``datediff(DAY, start, end)``, which it writes back for Spark and
+    as ``date_diff('DAY', ...)`` for DuckDB, both BIGINT; after parsing, the two forms are
+    one tree, so the three-argument form (BIGINT on Spark) becomes an INT too: the same
+    values, as no day count between dates overflows an INT."""
+    for node in list(tree.find_all(exp.DateDiff)):
+        if node.text("unit").upper() == "DAY" and not _is_int_cast(node.parent):
+            node.replace(exp.cast(node.copy(), exp.DataType.Type.INT))
+    return tree
+
+
+def _is_int_cast(node: exp.Expr | None) -> bool:
+    return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.INT)

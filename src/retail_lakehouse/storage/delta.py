@@ -2,8 +2,9 @@
 
 Owns the on-disk layout (one table per folder, ``root / name``), writing Arrow data as single
 Delta commits, reading tables back (as Arrow tables or as pyarrow datasets DuckDB can scan
-without copying), rolling a table back to an earlier version, compaction / Z-ordering, and turning
-every delta-rs failure into a one-line :class:`StorageError` naming the table.
+without copying), rolling a table back to an earlier version, telling whether a table's
+metadata is what its definition says, and turning every delta-rs failure into a one-line
+:class:`StorageError` naming the table.
 
 Rules this module enforces on top of delta-rs:
 
@@ -46,6 +47,7 @@ from deltalake.exceptions import (
 from retail_lakehouse.common.parquet import is_delta_encoded
 from retail_lakehouse.storage.errors import StorageError, one_line
 from retail_lakehouse.storage.schema_check import schema_problem
+from retail_lakehouse.storage.table_metadata import TableMetadata, metadata_changes
 
 if TYPE_CHECKING:  # pyarrow.dataset imports pandas when installed, which is slow
     import pyarrow.dataset as pds
@@ -252,22 +254,6 @@ def restore_table(before: TableVersion, metadata: Mapping[str, str] | None = Non
         ) from exc
 
 
-def optimize_table(path: Path, z_order_by: Sequence[str]) -> None:
-    """Compact small files; Z-order them on ``z_order_by`` when it is not empty."""
-    table = load_table(path)
-    columns = {field.name for field in table.schema().fields}
-    unknown = [name for name in z_order_by if name not in columns]
-    if unknown:
-        raise StorageError(path, f"cannot Z-order: no column(s) {', '.join(map(repr, unknown))}")
-    try:
-        if z_order_by:
-            table.optimize.z_order(list(z_order_by))
-        else:
-            table.optimize.compact()
-    except DeltaError as exc:
-        raise StorageError(path, f"optimize failed: {one_line(exc)}") from exc
-
-
 # --- facade ---------------------------------------------------------------------------------
 
 
@@ -331,8 +317,10 @@ class DeltaStore:
     def restore(self, before: TableVersion, metadata: Mapping[str, str] | None = None) -> None:
         restore_table(before, metadata)
 
-    def optimize(self, name: str, z_order_by: Sequence[str]) -> None:
-        optimize_table(self.table_path(name), z_order_by)
+    def describes(self, name: str, metadata: TableMetadata) -> bool:
+        """Whether the table exists and its metadata says all that ``metadata`` says."""
+        table = load_table_if_present(self.table_path(name))
+        return table is not None and metadata_changes(table, metadata).empty
 
     def set_aside(self, name: str, folder: str) -> None:
         """Move an unreadable table out of the way, to the hidden ``folder`` beside it."""

@@ -4,9 +4,12 @@ An update writes every table's files while it still computes, and commits them o
 once everything was computed, so a failed update changes no table's version. Staged
 files sit in a fresh hidden folder beside the table folder; :func:`commit_files` moves
 them into the table folder (partition folders and all) and adds them to the table in
-one Delta commit with delta-rs (replacing every current file when overwriting). Until
-that commit, readers see the table as it was; a failed write or commit leaves no
-referenced file.
+one Delta commit with delta-rs (replacing every current file when overwriting), after
+giving the table the description, properties and column comments its definition gives
+(:mod:`.table_metadata`). Until that commit, readers see the table as it was; a failed
+write or commit leaves no referenced file. An engine clusters a table's rows while it
+stages them (sorted on the clustering columns, :func:`check_cluster_columns`), so the
+files are clustered in the commit that adds them.
 
 :func:`stage_arrow` stages Arrow data with delta-rs' own writer (into a scratch Delta
 table whose log only lends its file statistics); an engine that writes Parquet itself
@@ -23,7 +26,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -44,6 +47,13 @@ from retail_lakehouse.storage.delta import (
     writer_properties,
 )
 from retail_lakehouse.storage.errors import StorageError, one_line
+from retail_lakehouse.storage.table_metadata import (
+    TableMetadata,
+    alter_table,
+    commented_schema,
+    create_table,
+    metadata_changes,
+)
 
 NEW_FILES_PREFIX = "files-"
 _NEW_FILES_FOLDER = re.compile(rf"^\..+\.{NEW_FILES_PREFIX}[0-9a-f]{{32}}$")
@@ -71,6 +81,7 @@ class StagedFiles:
     schema_mode: SchemaMode | None
     partition_by: tuple[str, ...] = ()
     stats: Mapping[str, str] = field(default_factory=dict)  # file under folder -> stats JSON
+    table_metadata: TableMetadata = field(default_factory=TableMetadata)  # what it should say
 
 
 def table_files(path: Path) -> TableFiles:
@@ -89,6 +100,15 @@ def new_files_folder(path: Path) -> Path:
 def is_new_files_folder(path: Path) -> bool:
     """Whether ``path`` is named as :func:`new_files_folder` names them."""
     return _NEW_FILES_FOLDER.match(path.name) is not None
+
+
+def check_cluster_columns(path: Path, columns: Sequence[str], cluster_by: Sequence[str]) -> None:
+    """Every clustering column is one of ``columns`` (names match without case, as the
+    engines resolve them)."""
+    known = {column.lower() for column in columns}
+    unknown = [column for column in cluster_by if column.lower() not in known]
+    if unknown:
+        raise StorageError(path, f"cannot cluster: no column(s) {', '.join(map(repr, unknown))}")
 
 
 def discard_files(folder: Path) -> None:
@@ -140,30 +160,72 @@ def commit_files(staged: StagedFiles, metadata: Mapping[str, str] | None = None)
     """Move the staged Parquet files (in ``col=value`` folders for partitions) into the
     table folder and add them to the table in one commit, creating the table if needed.
 
-    ``metadata`` goes into the commit's info, in the same atomic commit as the files."""
+    The table gets the staged ``table_metadata`` first: when it creates the table, or by
+    altering what differs (see :mod:`.table_metadata`); an overwrite's schema carries the
+    column comments itself. An append adds no file without rows, and commits nothing when
+    none is left. ``metadata`` goes into the info of every commit this makes, the data
+    commit's in the same atomic commit as the files."""
     path = staged.path
-    schema = pa.schema([field.with_nullable(True) for field in staged.schema])
+    info = dict(metadata or {})
+    schema = commented_schema(_nullable(staged.schema), staged.table_metadata)
     table = load_table_if_present(path)
     if table is not None:
         check_schema(path, table, schema, staged.mode, staged.schema_mode)
     partitions = list(staged.partition_by) or None
     moved: list[Path] = []
     try:
-        if table is None:
-            table = DeltaTable.create(path, schema, partition_by=partitions)
+        table = _described_table(staged, table, schema, info)
         _move_files(staged.folder, path, moved)
-        actions: list[AddAction | RemoveAction] = [
-            _add_action(path, file, staged.stats) for file in moved
-        ]
-        table.create_write_transaction(
-            actions, staged.mode, schema, partition_by=partitions,
-            commit_properties=CommitProperties(custom_metadata=dict(metadata or {})),
-        )  # fmt: skip
+        actions = _add_actions(path, moved, staged)
+        if actions or staged.mode == "overwrite":
+            table.create_write_transaction(
+                actions, staged.mode, schema, partition_by=partitions,
+                commit_properties=CommitProperties(custom_metadata=info),
+            )  # fmt: skip
     except (DeltaError, OSError, ValueError) as exc:
         _remove_files(moved, path)
         raise StorageError(path, f"cannot {staged.mode}: commit failed: {one_line(exc)}") from exc
     finally:
         discard_files(staged.folder)
+
+
+def _nullable(schema: pa.Schema) -> pa.Schema:
+    """Every column nullable, as the table records it: DuckDB infers no nullability, so
+    only this lets both engines record one schema."""
+    return pa.schema([column.with_nullable(True) for column in schema], metadata=schema.metadata)
+
+
+def _described_table(
+    staged: StagedFiles,
+    table: DeltaTable | None,
+    schema: pa.Schema,
+    commit_info: Mapping[str, str],
+) -> DeltaTable:
+    """The table with the staged metadata, created with it or altered to it."""
+    wanted = staged.table_metadata
+    if table is None:
+        return create_table(staged.path, schema, staged.partition_by, wanted, commit_info)
+    changes = metadata_changes(table, wanted)
+    if staged.mode == "overwrite":  # its schema, comments included, replaces the table's
+        changes = replace(changes, column_comments={})
+    if changes.empty:
+        return table
+    alter_table(table, changes, commit_info)
+    return load_table(staged.path)
+
+
+def _add_actions(
+    path: Path, files: Sequence[Path], staged: StagedFiles
+) -> list[AddAction | RemoveAction]:
+    """The files' add actions; an append's files without rows are deleted instead."""
+    actions: list[AddAction | RemoveAction] = []
+    for file in files:
+        action = _add_action(path, file, staged.stats)
+        if staged.mode == "append" and json.loads(action.stats)["numRecords"] == 0:
+            _remove_files([file], path)
+            continue
+        actions.append(action)
+    return actions
 
 
 def _move_files(folder: Path, table_path: Path, moved: list[Path]) -> None:

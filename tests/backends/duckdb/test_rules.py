@@ -63,3 +63,22 @@ def test_the_rewritten_date_equals_the_time_zone_cast(
     expected = engine.connection.sql(plain).fetchall()
     assert engine.connection.sql(duckdb_sql(DATE_OF_INSTANT)).fetchall() == expected
     assert [row[0] for row in expected] == [None if t is None else t.date() for t in timestamps]
+
+
+@pytest.mark.parametrize(
+    ("expression", "kind", "value"),
+    [
+        ("datediff(DATE '2024-03-01', DATE '2024-02-01')", "INTEGER", 29),  # Spark's INT
+        ("date_diff(DATE '2024-02-01', DATE '2024-03-01')", "INTEGER", -29),
+        ("CAST(datediff(DATE '2024-03-01', DATE '2024-02-01') AS BIGINT)", "BIGINT", 29),
+        ("datediff(HOUR, TIMESTAMP '2024-03-01', TIMESTAMP '2024-03-02')", "BIGINT", 24),
+    ],
+)
+def test_a_day_count_is_an_int_as_on_spark(
+    engine: DuckDBEngine, expression: str, kind: str, value: int
+) -> None:
+    sql = duckdb_sql(f"SELECT {expression} AS n")
+    ((found, described),) = engine.connection.execute(
+        f"SELECT n, typeof(n) FROM ({sql})"
+    ).fetchall()
+    assert (found, described) == (value, kind)

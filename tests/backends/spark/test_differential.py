@@ -3,19 +3,22 @@
 Spark generates the landing zone from the same spec and seed (with other block sizes, so
 other partitions), and runs the pipeline's SQL files natively; every landing, bronze,
 silver, gold and quarantine table and every expectation count must equal the embedded
-engine's (floats within 1e-9 relative).
+engine's (floats within 1e-9 relative), and every table must have the same Delta schema
+(names, types, nullability, field metadata, read by PySpark from the log) and metadata.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from deltalake import DeltaTable
 
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.backends.duckdb.lakehouse_sql import open_lakehouse, run_sql
@@ -30,6 +33,9 @@ from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import SMALL, run_update
 from tests.spark_support import spark_session
+
+if TYPE_CHECKING:
+    from pyspark.sql.types import StructType
 
 pytestmark = pytest.mark.spark
 TABLES = list(SMALL)
@@ -170,3 +176,37 @@ def test_spark_leaves_no_bookkeeping_files_in_tables(
     data = [p for p in in_tables if not p.relative_to(tables).parts[0].startswith("_")]
     assert any(p.suffix == ".parquet" for p in data)
     assert not [p for p in data if p.name.startswith(("_", "."))]
+
+
+def logged_schema(table: Path) -> StructType:
+    """The table's schema as its log's latest metaData records it, read by PySpark."""
+    from pyspark.sql.types import StructType
+
+    text = None
+    for commit in sorted((table / "_delta_log").glob("*.json")):
+        for line in commit.read_text().splitlines():
+            action = json.loads(line) if line else {}
+            if "metaData" in action:
+                text = action["metaData"]["schemaString"]
+    assert text is not None, table
+    return StructType.fromJson(json.loads(text))
+
+
+def test_every_table_has_the_same_schema_and_metadata(
+    landings: tuple[Path, Path], updates: dict[str, UpdateResult]
+) -> None:
+    from pyspark.sql.types import IntegerType
+
+    duckdb, spark = (DeltaStore(landings[0] / f"tables_{e}") for e in ("duckdb", "spark"))
+    names = duckdb.list_tables()
+    assert spark.list_tables() == names and len(names) > 15
+    for name in names:
+        expected, actual = (logged_schema(store.table_path(name)) for store in (duckdb, spark))
+        assert actual == expected, (name, actual.simpleString(), expected.simpleString())
+        metadata = {
+            (m.description, tuple(sorted(m.configuration.items())))
+            for m in (DeltaTable(store.table_path(name)).metadata() for store in (duckdb, spark))
+        }
+        assert len(metadata) == 1, (name, metadata)
+    ages = logged_schema(spark.table_path("silver_customers"))["account_age_days"]
+    assert ages.dataType == IntegerType()  # datediff's type on Spark and Databricks

@@ -64,7 +64,12 @@ from retail_lakehouse.pipeline.engine import (
 )
 from retail_lakehouse.pipeline.model import Dataset, Expectation
 from retail_lakehouse.storage.delta import DeltaStore
-from retail_lakehouse.storage.delta_files import StagedFiles, discard_files, new_files_folder
+from retail_lakehouse.storage.delta_files import (
+    StagedFiles,
+    check_cluster_columns,
+    discard_files,
+    new_files_folder,
+)
 
 TARGET_DIALECT = "duckdb"
 RelationKind = Literal["table", "view"]
@@ -289,8 +294,9 @@ class DuckDBEngine:
         return table
 
     def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
-        """The relation's rows written by DuckDB as the table's next files; on a connection
-        of its own, as a committer thread calls it while others compute."""
+        """The relation's rows written by DuckDB as the table's next files (sorted on the
+        clustering columns); on a connection of its own, as a committer thread calls it
+        while others compute."""
         path = store.table_path(write.name)
         folder = new_files_folder(path)
         cursor = self.connection.cursor()
@@ -298,7 +304,8 @@ class DuckDBEngine:
             cursor.execute(UTC)  # a session setting: each connection has its own
             described = cursor.execute(f"DESCRIBE SELECT * FROM {quote(write.relation)}")
             columns = [(str(row[0]), str(row[1])) for row in described.fetchall()]
-            select = delta_select(write.relation, columns)
+            check_cluster_columns(path, [name for name, _ in columns], write.cluster_by)
+            select = delta_select(write.relation, columns, write.cluster_by)
             schema = cursor.sql(select).limit(0).to_arrow_table().schema
             folder.mkdir(parents=True)
             cursor.execute(copy_statement(select, folder, write.partition_by))

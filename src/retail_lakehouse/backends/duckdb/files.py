@@ -5,10 +5,14 @@ DuckDB's Parquet writer takes the rows straight from its own storage (no Arrow o
 way, faster than delta-rs' writer from Arrow: ``benchmarks/README.md``); the commit adds
 the files to the table's log. The columns are cast to what Delta stores: a HUGEINT (the
 sum of BIGINTs) as DECIMAL(38, 0), an ENUM as its text. Each write has one file (DuckDB
-fills its row groups on every thread) named ``part-<uuid>``, or one per partition.
+fills its row groups on every thread) named ``part-<uuid>``, or one per partition; a
+clustered table's rows are sorted on its clustering columns, so its file is clustered
+(the session preserves insertion order: the COPY writes them in that order).
 
 >>> print(delta_select("t", [("id", "BIGINT"), ("n", "HUGEINT"), ("f", "ENUM('a', 'b')")]))
 SELECT "id", CAST("n" AS DECIMAL(38, 0)) AS "n", CAST("f" AS VARCHAR) AS "f" FROM "t"
+>>> print(delta_select("t", [("day", "DATE"), ("id", "BIGINT")], ["day"]))
+SELECT "day", "id" FROM "t" ORDER BY "day" NULLS FIRST
 """
 
 from __future__ import annotations
@@ -22,14 +26,20 @@ from retail_lakehouse.backends.duckdb.quoting import literal, quote
 _AS_DELTA = {"HUGEINT": "DECIMAL(38, 0)", "UHUGEINT": "DECIMAL(38, 0)"}
 
 
-def delta_select(relation: str, columns: Sequence[tuple[str, str]]) -> str:
-    """The relation's columns, each in a type Delta stores."""
+def delta_select(
+    relation: str, columns: Sequence[tuple[str, str]], cluster_by: Sequence[str] = ()
+) -> str:
+    """The relation's columns, each in a type Delta stores; its rows sorted on the
+    ``cluster_by`` columns, nulls first as Spark sorts them."""
     items = []
     for name, kind in columns:
         target = "VARCHAR" if kind.startswith("ENUM(") else _AS_DELTA.get(kind)
         column = quote(name)
         items.append(f"CAST({column} AS {target}) AS {column}" if target else column)
-    return f"SELECT {', '.join(items)} FROM {quote(relation)}"
+    select = f"SELECT {', '.join(items)} FROM {quote(relation)}"
+    if not cluster_by:
+        return select
+    return f"{select} ORDER BY {', '.join(f'{quote(c)} NULLS FIRST' for c in cluster_by)}"
 
 
 def files_view(files: Sequence[Path], columns: Sequence[tuple[str, str]]) -> str:

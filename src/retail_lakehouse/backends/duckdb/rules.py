@@ -2,7 +2,9 @@
 
 Each rule rewrites a sqlglot tree in place (the engine's own copy, made when its
 sources are resolved) and returns it; :func:`cheaper_on_duckdb` applies them all, and
-none changes what a query returns. They may rely on the session settings
+none changes what a query returns, nor its types: a day count stays the INT Spark gives
+(:func:`~retail_lakehouse.sql.rewrites.days_as_int`) where DuckDB's would be a BIGINT.
+They may rely on the session settings
 :class:`~retail_lakehouse.backends.duckdb.engine.DuckDBEngine` fixes: TimeZone = UTC.
 """
 
@@ -12,12 +14,14 @@ from datetime import datetime
 
 from sqlglot import exp
 
+from retail_lakehouse.sql.rewrites import days_as_int
+
 _DATE = exp.DataType.Type.DATE
 _TIMESTAMPTZ = exp.DataType.Type.TIMESTAMPTZ
 
 
 def cheaper_on_duckdb(tree: exp.Expr) -> exp.Expr:
-    return utc_dates(tree)
+    return utc_dates(days_as_int(tree))
 
 
 def utc_dates(tree: exp.Expr) -> exp.Expr:

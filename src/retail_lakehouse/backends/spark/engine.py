@@ -44,6 +44,7 @@ from retail_lakehouse.sql.rewrites import failed_flag_sql
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import (
     StagedFiles,
+    check_cluster_columns,
     discard_files,
     new_files_folder,
     table_files,
@@ -235,10 +236,16 @@ class SparkEngine:
         return CheckedRelation(kept, quarantine, total - dropped_rows, dropped_rows, counts)
 
     def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
+        """The relation's rows written by Spark as the table's next Parquet files; sorted
+        on the clustering columns across the files (range-partitioned, then sorted within
+        each), so each file holds its own range of them."""
         from pyspark.sql.pandas.types import to_arrow_schema
 
         frame = self.frames[write.relation]
         path = store.table_path(write.name)
+        if write.cluster_by:
+            check_cluster_columns(path, frame.columns, write.cluster_by)
+            frame = frame.orderBy(*[quote(column) for column in write.cluster_by])
         folder = new_files_folder(path)
         try:
             self._guard(

@@ -20,7 +20,7 @@ from sqlglot import exp
 
 from retail_lakehouse.pipeline.engine import EngineError, Sources
 from retail_lakehouse.sql.queries import read_files_calls
-from retail_lakehouse.sql.rewrites import replace_metadata_columns, replace_streams
+from retail_lakehouse.sql.rewrites import days_as_int, replace_metadata_columns, replace_streams
 
 TARGET_DIALECT = "spark"
 FILE_PATH_COLUMN = "__file_path"
@@ -62,7 +62,7 @@ def rewrite_for_spark(
         _expand_star(reference, columns)
     replace_streams(tree, sources.streams)
     replace_metadata_columns(tree, METADATA_COLUMNS)
-    return tree.sql(dialect=TARGET_DIALECT)
+    return days_as_int(tree).sql(dialect=TARGET_DIALECT)
 
 
 def union_by_name_parts(tree: exp.Expr, sources: Sources) -> list[tuple[exp.Expr, Sources]]:

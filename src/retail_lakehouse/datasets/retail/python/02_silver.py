@@ -43,7 +43,7 @@ def silver_customers():
         typed("signup_ts", "timestamp"),
         "loyalty_tier",
         typed("marketing_opt_in", "boolean"),
-        F.datediff(as_of, signed_up.cast("date")).cast("bigint").alias("account_age_days"),
+        F.datediff(as_of, signed_up.cast("date")).alias("account_age_days"),
         key_rank("customer_id").alias("_key_rank"),
     )
 
