@@ -25,8 +25,8 @@ def lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [["query", "SELECT 1"], ["run", "--dry-run"], ["run"], ["report"]],
-    ids=["query", "dry-run", "run", "report"],
+    [["run", "--dry-run"], ["run"], ["report"]],
+    ids=["dry-run", "run", "report"],
 )
 def test_a_corrupt_manifest_is_one_line_naming_it(
     lakehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
@@ -47,6 +47,22 @@ def test_a_corrupt_manifest_is_one_line_naming_it(
         }
     finally:
         manifest.write_bytes(good)
+
+
+def test_a_query_reads_the_tables_whatever_the_landing_manifest_holds(
+    lakehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A query needs the pipeline's settings and its tables, not the landing zone."""
+    manifest = lakehouse / "landing" / "_manifest.json"
+    good = manifest.read_bytes()
+    manifest.write_text('{"tables": [1, 2')
+    try:
+        sql = "SELECT count(*) AS n FROM silver_orders"
+        assert main(["query", sql, "--format", "csv", "--lakehouse", str(lakehouse)]) == 0
+    finally:
+        manifest.write_bytes(good)
+    out = capsys.readouterr().out.split()
+    assert out[0].strip('"') == "n" and int(out[1]) > 0
 
 
 def test_a_full_disk_while_generating_is_one_line_and_keeps_the_landing_zone(

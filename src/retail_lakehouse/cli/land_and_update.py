@@ -43,7 +43,8 @@ def land_and_update(
 ) -> LandedUpdate:
     """Generate the landing zone if needed, then run one update on ``backend``, holding the
     lakehouse's writer lock throughout, so no other writer comes in between."""
-    from retail_lakehouse.pipeline.project import load_pipeline, pipeline_lakehouse
+    from retail_lakehouse.pipeline.layout import pipeline_lakehouse
+    from retail_lakehouse.pipeline.project import load_pipeline
 
     lakehouse = pipeline_lakehouse(settings_path, options.lakehouse)  # bad settings: no work
     with writer_lock(lakehouse):

@@ -59,13 +59,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def query(args: argparse.Namespace) -> None:
     from retail_lakehouse.backends.duckdb.lakehouse_names import TableTarget
     from retail_lakehouse.backends.duckdb.lakehouse_sql import open_lakehouse
-    from retail_lakehouse.cli.opening import open_pipeline
+    from retail_lakehouse.cli.opening import open_settings
 
     if args.sql is not None and not args.sql.strip():
         raise CliError("the query is empty: give SQL, or no query for the interactive prompt")
-    pipeline = open_pipeline(settings_path(args), args.lakehouse)
-    target = TableTarget(pipeline.settings.catalog, pipeline.settings.target_schema)
-    connection = open_lakehouse(pipeline.lakehouse.tables, target=target)
+    settings, lakehouse = open_settings(settings_path(args), args.lakehouse)
+    target = TableTarget(settings.catalog, settings.target_schema)
+    connection = open_lakehouse(lakehouse.tables, target=target)
     if args.sql is None:
         prompt(connection, args.dialect, args.format)
     else:

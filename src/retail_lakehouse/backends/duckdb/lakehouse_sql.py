@@ -7,9 +7,11 @@ of Databricks) and transpiled with sqlglot; ``dialect="duckdb"`` runs them as th
 The session is read-only and confined to the lakehouse's tables. Only queries run: DuckDB's
 parser classifies every statement of the SQL that would run, and anything but a SELECT (as
 DuckDB counts them: WITH, VALUES, SHOW, DESCRIBE, SUMMARIZE) or an EXPLAIN of one is refused
-before any statement runs. The engine itself has no file, network or extension access once
-the tables are registered (they are Arrow datasets, scanned by pyarrow, not by DuckDB's file
-system), and its configuration is locked, so no statement can turn that access back on.
+before any statement runs. A table is a view over its Parquet files, which DuckDB reads
+itself (a table whose files alone do not hold its rows, partitioned or column-mapped, is
+an Arrow dataset scanned by pyarrow); once the views exist the engine has no file, network
+or extension access but to the tables' folder (DuckDB's ``allowed_directories``), and its
+configuration is locked, so no statement can turn that access back on.
 
 Tables answer to their names on Databricks too (``lakehouse_names``): ``<table>``,
 ``<schema>.<table>`` and ``<catalog>.<schema>.<table>`` of the pipeline's target. Several
@@ -28,11 +30,11 @@ from typing import Literal
 
 import duckdb
 import pyarrow as pa
-import pyarrow.dataset as ds
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from retail_lakehouse.backends.duckdb.files import files_view
 from retail_lakehouse.backends.duckdb.lakehouse_names import (
     SessionNames,
     TableTarget,
@@ -42,8 +44,9 @@ from retail_lakehouse.backends.duckdb.lakehouse_names import (
     foreign_tables,
     session_names,
 )
+from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.common.errors import InputError
-from retail_lakehouse.storage.delta import DeltaStore, StorageError
+from retail_lakehouse.storage.delta import DeltaStore, StorageError, check_data_files, load_table
 
 QueryDialect = Literal["spark", "duckdb"]
 
@@ -82,38 +85,55 @@ def open_lakehouse(
     that reads it fails with the table's own problem, and every other query runs."""
     if not tables_root.is_dir():
         raise QueryError(f"{tables_root}: no tables here; run 'retail run' first")
-    readable, broken = _stored_tables(DeltaStore(tables_root), only)
+    store = DeltaStore(tables_root)
     connection = duckdb.connect(":memory:")
     connection.execute("SET TimeZone = 'UTC'")
-    connection.execute(
-        f"SET VARIABLE {BROKEN_TABLES} = map_from_entries(?::STRUCT(k VARCHAR, v VARCHAR)[])",
-        [[{"k": name.lower(), "v": problem} for name, problem in broken.items()]],
-    )
-    for name, dataset in readable.items():
-        connection.register(name, dataset)  # a temporary view, scanned by pyarrow
-    create_target_schema(connection, target or TableTarget(), readable)
-    lock_down(connection)
-    return connection
-
-
-def _stored_tables(
-    store: DeltaStore, only: Collection[str] | None
-) -> tuple[dict[str, ds.Dataset], dict[str, str]]:
-    """The datasets of the tables that can be read, and the problem of each other one."""
-    readable: dict[str, ds.Dataset] = {}
-    broken: dict[str, str] = {}
+    readable, broken = [], {}
     for name in store.list_tables():
         if only is not None and name not in only:
             continue
         try:
-            readable[name] = store.dataset(name)
+            _register_table(connection, store, name)
+            readable.append(name)
         except StorageError as exc:
             broken[name] = str(exc)
-    return readable, broken
+    connection.execute(
+        f"SET VARIABLE {BROKEN_TABLES} = map_from_entries(?::STRUCT(k VARCHAR, v VARCHAR)[])",
+        [[{"k": name.lower(), "v": problem} for name, problem in broken.items()]],
+    )
+    create_target_schema(connection, target or TableTarget(), readable)
+    lock_down(connection, tables_root)
+    return connection
 
 
-def lock_down(connection: duckdb.DuckDBPyConnection) -> None:
-    """No file, network or extension access from here on, and no setting can change."""
+def _register_table(connection: duckdb.DuckDBPyConnection, store: DeltaStore, name: str) -> None:
+    """The table as a temporary view: over its Parquet files, in the types of its schema,
+    when they hold its rows as they are (no partition values in the paths, reader protocol
+    1); else over pyarrow's dataset of it."""
+    path = store.table_path(name)
+    table = load_table(path)
+    check_data_files(path, table)
+    if table.protocol().min_reader_version != 1 or table.metadata().partition_columns:
+        connection.register(name, store.dataset(name))  # scanned by pyarrow
+        return
+    empty = f"__schema_{name}"
+    connection.register(empty, pa.schema(table.schema()).empty_table())
+    columns = connection.execute(f"DESCRIBE {quote(empty)}").fetchall()
+    connection.unregister(empty)
+    files = [Path(uri) for uri in table.file_uris()]
+    if files:
+        body = files_view(files, [(str(c[0]), str(c[1])) for c in columns])
+    else:
+        items = ", ".join(f"CAST(NULL AS {c[1]}) AS {quote(str(c[0]))}" for c in columns)
+        body = f"SELECT {items} WHERE false"
+    connection.execute(f"CREATE TEMPORARY VIEW {quote(name)} AS {body}")
+
+
+def lock_down(connection: duckdb.DuckDBPyConnection, tables_root: Path) -> None:
+    """No file, network or extension access from here on but reading the tables' folder,
+    and no setting can change."""
+    folder = literal(str(tables_root.resolve()) + "/")
+    connection.execute(f"SET allowed_directories = [{folder}]")
     for name, value in LOCKDOWN_SETTINGS:
         connection.execute(f"SET {name} = {value}")
 
