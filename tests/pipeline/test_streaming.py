@@ -116,3 +116,26 @@ def test_a_window_over_a_stream_is_an_error_naming_the_line(tmp_path: Path) -> N
     )
     with pytest.raises(DefinitionError, match=r"pipeline\.sql:6: 'big_orders' computes ROW_NUMBER"):
         load_pipeline(settings, root)
+
+
+def test_a_streaming_table_given_a_new_column_needs_a_full_refresh(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    settings = write_pipeline(root)
+    run_update(load_pipeline(settings, root))
+    sql = settings.parent / "sql" / "pipeline.sql"
+    sql.write_text(
+        sql.read_text().replace(
+            "shipping_cost\nFROM STREAM", "shipping_cost, 1 AS extra\nFROM STREAM"
+        )
+    )
+    source = sorted((root / "landing" / "orders").iterdir())[0]
+    (root / "landing" / "orders" / "part-77777.parquet").write_bytes(source.read_bytes())
+    store = DeltaStore(root / "mine")
+    before = store.version("big_orders")
+    with pytest.raises(
+        DefinitionError, match=r"pipeline\.sql:6: 'big_orders' adds column\(s\) extra.*full refresh"
+    ):
+        run_update(load_pipeline(settings, root))
+    assert store.version("big_orders") == before
+    run_update(load_pipeline(settings, root), full_refresh=True)
+    assert "extra" in store.read("big_orders").column_names

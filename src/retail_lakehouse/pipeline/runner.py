@@ -344,6 +344,8 @@ class UpdateRunner:
         if item.unchanged and self.store.describes(dataset.name, table_metadata(dataset)):
             return []  # no new change, nor a change of its metadata: no commit
         append = dataset.appends and not item.ingest.starts_over
+        if append and self.engine.rows(item.checked.kept) and self.store.exists(dataset.name):
+            self._check_same_columns(dataset, item.checked.kept)
         mode: WriteMode = "append" if append else "overwrite"
         schema_mode: SchemaMode | None = None if append else "overwrite"
         partitions = dataset.partition_by
@@ -361,6 +363,25 @@ class UpdateRunner:
                 name, relation, mode, schema_mode, cluster, partitions, commit_info, described
             ))  # fmt: skip
         return writes
+
+    def _check_same_columns(self, dataset: Dataset, relation: str) -> None:
+        """New rows of a streaming table have the columns of its stored ones: a definition
+        that adds or drops columns needs the table rebuilt, which only a full refresh does."""
+        stored = self.store.column_names(dataset.name)
+        incoming = [name for name, _ in self.engine.described(relation)]
+        known = {name.lower() for name in stored}
+        added = [name for name in incoming if name.lower() not in known]
+        dropped = [name for name in stored if name.lower() not in {n.lower() for n in incoming}]
+        if not added and not dropped:
+            return
+        changes = [f"adds column(s) {', '.join(added)}"] if added else []
+        changes += [f"drops column(s) {', '.join(dropped)}"] if dropped else []
+        raise DefinitionError(
+            dataset.location,
+            f"'{dataset.name}' {' and '.join(changes)}, which its stored rows do not have: a "
+            "streaming table keeps its columns until a full refresh rebuilds it from all its "
+            "input",
+        )
 
     def _release_staged(self, committer: Committer, idle: list[str]) -> list[str]:
         """Free the relations of the idle datasets whose files are written, so memory and

@@ -317,6 +317,9 @@ class DeltaStore:
     def restore(self, before: TableVersion, metadata: Mapping[str, str] | None = None) -> None:
         restore_table(before, metadata)
 
+    def column_names(self, name: str) -> list[str]:
+        return [field.name for field in load_table(self.table_path(name)).schema().fields]
+
     def describes(self, name: str, metadata: TableMetadata) -> bool:
         """Whether the table exists and its metadata says all that ``metadata`` says."""
         table = load_table_if_present(self.table_path(name))
