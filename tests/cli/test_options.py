@@ -102,9 +102,10 @@ def test_a_bad_scale_is_one_error_line_and_exit_2_before_any_work(
     with pytest.raises(SystemExit) as exited:
         main([command, "--lakehouse", str(lakehouse), f"--scale={scale}"])
     assert exited.value.code == 2
-    errors = [line for line in capsys.readouterr().err.splitlines() if "error" in line]
-    assert errors == [errors[0]] and errors[0].startswith(f"retail {command}: error: ")
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"retail {command}: error: ")
     assert "--scale: " in errors[0] and f"'{scale}'" in errors[0]
+    assert errors[0].endswith(f"(see 'retail {command} --help')")
     assert files_of(landing) == before and not (tmp_path / "lakehouse").exists()
 
 

@@ -9,8 +9,10 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 Parser = argparse.ArgumentParser
+EXIT_USAGE = 2
 
 
 @dataclass(frozen=True)
@@ -19,3 +21,11 @@ class Command:
     help: str
     add_arguments: Callable[[Parser], None]
     run: Callable[[argparse.Namespace], None]
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Bad arguments are one line and exit 2, like every other input error (argparse
+    prints the whole usage first); its subcommands' parsers are of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")

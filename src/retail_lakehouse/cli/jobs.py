@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from retail_lakehouse.cli.command import OneLineParser
 from retail_lakehouse.cli.options import DEFAULT_SCALE, scale_factor
 from retail_lakehouse.datasets import builtin_spec
 from retail_lakehouse.generate.defaults import DEFAULT_SEED
@@ -22,7 +23,7 @@ GENERATE_LANDING = "retail-generate-landing"
 
 
 def landing_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog=GENERATE_LANDING,
         description="Generate the retail landing zone (Parquet) with the active Spark session.",
     )

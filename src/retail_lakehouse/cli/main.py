@@ -15,11 +15,10 @@ from collections.abc import Sequence
 
 from retail_lakehouse import __version__
 from retail_lakehouse.cli import generate, init, lineage, query, report, run, simulate, spec
-from retail_lakehouse.cli.command import Command
+from retail_lakehouse.cli.command import EXIT_USAGE, Command, OneLineParser
 from retail_lakehouse.common.errors import InputError, UpdateFailedError
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 COMMANDS: tuple[Command, ...] = (
     generate.COMMAND, run.COMMAND, simulate.COMMAND, query.COMMAND, lineage.COMMAND,
@@ -28,7 +27,7 @@ COMMANDS: tuple[Command, ...] = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="retail", description="Synthetic retail data and a local-first lakehouse."
     )
     parser.add_argument("--version", action="version", version=__version__)
