@@ -18,7 +18,7 @@ from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.pipeline.project import landing_defaults
 from tests.backends.duckdb.conftest import stored_rows
 
-READ_FEED = "customers_cdc"  # the change feed the built-in pipeline ingests
+READ_FEEDS = ("customers_cdc", "products_cdc")  # the change feeds the built-in pipeline ingests
 LINE = re.compile(
     r"^(?P<day>[\w -]+): landed (?P<landed>[\d,]+) rows; streaming tables read "
     r"(?P<read>[\d,]+) new rows; update [\d.]+ s$"
@@ -46,14 +46,14 @@ def test_each_day_lands_its_batch_and_the_update_reads_it(
     }  # the base data's INSERTs
     base = sum(manifest["arrivals"]["base_rows"].values())
     assert (days[0]["day"], number(days[0]["landed"]), number(days[0]["read"])) == (
-        "base data", base + sum(feeds.values()), base + feeds[READ_FEED]
+        "base data", base + sum(feeds.values()), base + sum(feeds[f] for f in READ_FEEDS)
     )  # fmt: skip
     start = date.fromisoformat(manifest["arrivals"]["start"][:10])
     for index, (found, batch) in enumerate(zip(days[1:], batches, strict=True)):
         assert found["day"] == batch["day"] == (start + timedelta(days=index)).isoformat()
         tables = sum(t["rows"] for t in batch["tables"].values())
         feed_rows = sum(f["rows"] for f in batch["feeds"].values())
-        read = tables + batch["feeds"][READ_FEED]["rows"]
+        read = tables + sum(batch["feeds"][f]["rows"] for f in READ_FEEDS)
         assert (number(found["landed"]), number(found["read"])) == (tables + feed_rows, read)
     assert check_lakehouse(root) == []
 

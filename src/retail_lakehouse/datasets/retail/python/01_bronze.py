@@ -1,8 +1,8 @@
 """Bronze: the landing files as they are, plus when and from which file each row came.
 
 Streaming tables: an update ingests only the files it has not seen before. One function
-defines the five (the four tables and the customers' change feed), as a loop of
-Databricks pipeline code would."""
+defines the six (the four tables and the customers' and products' change feeds), as a loop
+of Databricks pipeline code would."""
 
 from pyspark import pipelines as dp
 from pyspark.sql import functions as F
@@ -27,5 +27,5 @@ def bronze(source: str) -> None:
         )
 
 
-for source in ("customers", "products", "orders", "order_items", "customers_cdc"):
+for source in ("customers", "products", "orders", "order_items", "customers_cdc", "products_cdc"):
     bronze(source)

@@ -189,3 +189,23 @@ dp.create_auto_cdc_flow(
     stored_as_scd_type=2,
     track_history_column_list=["loyalty_tier", "city"],
 )
+
+
+# Current products: each product as the change feed says it is now (repriced, retired), the
+# latest change by sequence whatever order the changes arrived in; a product the feed
+# deleted has no row (SCD type 1).
+dp.create_streaming_table(
+    "silver_products_current",
+    comment="Each product as the change feed says it is now, repriced or retired (SCD type 1).",
+    table_properties={"quality": "silver"},
+)
+dp.create_auto_cdc_flow(
+    name="products_current",
+    target="silver_products_current",
+    source="bronze_products_cdc",
+    keys=["product_id"],
+    sequence_by="struct(sequence_ts, sequence_no)",
+    apply_as_deletes="operation = 'DELETE'",
+    except_column_list=["operation", "sequence_ts", "sequence_no", "_ingested_at", "_source_file"],
+    stored_as_scd_type=1,
+)

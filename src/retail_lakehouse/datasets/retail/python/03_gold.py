@@ -116,7 +116,7 @@ def gold_customer_lifetime_value():
 
 
 @dp.materialized_view(
-    comment="Per product: units sold, revenue and number of orders.",
+    comment="Per product: units sold, revenue, number of orders and current list price.",
     table_properties={
         "quality": "gold",
         "pipelines.autoOptimize.zOrderCols": "category,product_id",
@@ -132,17 +132,25 @@ def gold_product_performance():
             F.countDistinct("order_id").alias("line_orders"),
         )
     )
+    # the list price as the change feed says it is now; NULL when the feed deleted the product
+    current = spark.read.table("silver_products_current").select(
+        F.col("product_id").alias("current_product_id"),
+        F.col("list_price").alias("current_price"),
+    )
     products = spark.read.table("silver_products")
-    return products.join(
-        per_product, per_product.line_product_id == products.product_id, "left"
-    ).select(
-        "product_id",
-        "product_name",
-        "category",
-        "brand",
-        F.coalesce(F.col("units"), F.lit(0)).cast("bigint").alias("units_sold"),
-        F.coalesce(F.col("line_revenue"), F.lit(0)).cast("decimal(18,2)").alias("revenue"),
-        F.coalesce(F.col("line_orders"), F.lit(0)).alias("orders"),
+    return (
+        products.join(per_product, per_product.line_product_id == products.product_id, "left")
+        .join(current, current.current_product_id == products.product_id, "left")
+        .select(
+            "product_id",
+            "product_name",
+            "category",
+            "brand",
+            F.coalesce(F.col("units"), F.lit(0)).cast("bigint").alias("units_sold"),
+            F.coalesce(F.col("line_revenue"), F.lit(0)).cast("decimal(18,2)").alias("revenue"),
+            F.coalesce(F.col("line_orders"), F.lit(0)).alias("orders"),
+            F.col("current_price").cast("decimal(12,2)").alias("current_list_price"),
+        )
     )
 
 

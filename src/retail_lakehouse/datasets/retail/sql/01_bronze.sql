@@ -30,3 +30,9 @@ COMMENT 'Raw customers_cdc from the landing zone.'
 TBLPROPERTIES ('quality' = 'bronze')
 AS SELECT *, current_timestamp() AS _ingested_at, _metadata.file_path AS _source_file
 FROM STREAM read_files('${landing_path}/customers_cdc', format => '${landing_format}');
+
+CREATE OR REFRESH STREAMING TABLE bronze_products_cdc
+COMMENT 'Raw products_cdc from the landing zone.'
+TBLPROPERTIES ('quality' = 'bronze')
+AS SELECT *, current_timestamp() AS _ingested_at, _metadata.file_path AS _source_file
+FROM STREAM read_files('${landing_path}/products_cdc', format => '${landing_format}');

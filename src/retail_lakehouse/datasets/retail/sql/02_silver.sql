@@ -123,3 +123,18 @@ SEQUENCE BY struct(sequence_ts, sequence_no)
 COLUMNS * EXCEPT (operation, sequence_ts, sequence_no, _ingested_at, _source_file)
 STORED AS SCD TYPE 2
 TRACK HISTORY ON (loyalty_tier, city);
+
+-- Current products: each product as the change feed says it is now (repriced, retired),
+-- the latest change by sequence whatever order the changes arrived in; a product the feed
+-- deleted has no row (SCD type 1).
+CREATE OR REFRESH STREAMING TABLE silver_products_current
+COMMENT 'Each product as the change feed says it is now, repriced or retired (SCD type 1).'
+TBLPROPERTIES ('quality' = 'silver');
+
+CREATE FLOW products_current AS AUTO CDC INTO silver_products_current
+FROM STREAM(bronze_products_cdc)
+KEYS (product_id)
+APPLY AS DELETE WHEN operation = 'DELETE'
+SEQUENCE BY struct(sequence_ts, sequence_no)
+COLUMNS * EXCEPT (operation, sequence_ts, sequence_no, _ingested_at, _source_file)
+STORED AS SCD TYPE 1;

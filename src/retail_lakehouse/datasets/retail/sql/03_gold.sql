@@ -70,8 +70,10 @@ LEFT JOIN (  -- aggregate by the key alone, then add the names: no text in the g
 ) AS r ON r.customer_id = c.customer_id
 LEFT JOIN customers_current AS d ON d.customer_id = c.customer_id;
 
+-- current_list_price is the product's list price as the change feed says it is now (NULL
+-- when the feed deleted the product); a product's revenue stays what its items were sold at.
 CREATE OR REFRESH MATERIALIZED VIEW gold_product_performance
-COMMENT 'Per product: units sold, revenue and number of orders.'
+COMMENT 'Per product: units sold, revenue, number of orders and current list price.'
 TBLPROPERTIES ('quality' = 'gold', 'pipelines.autoOptimize.zOrderCols' = 'category,product_id')
 AS SELECT
   p.product_id,
@@ -80,7 +82,8 @@ AS SELECT
   p.brand,
   CAST(coalesce(l.units, 0) AS BIGINT) AS units_sold,
   CAST(coalesce(l.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
-  coalesce(l.orders, 0) AS orders
+  coalesce(l.orders, 0) AS orders,
+  CAST(c.list_price AS DECIMAL(12, 2)) AS current_list_price
 FROM silver_products AS p
 LEFT JOIN (  -- one pass by product: cheaper than grouping by product and order first
   SELECT
@@ -90,7 +93,8 @@ LEFT JOIN (  -- one pass by product: cheaper than grouping by product and order 
     count(DISTINCT order_id) AS orders
   FROM revenue_lines
   GROUP BY product_id
-) AS l ON l.product_id = p.product_id;
+) AS l ON l.product_id = p.product_id
+LEFT JOIN silver_products_current AS c ON c.product_id = p.product_id;
 
 CREATE OR REFRESH MATERIALIZED VIEW gold_daily_sales_summary
 COMMENT 'Per day: orders, revenue, average order value and distinct customers.'
