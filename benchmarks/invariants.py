@@ -113,11 +113,11 @@ def _gold_agrees(store: DeltaStore) -> list[str]:
     revenue = {
         "daily": _sum(daily, "total_revenue"),
         "customers": _sum(clv, "lifetime_value"),
-        "products": _sum(products, "revenue"),
+        "products": _sum(products, "total_revenue"),
         "categories": _sum(categories, "total_revenue"),
     }
     units = {
-        "products": _sum(products, "units_sold"),
+        "products": _sum(products, "total_units_sold"),
         "categories": _sum(categories, "total_units_sold"),
     }
     orders = {"daily": _sum(daily, "total_orders"), "customers": _sum(clv, "total_orders")}

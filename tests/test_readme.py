@@ -136,3 +136,38 @@ def test_every_readme_query_and_lineage_line_runs_verbatim(
 def test_the_readme_shows_query_and_lineage_lines() -> None:
     commands = [arguments[0] for arguments in cli_examples()]
     assert commands.count("query") >= 3 and "lineage" in commands
+
+
+GOLD_ROW = re.compile(r"^\| (`gold_\w+`)? ?\| ([^|]+) \| ([^|]+) \| [^|]+ \|$", re.MULTILINE)
+
+
+def test_the_gold_columns_table_lists_every_gold_column_in_its_type(lakehouse: Path) -> None:
+    """The README's table of gold columns names each column of each gold table once, with
+    the type the table stores (a cell may name several columns and their types)."""
+    from retail_lakehouse.storage.delta import DeltaStore
+
+    documented: dict[tuple[str, str], str] = {}
+    table = ""
+    for name, columns, kinds in GOLD_ROW.findall(README):
+        table = name.strip("`") or table
+        names = [c.strip(" `") for c in columns.split(",")]
+        types = [k.strip() for k in re.split(r", (?=[A-Z])", kinds)]
+        for index, column in enumerate(names):
+            documented[(table, column)] = types[min(index, len(types) - 1)]
+    store = DeltaStore(lakehouse / "tables")
+    stored = {
+        (name, field.name): field.type
+        for name in store.list_tables()
+        if name.startswith("gold_")
+        for field in store.read(name).schema
+    }
+    assert documented.keys() == stored.keys()
+    sql_types = {"int64": "BIGINT", "string": "STRING", "date32[day]": "DATE"}
+    for key, arrow_type in stored.items():
+        text = str(arrow_type)
+        expected = (
+            sql_types.get(text)
+            or ("TIMESTAMP" if text.startswith("timestamp") else None)
+            or text.replace("decimal128", "DECIMAL").replace(" ", "")
+        )
+        assert documented[key].replace(" ", "") == expected, key

@@ -82,7 +82,7 @@ def expected_charts(root: Path) -> dict[str, Any]:
         segment = c["customer_segment"]
         lowest[segment] = min(lowest.get(segment, c["lifetime_value"]), c["lifetime_value"])
     segments = Counter(c["customer_segment"] for c in customers)
-    top = sorted(products, key=lambda p: (-p["revenue"], p["product_id"]))[:10]
+    top = sorted(products, key=lambda p: (-p["total_revenue"], p["product_id"]))[:10]
 
     def chart(name: str, title: str, kind: str, points: list[tuple[str, Any]]) -> dict[str, Any]:
         shown = [{"label": label, "value": float(value)} for label, value in points]
@@ -100,7 +100,7 @@ def expected_charts(root: Path) -> dict[str, Any]:
             chart("segments", "Customers by CLV segment", "bars",
                   [(s, segments[s]) for s in sorted(segments, key=lambda s: -lowest[s])]),
             chart("top-products", "Top 10 products by revenue", "bars",
-                  [(f"{p['product_name']} #{p['product_id']}", p["revenue"]) for p in top]),
+                  [(f"{p['product_name']} #{p['product_id']}", p["total_revenue"]) for p in top]),
         ],
         "missing": [],
     }  # fmt: skip

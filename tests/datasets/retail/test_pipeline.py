@@ -141,7 +141,7 @@ def test_gold_equals_an_independent_computation(lakehouse: Path) -> None:
     assert _money(daily["total_revenue"].to_pylist()) == revenue
     assert sum(daily["total_orders"].to_pylist()) == len({r["order_id"] for r in lines})
     for table, column in (("gold_customer_lifetime_value", "lifetime_value"),
-                          ("gold_product_performance", "revenue"),
+                          ("gold_product_performance", "total_revenue"),
                           ("gold_category_performance", "total_revenue")):  # fmt: skip
         assert _money(store.read(table)[column].to_pylist()) == revenue, table
     per_product: dict[int, int] = {}
@@ -149,7 +149,7 @@ def test_gold_equals_an_independent_computation(lakehouse: Path) -> None:
         per_product[r["product_id"]] = per_product.get(r["product_id"], 0) + r["quantity"]
     performance = {r["product_id"]: r for r in store.read("gold_product_performance").to_pylist()}
     for product, units in per_product.items():
-        assert performance[product]["units_sold"] == units
+        assert performance[product]["total_units_sold"] == units
     for customer in store.read("gold_customer_lifetime_value").to_pylist():
         if customer["total_orders"]:  # half up to the cent, exactly (not a float's rounding)
             mean = customer["lifetime_value"] / customer["total_orders"]

@@ -146,9 +146,11 @@ def gold_product_performance():
             "product_name",
             "category",
             "brand",
-            F.coalesce(F.col("units"), F.lit(0)).cast("bigint").alias("units_sold"),
-            F.coalesce(F.col("line_revenue"), F.lit(0)).cast("decimal(18,2)").alias("revenue"),
-            F.coalesce(F.col("line_orders"), F.lit(0)).alias("orders"),
+            F.coalesce(F.col("units"), F.lit(0)).cast("bigint").alias("total_units_sold"),
+            F.coalesce(F.col("line_revenue"), F.lit(0))
+            .cast("decimal(18,2)")
+            .alias("total_revenue"),
+            F.coalesce(F.col("line_orders"), F.lit(0)).alias("total_orders"),
             F.col("current_price").cast("decimal(12,2)").alias("current_list_price"),
         )
     )
@@ -181,7 +183,9 @@ def gold_daily_sales_summary():
 def gold_category_performance():
     products = spark.read.table("silver_products")
     performance = spark.read.table("gold_product_performance").select(
-        F.col("product_id").alias("performance_product_id"), "revenue", "units_sold"
+        F.col("product_id").alias("performance_product_id"),
+        F.col("total_revenue").alias("product_revenue"),
+        F.col("total_units_sold").alias("product_units_sold"),
     )
     in_stock = F.expr(
         "100.0 * count_if(is_active AND stock_quantity > 0) / nullif(count_if(is_active), 0)"
@@ -190,8 +194,12 @@ def gold_category_performance():
         products.join(performance, performance.performance_product_id == products.product_id)
         .groupBy("category")
         .agg(
-            F.coalesce(F.sum("revenue"), F.lit(0)).cast("decimal(18,2)").alias("total_revenue"),
-            F.coalesce(F.sum("units_sold"), F.lit(0)).cast("bigint").alias("total_units_sold"),
+            F.coalesce(F.sum("product_revenue"), F.lit(0))
+            .cast("decimal(18,2)")
+            .alias("total_revenue"),
+            F.coalesce(F.sum("product_units_sold"), F.lit(0))
+            .cast("bigint")
+            .alias("total_units_sold"),
             in_stock.cast("decimal(5,2)").alias("stock_availability_pct"),
         )
     )

@@ -80,9 +80,9 @@ AS SELECT
   p.product_name,
   p.category,
   p.brand,
-  CAST(coalesce(l.units, 0) AS BIGINT) AS units_sold,
-  CAST(coalesce(l.revenue, 0) AS DECIMAL(18, 2)) AS revenue,
-  coalesce(l.orders, 0) AS orders,
+  CAST(coalesce(l.units, 0) AS BIGINT) AS total_units_sold,
+  CAST(coalesce(l.revenue, 0) AS DECIMAL(18, 2)) AS total_revenue,
+  coalesce(l.orders, 0) AS total_orders,
   CAST(c.list_price AS DECIMAL(12, 2)) AS current_list_price
 FROM silver_products AS p
 LEFT JOIN (  -- one pass by product: cheaper than grouping by product and order first
@@ -117,8 +117,8 @@ COMMENT 'Per category: revenue, units sold, and the share of active products in 
 TBLPROPERTIES ('quality' = 'gold')
 AS SELECT
   p.category,
-  CAST(coalesce(sum(pp.revenue), 0) AS DECIMAL(18, 2)) AS total_revenue,
-  CAST(coalesce(sum(pp.units_sold), 0) AS BIGINT) AS total_units_sold,
+  CAST(coalesce(sum(pp.total_revenue), 0) AS DECIMAL(18, 2)) AS total_revenue,
+  CAST(coalesce(sum(pp.total_units_sold), 0) AS BIGINT) AS total_units_sold,
   CAST(
     100.0 * count_if(p.is_active AND p.stock_quantity > 0) / nullif(count_if(p.is_active), 0)
     AS DECIMAL(5, 2)
