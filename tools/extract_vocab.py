@@ -216,6 +216,52 @@ PRODUCT_ADJECTIVES: tuple[str, ...] = (
     "Wireless", "Woven",
 )
 
+# Product adjectives by the category whose nouns they suit ("Hardwearing" fits boots,
+# not a hair dryer); the generator draws a product's adjective among its category's.
+PRODUCT_ADJECTIVES_BY_CATEGORY: dict[str, tuple[str, ...]] = {
+    "Automotive": (
+        "Advanced", "All-Season", "Durable", "Essential", "Heavy-Duty", "High-Performance",
+        "Long-Lasting", "Premium", "Pro-Grade", "Professional", "Reliable", "Universal",
+    ),
+    "Beauty": (
+        "Classic", "Deluxe", "Essential", "Everyday", "Limited-Edition", "Luxe", "Luxury",
+        "Mini", "Premium", "Professional", "Signature", "Travel",
+    ),
+    "Books": (
+        "Award-Winning", "Bestselling", "Classic", "Deluxe", "Essential", "First-Edition",
+        "Hardcover", "Illustrated", "Large-Print", "Limited-Edition", "Paperback", "Pocket",
+        "Signed", "Vintage",
+    ),
+    "Clothing": (
+        "Casual", "Classic", "Contemporary", "Essential", "Everyday", "Hardwearing", "Heritage",
+        "Lightweight", "Minimalist", "Modern", "Premium", "Recycled", "Retro", "Stylish",
+        "Sustainable", "Timeless", "Urban", "Vintage",
+    ),
+    "Electronics": (
+        "Advanced", "Budget", "Compact", "Durable", "Essential", "Minimalist", "Modern",
+        "Next-Gen", "Premium", "Professional", "Reliable", "Sleek",
+    ),
+    "Garden": (
+        "Backyard", "Classic", "Eco-Friendly", "Essential", "Everyday", "Premium",
+        "Professional", "Sustainable",
+    ),
+    "Grocery": (
+        "Artisan", "Classic", "Everyday", "Family-Size", "Gourmet", "Natural", "Non-GMO",
+        "Organic", "Original", "Premium", "Wholesome",
+    ),
+    "Home & Kitchen": (
+        "Classic", "Contemporary", "Elegant", "Essential", "Everyday", "Farmhouse",
+        "Minimalist", "Modern", "Nordic", "Premium", "Rustic", "Stylish", "Timeless", "Vintage",
+    ),
+    "Sports & Outdoors": (
+        "Durable", "Essential", "Everyday", "Hardwearing", "High-Performance", "Premium",
+        "Professional", "Rugged", "Sporty", "Ultimate",
+    ),
+    "Toys & Games": (
+        "Classic", "Collectible", "Colorful", "Deluxe", "Giant", "Junior", "Mini", "Retro",
+    ),
+}
+
 PRODUCT_NOUNS: dict[str, tuple[str, ...]] = {
     "Automotive": (
         "Air Freshener", "Battery Charger", "Brake Pads", "Car Charger", "Car Cover",
@@ -371,6 +417,15 @@ def city_pairs() -> list[tuple[str, str]]:
     return [(country, city) for country, cities in by_country.items() for city in cities]
 
 
+def gendered_names() -> list[tuple[str, str]]:
+    """(gender, first name): Faker's female names under F, its male names under M (a name
+    it lists as both is under both) and its non-binary ones under X (Faker lists every
+    name there, so a non-binary customer may carry any name)."""
+    pairs = [("F", name) for name in faker_person_names("first_names_female")]
+    pairs += [("M", name) for name in faker_person_names("first_names_male")]
+    return pairs + [("X", name) for name in faker_person_names("first_names_nonbinary")]
+
+
 def build_files() -> dict[str, str]:
     """File name -> full text for every vocabulary file."""
     return {
@@ -379,6 +434,11 @@ def build_files() -> dict[str, str]:
         "cities.tsv": render_pairs("cities", city_pairs()),
         "brands.txt": render_lines("brands", BRANDS),
         "product_adjectives.txt": render_lines("product_adjectives", PRODUCT_ADJECTIVES),
+        "first_names_by_gender.tsv": render_pairs("first_names_by_gender", gendered_names()),
+        "product_adjectives_by_category.tsv": render_pairs(
+            "product_adjectives_by_category",
+            [(cat, adj) for cat, adjs in PRODUCT_ADJECTIVES_BY_CATEGORY.items() for adj in adjs],
+        ),
         "product_nouns.tsv": render_pairs(
             "product_nouns",
             [(cat, noun) for cat, nouns in PRODUCT_NOUNS.items() for noun in nouns],
