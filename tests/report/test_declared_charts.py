@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from retail_lakehouse.backends.duckdb.lakehouse_names import TableTarget
 from retail_lakehouse.datasets import dataset_folder
 from retail_lakehouse.report import ReportError
 from retail_lakehouse.report.declared_charts import read_charts
+from retail_lakehouse.storage.delta import DeltaStore
 from tests.report.conftest import expected_charts
 
 RETAIL_CHARTS = dataset_folder() / "charts.yaml"
@@ -76,3 +78,22 @@ def test_a_bad_charts_file_is_one_line_naming_it(
         read_charts(path, reported_lakehouse / "tables")
     message = str(raised.value)
     assert message.startswith(f"{path}: ") and problem in message and "\n" not in message
+
+
+def test_a_chart_names_tables_by_the_pipelines_catalog_and_schema(
+    reported_lakehouse: Path, tmp_path: Path
+) -> None:
+    """As its queries would on Databricks, with the settings' catalog and schema."""
+    path = declared(
+        tmp_path,
+        "charts:\n  - name: segments\n    title: Customers by segment\n    kind: bars\n"
+        "    query: SELECT customer_segment AS label, count(*) AS value\n"
+        "      FROM sales.analytics.gold_customer_lifetime_value GROUP BY 1\n",
+    )
+    tables = reported_lakehouse / "tables"
+    section = read_charts(path, tables, TableTarget("sales", "analytics"))
+    (chart,) = section.charts
+    counted = sum(point.value for point in chart.points)
+    assert counted == DeltaStore(tables).read("gold_customer_lifetime_value").num_rows
+    with pytest.raises(ReportError, match=r"sales\.analytics"):  # not the default target
+        read_charts(path, tables)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from retail_lakehouse.backends.duckdb.lakehouse_names import TableTarget
 from retail_lakehouse.common.files import write_text_atomic
 from retail_lakehouse.generate.manifest import read_manifest
 from retail_lakehouse.pipeline.graph import PipelineGraph
@@ -71,8 +72,13 @@ def gather_report(pipeline: LoadedPipeline, runs: int) -> ReportData:
         runs=recent,
         nodes=nodes,
         edges=edges,
-        charts=read_charts(charts, lakehouse.tables) if charts is not None else None,
+        charts=read_charts(charts, lakehouse.tables, _target(pipeline)) if charts else None,
     )
+
+
+def _target(pipeline: LoadedPipeline) -> TableTarget:
+    """The catalog and schema a chart's query may name the tables by, as on Databricks."""
+    return TableTarget(pipeline.settings.catalog, pipeline.settings.target_schema)
 
 
 def render_report(data: ReportData) -> str:

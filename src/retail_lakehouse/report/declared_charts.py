@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from retail_lakehouse.backends.duckdb.lakehouse_names import TableTarget
 from retail_lakehouse.backends.duckdb.lakehouse_sql import QueryError, open_lakehouse, run_sql
 from retail_lakehouse.common.validation import read_yaml_model
 from retail_lakehouse.report import ReportError
@@ -51,13 +52,14 @@ class ChartsFile(BaseModel):
     charts: list[DeclaredChart]
 
 
-def read_charts(path: Path, tables: Path) -> ChartSection:
+def read_charts(path: Path, tables: Path, target: TableTarget | None = None) -> ChartSection:
     """The points of every chart the file at ``path`` declares, from the tables under
-    ``tables``; charts reading a table that is not there are left out."""
+    ``tables``, which answer to the names of the pipeline's ``target`` too; charts reading
+    a table that is not there are left out."""
     declared = read_yaml_model(path, ChartsFile, "the charts", ReportError)
     reads = {chart.name: _tables_read(chart, path) for chart in declared.charts}
     wanted = sorted({table for names in reads.values() for table in names})
-    connection = open_lakehouse(tables, wanted) if tables.is_dir() else None
+    connection = open_lakehouse(tables, wanted, target) if tables.is_dir() else None
     try:
         present = set() if connection is None else _table_names(connection)
         charts = tuple(
