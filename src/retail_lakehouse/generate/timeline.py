@@ -65,12 +65,21 @@ class Timeline:
             self._before.append({name: previous[name] + counts[name] for name in previous})
         return self._rows[batch - 1]
 
+    def _expected_rows(self, table: str, days: int) -> float:
+        """The rows ``rows_per_day`` x scale x weekday weight give ``table`` over the first
+        ``days`` appended days."""
+        per_day = self.arrivals.rows_per_day.get(table, 0.0) * self.scale
+        weights = self.arrivals.weekday_weights
+        return sum(per_day * weights[self.day(b).weekday()] for b in range(1, days + 1))
+
     def _day_rows(self, batch: int) -> dict[str, int]:
-        weight = self.arrivals.weekday_weights[self.day(batch).weekday()]
+        """Each day's count is the rounded running total's step, so the days add up to what
+        the spec says however small a day's share is (0.4 rows a day make 2 in 5 days, not
+        0 rounded every day)."""
         counts: dict[str, int] = {}
         for name in self.spec.table_order():  # parents first: a cover child follows its parent
-            per_day = self.arrivals.rows_per_day.get(name, 0.0)
-            count = round(per_day * self.scale * weight)
+            expected = self._expected_rows(name, batch)
+            count = round(expected) - round(self._expected_rows(name, batch - 1))
             cover = self.spec.table(name).cover_key()
             if cover is not None:  # every parent row of the day needs a child of the day
                 parents = counts[cover.references]
