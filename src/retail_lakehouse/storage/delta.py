@@ -117,19 +117,27 @@ def check_data_files(path: Path, table: DeltaTable) -> None:
 
 @dataclass(frozen=True)
 class StoredFiles:
-    """A table's current version as an engine reads it: pyarrow's dataset of it, and its
-    data files when they hold the rows as they are (``None``: read it through the dataset)."""
+    """A table's current version as an engine reads it: its schema, and its data files
+    when they hold the rows as they are (``None``: read it through :meth:`dataset`)."""
 
-    dataset: pds.Dataset
+    path: Path
+    table: DeltaTable
+    schema: pa.Schema
     files: list[Path] | None
+
+    def dataset(self) -> pds.Dataset:
+        """pyarrow's dataset of the table, opened only when asked for (pyarrow.dataset
+        imports pandas: a plain table's reader does without it)."""
+        return open_dataset(self.path, self.table)
 
 
 def stored_files(path: Path, table: DeltaTable) -> StoredFiles:
     """The table's files are its rows when nothing is kept outside them: no partition
     values in the paths, and reader protocol 1 (no column mapping, no deletion vectors)."""
-    dataset = open_dataset(path, table)
+    check_data_files(path, table)
     plain = table.protocol().min_reader_version == 1 and not table.metadata().partition_columns
-    return StoredFiles(dataset, [Path(uri) for uri in table.file_uris()] if plain else None)
+    files = [Path(uri) for uri in table.file_uris()] if plain else None
+    return StoredFiles(path, table, pa.schema(table.schema()), files)
 
 
 def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:

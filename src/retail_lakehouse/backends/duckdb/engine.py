@@ -40,7 +40,7 @@ from retail_lakehouse.backends.duckdb.checks import (
     quarantine_query,
 )
 from retail_lakehouse.backends.duckdb.file_scans import as_file_scan
-from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select, files_view
+from retail_lakehouse.backends.duckdb.files import copy_statement, delta_select, stored_select
 from retail_lakehouse.backends.duckdb.key_ranges import (
     KeyedQuery,
     bucket_width,
@@ -249,16 +249,12 @@ class DuckDBEngine:
         self._forget(relation)
         stored = store.files(table)
         if stored.files is None:
-            self.connection.register(relation, stored.dataset)
+            self.connection.register(relation, stored.dataset())
             return
         empty = f"{relation}__schema"
-        self.connection.register(empty, stored.dataset.schema.empty_table())
+        self.connection.register(empty, stored.schema.empty_table())
         try:
-            columns = self._columns(empty)
-            if not stored.files:
-                self._create("table", relation, f"SELECT * FROM {quote(empty)}")
-                return
-            self._create("view", relation, files_view(stored.files, columns))
+            self._create("view", relation, stored_select(stored.files, self._columns(empty)))
         finally:
             self.connection.unregister(empty)
 

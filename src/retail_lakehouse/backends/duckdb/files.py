@@ -42,6 +42,19 @@ def delta_select(
     return f"{select} ORDER BY {', '.join(f'{quote(c)} NULLS FIRST' for c in cluster_by)}"
 
 
+def stored_select(files: Sequence[Path], columns: Sequence[tuple[str, str]]) -> str:
+    """A stored table's rows from its Parquet files (:func:`files_view`); none, in its
+    columns' types, when it has no file.
+
+    >>> print(stored_select([], [("id", "BIGINT")]))
+    SELECT CAST(NULL AS BIGINT) AS "id" WHERE false
+    """
+    if files:
+        return files_view(files, columns)
+    items = ", ".join(f"CAST(NULL AS {kind}) AS {quote(name)}" for name, kind in columns)
+    return f"SELECT {items} WHERE false"
+
+
 def files_view(files: Sequence[Path], columns: Sequence[tuple[str, str]]) -> str:
     """The rows of a table's Parquet files, each column cast to its type in the table's
     schema (files written by different writers may store a column differently)."""

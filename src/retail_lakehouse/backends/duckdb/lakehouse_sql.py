@@ -34,7 +34,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
-from retail_lakehouse.backends.duckdb.files import files_view
+from retail_lakehouse.backends.duckdb.files import stored_select
 from retail_lakehouse.backends.duckdb.lakehouse_names import (
     SessionNames,
     TableTarget,
@@ -46,7 +46,7 @@ from retail_lakehouse.backends.duckdb.lakehouse_names import (
 )
 from retail_lakehouse.backends.duckdb.quoting import literal, quote
 from retail_lakehouse.common.errors import InputError
-from retail_lakehouse.storage.delta import DeltaStore, StorageError, check_data_files, load_table
+from retail_lakehouse.storage.delta import DeltaStore, StorageError
 
 QueryDialect = Literal["spark", "duckdb"]
 
@@ -108,24 +108,19 @@ def open_lakehouse(
 
 def _register_table(connection: duckdb.DuckDBPyConnection, store: DeltaStore, name: str) -> None:
     """The table as a temporary view: over its Parquet files, in the types of its schema,
-    when they hold its rows as they are (no partition values in the paths, reader protocol
-    1); else over pyarrow's dataset of it."""
-    path = store.table_path(name)
-    table = load_table(path)
-    check_data_files(path, table)
-    if table.protocol().min_reader_version != 1 or table.metadata().partition_columns:
-        connection.register(name, store.dataset(name))  # scanned by pyarrow
+    when they hold its rows as they are (``stored_files`` says when); else over pyarrow's
+    dataset of it."""
+    stored = store.files(name)
+    if stored.files is None:
+        connection.register(name, stored.dataset())  # scanned by pyarrow
         return
     empty = f"__schema_{name}"
-    connection.register(empty, pa.schema(table.schema()).empty_table())
-    columns = connection.execute(f"DESCRIBE {quote(empty)}").fetchall()
+    connection.register(empty, stored.schema.empty_table())
+    columns = [
+        (str(c[0]), str(c[1])) for c in connection.execute(f"DESCRIBE {quote(empty)}").fetchall()
+    ]
     connection.unregister(empty)
-    files = [Path(uri) for uri in table.file_uris()]
-    if files:
-        body = files_view(files, [(str(c[0]), str(c[1])) for c in columns])
-    else:
-        items = ", ".join(f"CAST(NULL AS {c[1]}) AS {quote(str(c[0]))}" for c in columns)
-        body = f"SELECT {items} WHERE false"
+    body = stored_select(stored.files, columns)
     connection.execute(f"CREATE TEMPORARY VIEW {quote(name)} AS {body}")
 
 
