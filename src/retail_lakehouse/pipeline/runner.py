@@ -341,7 +341,8 @@ class UpdateRunner:
 
     def _planned_writes(self, item: _Pending) -> list[TableWrite]:
         dataset = item.planned.dataset
-        if item.unchanged and self.store.describes(dataset.name, table_metadata(dataset)):
+        described = table_metadata(dataset)
+        if item.unchanged and self.store.describes(dataset.name, described):
             return []  # no new change, nor a change of its metadata: no commit
         append = dataset.appends and not item.ingest.starts_over
         if append and self.engine.rows(item.checked.kept) and self.store.exists(dataset.name):
@@ -351,16 +352,16 @@ class UpdateRunner:
         partitions = dataset.partition_by
         targets = [
             (dataset.name, item.checked.kept, _cluster_columns(dataset), dict(item.commit_info),
-             table_metadata(dataset)),
+             described),
         ]  # fmt: skip
         if dataset.quarantine is not None:
             targets.append((dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata()))
         writes = []
-        for name, relation, cluster, commit_info, described in targets:
-            if append and not self.engine.rows(relation) and self.store.describes(name, described):
+        for name, relation, cluster, commit_info, metadata in targets:
+            if append and not self.engine.rows(relation) and self.store.describes(name, metadata):
                 continue  # nothing new, nor in its metadata: no commit
             writes.append(TableWrite(
-                name, relation, mode, schema_mode, cluster, partitions, commit_info, described
+                name, relation, mode, schema_mode, cluster, partitions, commit_info, metadata
             ))  # fmt: skip
         return writes
 
@@ -369,9 +370,8 @@ class UpdateRunner:
         that adds or drops columns needs the table rebuilt, which only a full refresh does."""
         stored = self.store.column_names(dataset.name)
         incoming = [name for name, _ in self.engine.described(relation)]
-        known = {name.lower() for name in stored}
-        added = [name for name in incoming if name.lower() not in known]
-        dropped = [name for name in stored if name.lower() not in {n.lower() for n in incoming}]
+        added = _not_among(incoming, stored)
+        dropped = _not_among(stored, incoming)
         if not added and not dropped:
             return
         changes = [f"adds column(s) {', '.join(added)}"] if added else []
@@ -415,6 +415,12 @@ def _datasets_unread_after(order: Sequence[PlannedDataset]) -> dict[str, list[st
     for name, reader in last_reader.items():
         unread[reader].append(name)
     return unread
+
+
+def _not_among(names: Sequence[str], others: Sequence[str]) -> list[str]:
+    """The ``names`` that are none of ``others`` (names compare without case)."""
+    known = {name.lower() for name in others}
+    return [name for name in names if name.lower() not in known]
 
 
 def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:
