@@ -42,6 +42,8 @@ class Timeline:
         self.base_rows = dict(base_rows)
         self._rows: list[dict[str, int]] = []  # batch b's counts at index b - 1
         self._before: list[dict[str, int]] = [dict.fromkeys(base_rows, 0)]  # rows before b
+        # the rows the spec's rates give each table over the days before b, unrounded
+        self._expected: list[dict[str, float]] = [dict.fromkeys(base_rows, 0.0)]
 
     @cached_property
     def first_day(self) -> date:
@@ -59,27 +61,30 @@ class Timeline:
     def rows(self, batch: int) -> dict[str, int]:
         """New rows of each table on day ``batch`` (0 for tables without arrivals)."""
         while len(self._rows) < batch:
-            counts = self._day_rows(len(self._rows) + 1)
+            expected = self._expected_through(len(self._rows) + 1)
+            counts = self._day_rows(self._expected[-1], expected)
+            self._expected.append(expected)
             self._rows.append(counts)
             previous = self._before[-1]
             self._before.append({name: previous[name] + counts[name] for name in previous})
         return self._rows[batch - 1]
 
-    def _expected_rows(self, table: str, days: int) -> float:
-        """The rows ``rows_per_day`` x scale x weekday weight give ``table`` over the first
-        ``days`` appended days."""
-        per_day = self.arrivals.rows_per_day.get(table, 0.0) * self.scale
-        weights = self.arrivals.weekday_weights
-        return sum(per_day * weights[self.day(b).weekday()] for b in range(1, days + 1))
+    def _expected_through(self, batch: int) -> dict[str, float]:
+        """The unrounded rows ``rows_per_day`` x scale x weekday weight give each table
+        over the days up to ``batch``, from the total before it."""
+        weight = self.arrivals.weekday_weights[self.day(batch).weekday()]
+        return {
+            name: total + self.arrivals.rows_per_day.get(name, 0.0) * self.scale * weight
+            for name, total in self._expected[batch - 1].items()
+        }
 
-    def _day_rows(self, batch: int) -> dict[str, int]:
-        """Each day's count is the rounded running total's step, so the days add up to what
-        the spec says however small a day's share is (0.4 rows a day make 2 in 5 days, not
-        0 rounded every day)."""
+    def _day_rows(self, before: dict[str, float], through: dict[str, float]) -> dict[str, int]:
+        """Each day's count is the step of the rounded running total, so the days add up
+        to what the spec says however small a day's share is (0.4 rows a day make 2 in 5
+        days, not 0 rounded every day)."""
         counts: dict[str, int] = {}
         for name in self.spec.table_order():  # parents first: a cover child follows its parent
-            expected = self._expected_rows(name, batch)
-            count = round(expected) - round(self._expected_rows(name, batch - 1))
+            count = round(through[name]) - round(before[name])
             cover = self.spec.table(name).cover_key()
             if cover is not None:  # every parent row of the day needs a child of the day
                 parents = counts[cover.references]
