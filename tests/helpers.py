@@ -1,15 +1,20 @@
 """Test helpers shared across test packages: plans of the built-in dataset at small sizes,
-which modules a fresh interpreter loads, and a writer lock held by another process."""
+which modules a fresh interpreter loads, a writer lock held by another process, lines
+typed at a prompt, and JSON documents printed one after another."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from multiprocessing.synchronize import Event
 from pathlib import Path
+
+import pytest
 
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.common.lock import writer_lock
@@ -56,3 +61,27 @@ def writer_elsewhere(root: Path) -> Iterator[int]:
     finally:
         release.set()
         holder.join(timeout=60)
+
+
+def type_at_prompt(monkeypatch: pytest.MonkeyPatch, lines: Sequence[str]) -> None:
+    """``input()`` answers ``lines`` one by one, then the input ends (Ctrl-D)."""
+    typed = iter(lines)
+
+    def answer(prompt: str) -> str:
+        try:
+            return next(typed)
+        except StopIteration:
+            raise EOFError from None
+
+    monkeypatch.setattr("builtins.input", answer)
+
+
+def json_documents(text: str) -> list[object]:
+    """Each JSON document of ``text``, one after the other, decimals as Decimal."""
+    decoder = json.JSONDecoder(parse_float=Decimal)
+    documents, position = [], 0
+    while text[position:].strip():
+        position += len(text[position:]) - len(text[position:].lstrip())
+        document, position = decoder.raw_decode(text, position)
+        documents.append(document)
+    return documents

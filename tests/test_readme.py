@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import re
 import shlex
 import textwrap
@@ -20,6 +19,7 @@ from sqlglot.errors import ParseError
 
 from retail_lakehouse.cli.main import main
 from tests.bundle.bundle_files import REPO
+from tests.helpers import json_documents, type_at_prompt
 
 README = (REPO / "README.md").read_text(encoding="utf-8")
 PYTHON_BLOCK = re.compile(r"^( *)```python\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
@@ -74,17 +74,6 @@ def cli_examples() -> Iterator[list[str]]:
                 yield words[3:]
 
 
-def json_lists(text: str) -> list[object]:
-    """Each JSON document of ``text`` in order."""
-    decoder = json.JSONDecoder()
-    documents, position = [], 0
-    while text[position:].strip():
-        position += len(text[position:]) - len(text[position:].lstrip())
-        document, position = decoder.raw_decode(text, position)
-        documents.append(document)
-    return documents
-
-
 @pytest.fixture(scope="module")
 def lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("readme") / "lakehouse"
@@ -111,7 +100,7 @@ def test_every_readme_query_runs_verbatim(
     code = main(["query", block, "--lakehouse", str(lakehouse), "--format", "json"])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
-    results = json_lists(out)
+    results = json_documents(out)
     assert len(results) == query_count(block)
     assert all(isinstance(rows, list) and rows for rows in results)
 
@@ -123,10 +112,7 @@ def test_every_readme_query_and_lineage_line_runs_verbatim(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def end_of_input(prompt: str) -> str:
-        raise EOFError
-
-    monkeypatch.setattr("builtins.input", end_of_input)  # the prompt's line quits at once
+    type_at_prompt(monkeypatch, [])  # the prompt's line quits at once
     code = main([*arguments, "--lakehouse", str(lakehouse)])
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")

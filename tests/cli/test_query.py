@@ -4,7 +4,6 @@ statements print each result; JSON keeps decimals exact."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +17,7 @@ from retail_lakehouse.cli.main import main
 from retail_lakehouse.pipeline.settings import DEFAULT_CATALOG, DEFAULT_SCHEMA
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.bundle.bundle_files import PIPELINE, load_bundle, resolve_variables, variable_values
+from tests.helpers import json_documents, type_at_prompt
 
 
 @pytest.fixture
@@ -53,17 +53,6 @@ def run_query(
     code = main(["query", sql, "--lakehouse", str(lakehouse), *options])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
-
-
-def json_documents(text: str) -> list[object]:
-    """Each JSON document of ``text``, one after the other, decimals as Decimal."""
-    decoder = json.JSONDecoder(parse_float=Decimal)
-    documents, position = [], 0
-    while text[position:].strip():
-        position += len(text[position:]) - len(text[position:].lstrip())
-        document, position = decoder.raw_decode(text, position)
-        documents.append(document)
-    return documents
 
 
 def one_line_error(code: int, err: str) -> str:
@@ -214,15 +203,7 @@ def test_listings_show_only_the_lakehouse_tables(
 def test_the_prompt_lists_the_tables(
     lakehouse: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    lines = iter([".tables"])
-
-    def fake_input(prompt: str) -> str:
-        try:
-            return next(lines)
-        except StopIteration:
-            raise EOFError from None
-
-    monkeypatch.setattr("builtins.input", fake_input)
+    type_at_prompt(monkeypatch, [".tables"])
     assert main(["query", "--lakehouse", str(lakehouse), "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ['"name"', '"t"']
 

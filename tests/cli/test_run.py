@@ -11,7 +11,7 @@ from retail_lakehouse.cli.main import main
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import new_files_folder
-from tests.helpers import writer_elsewhere
+from tests.helpers import type_at_prompt, writer_elsewhere
 from tests.pipeline.conftest import make_landing
 
 DEMO_QUERIES = {
@@ -113,15 +113,8 @@ def test_lineage_tables_and_columns(lakehouse: Path, capsys: pytest.CaptureFixtu
 
 def test_interactive_query_prompt(lakehouse: Path, monkeypatch: pytest.MonkeyPatch,
                                   capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
-    lines = iter([".tables", "SELECT count(*) AS n", "FROM gold_category_performance;", "SELEC;"])
-
-    def fake_input(prompt: str) -> str:
-        try:
-            return next(lines)
-        except StopIteration:
-            raise EOFError from None
-
-    monkeypatch.setattr("builtins.input", fake_input)
+    lines = [".tables", "SELECT count(*) AS n", "FROM gold_category_performance;", "SELEC;"]
+    type_at_prompt(monkeypatch, lines)
     assert main(["query", "--lakehouse", str(lakehouse), "--format", "csv"]) == 0
     captured = capsys.readouterr()
     assert "gold_daily_sales_summary" in captured.out
