@@ -12,13 +12,11 @@ from typing import Any
 import pyarrow.dataset as ds
 import pytest
 
-from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
-from retail_lakehouse.generate.append import AppendOptions, append_days
-from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
-from retail_lakehouse.pipeline.project import load_pipeline
+from retail_lakehouse.generate.runner import GenerateOptions
 from retail_lakehouse.storage.delta import DeltaStore
+from tests.datasets.retail.conftest import updated_day_by_day
 from tests.pipeline import cdc_reference
-from tests.pipeline.conftest import SMALL, run_update
+from tests.pipeline.conftest import SMALL
 
 COLUMNS = ["product_id", "product_name", "category", "list_price", "is_active"]
 DAYS = 8
@@ -31,12 +29,7 @@ ROWS = {**SMALL, "products": 10_000}
 def lakehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("products")
     options = GenerateOptions(lakehouse=root, rows=ROWS, workers=1, parallelism="threads")
-    generate_dataset(builtin_spec(), options)
-    run_update(load_pipeline(builtin_settings_path(), root))
-    for _ in range(DAYS):
-        append_days(builtin_spec(), AppendOptions(root, 1))
-        run_update(load_pipeline(builtin_settings_path(), root))
-    return root
+    return updated_day_by_day(options, DAYS)
 
 
 def feed_rows(root: Path) -> list[dict[str, Any]]:

@@ -173,6 +173,12 @@ def silver_order_items():
     )
 
 
+# A change feed's records: ordered by their sequence, deletes marked by their operation, and
+# the feed's own bookkeeping columns not kept.
+FEED_SEQUENCE = "struct(sequence_ts, sequence_no)"
+FEED_DELETE = "operation = 'DELETE'"
+FEED_BOOKKEEPING = ["operation", "sequence_ts", "sequence_no", "_ingested_at", "_source_file"]
+
 dp.create_streaming_table(
     "silver_customers_history",
     comment="Every version of each customer, by loyalty tier and city (SCD type 2).",
@@ -183,9 +189,9 @@ dp.create_auto_cdc_flow(
     target="silver_customers_history",
     source="bronze_customers_cdc",
     keys=["customer_id"],
-    sequence_by="struct(sequence_ts, sequence_no)",
-    apply_as_deletes="operation = 'DELETE'",
-    except_column_list=["operation", "sequence_ts", "sequence_no", "_ingested_at", "_source_file"],
+    sequence_by=FEED_SEQUENCE,
+    apply_as_deletes=FEED_DELETE,
+    except_column_list=FEED_BOOKKEEPING,
     stored_as_scd_type=2,
     track_history_column_list=["loyalty_tier", "city"],
 )
@@ -204,8 +210,8 @@ dp.create_auto_cdc_flow(
     target="silver_products_current",
     source="bronze_products_cdc",
     keys=["product_id"],
-    sequence_by="struct(sequence_ts, sequence_no)",
-    apply_as_deletes="operation = 'DELETE'",
-    except_column_list=["operation", "sequence_ts", "sequence_no", "_ingested_at", "_source_file"],
+    sequence_by=FEED_SEQUENCE,
+    apply_as_deletes=FEED_DELETE,
+    except_column_list=FEED_BOOKKEEPING,
     stored_as_scd_type=1,
 )
