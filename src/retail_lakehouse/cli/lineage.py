@@ -46,7 +46,7 @@ def lineage(args: argparse.Namespace) -> None:
     python = _python_queries(pipeline, store)
     column = known_column(dataset, named, dataset_columns(dataset, pipeline.graph, store, python))
     schemas = {
-        name: {f.name: str(f.type) for f in store.dataset(name).schema}
+        name: {f.name: str(f.type) for f in store.schema(name)}
         for name in file_reading_datasets(pipeline.graph)
         if store.exists(name)
     }
@@ -76,7 +76,7 @@ def dataset_columns(
     from sqlglot import exp
 
     if store.exists(dataset):
-        return list(store.dataset(dataset).schema.names)
+        return list(store.schema(dataset).names)
     planned = graph.get(dataset).tree
     tree = planned if planned is not None else python.get(dataset)
     if not isinstance(tree, exp.Query) or "*" in tree.named_selects:
@@ -102,7 +102,7 @@ def _python_queries(pipeline: LoadedPipeline, store: DeltaStore) -> dict[str, ex
     from retail_lakehouse.backends.duckdb.python_lineage import python_dataset_queries
 
     names = [p.dataset.name for p in pipeline.graph.order if p.dataset.is_table]
-    stored = {name: store.dataset(name).schema for name in names if store.exists(name)}
+    stored = {name: store.schema(name) for name in names if store.exists(name)}
     return python_dataset_queries(pipeline.graph, stored, pipeline.configuration)
 
 

@@ -368,7 +368,7 @@ class UpdateRunner:
     def _check_same_columns(self, dataset: Dataset, relation: str) -> None:
         """New rows of a streaming table have the columns of its stored ones: a definition
         that adds or drops columns needs the table rebuilt, which only a full refresh does."""
-        stored = self.store.column_names(dataset.name)
+        stored = self.store.schema(dataset.name).names
         incoming = [name for name, _ in self.engine.described(relation)]
         added = _not_among(incoming, stored)
         dropped = _not_among(stored, incoming)

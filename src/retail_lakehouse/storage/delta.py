@@ -325,8 +325,9 @@ class DeltaStore:
     def restore(self, before: TableVersion, metadata: Mapping[str, str] | None = None) -> None:
         restore_table(before, metadata)
 
-    def column_names(self, name: str) -> list[str]:
-        return [field.name for field in load_table(self.table_path(name)).schema().fields]
+    def schema(self, name: str) -> pa.Schema:
+        """The table's schema, from its log alone (no data file is opened)."""
+        return pa.schema(load_table(self.table_path(name)).schema())
 
     def describes(self, name: str, metadata: TableMetadata) -> bool:
         """Whether the table exists and its metadata says all that ``metadata`` says."""
