@@ -11,7 +11,9 @@ spilling to a ``temp_directory`` there):
   ``read_parquet([<the folder's files>])``, ``_metadata.file_path`` DuckDB's ``filename``
   virtual column (which, unlike ``filename = true``, stays out of ``*``, so the bronze
   tables have our columns), and ``STREAM(x)`` plain ``x``;
-* a stored dataset becomes ``CREATE TABLE ... AS``; a temporary view a DuckDB view;
+* a stored dataset becomes ``CREATE TABLE ... AS``; a temporary view a DuckDB view; an
+  AUTO CDC target the query the pipeline computes a whole target with
+  (``changes_query``), over every change of its source;
 * a table with expectations: its query, with one flag per expectation (``NOT
   coalesce(condition, false)``), is stored once as a temporary table; one aggregate query
   counts the rows failing each expectation; the rows failing no DROP ROW expectation go to
@@ -40,6 +42,7 @@ import sqlglot
 from sqlglot import exp
 
 from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline.changes import changes_query
 from retail_lakehouse.pipeline.model import Dataset
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.sql.queries import SOURCE_DIALECT, read_files_calls
@@ -88,6 +91,14 @@ def duckdb_query(query: str) -> str:
     replace_streams(tree, {})  # no mapping: STREAM(x) reads all of x
     replace_metadata_columns(tree, {"file_path": exp.column("filename")})
     return tree.sql(dialect=TARGET_DIALECT)
+
+
+def spark_query(connection: duckdb.DuckDBPyConnection, dataset: Dataset) -> str:
+    """The dataset's query; an AUTO CDC target's computed from all its source's changes."""
+    if dataset.changes is None:
+        return dataset.query
+    described = connection.execute(f"DESCRIBE {quote(dataset.changes.source)}").fetchall()
+    return changes_query(dataset.changes, [str(row[0]) for row in described])
 
 
 def parquet_reader(call: exp.Anonymous) -> exp.Expr:
@@ -159,7 +170,7 @@ def run_dataset(
     connection: duckdb.DuckDBPyConnection, dataset: Dataset, update_id: str
 ) -> dict[str, Any]:
     began = time.perf_counter()
-    query = duckdb_query(dataset.query)
+    query = duckdb_query(spark_query(connection, dataset))
     outcome: dict[str, Any] = {"rows_written": None, "rows_quarantined": 0}
     if dataset.kind == "temporary_view":
         connection.execute(f"CREATE VIEW {quote(dataset.name)} AS {query}")

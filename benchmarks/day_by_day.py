@@ -42,6 +42,7 @@ from benchmarks.day_by_day_report import (
 )
 from benchmarks.measure import ProcessRun, run_measured
 from benchmarks.ours import MANIFEST, retail_executable, scale_label
+from benchmarks.outputs import landing_rows
 from benchmarks.pipeline_log import EVENT_LOG, last_update
 from benchmarks.report import memory
 from benchmarks.scaling_report import machine_facts
@@ -71,16 +72,6 @@ class Settings:
         return {"scale": self.scale, "days": self.days, "target": self.target}
 
 
-def landing_rows(lakehouse: Path) -> int:
-    """Rows over every table and change feed of the landing zone's manifest (0 without one)."""
-    path = lakehouse / MANIFEST
-    if not path.exists():
-        return 0
-    manifest: dict[str, Any] = json.loads(path.read_text())
-    entries = [*manifest["tables"].values(), *manifest.get("feeds", {}).values()]
-    return sum(int(entry["rows"]) for entry in entries)
-
-
 def table_rows(lakehouse: Path) -> dict[str, int]:
     """Every pipeline table's rows: each Delta table of the lakehouse but the event log.
 
@@ -95,10 +86,10 @@ def table_rows(lakehouse: Path) -> dict[str, int]:
 
 def generate(lakehouse: Path, argv: Sequence[str], log: Path) -> Generation:
     """One ``retail generate`` process and the landing rows it added."""
-    before = landing_rows(lakehouse)
+    before = landing_rows(lakehouse / MANIFEST)
     process = run_measured([str(retail_executable()), "generate", *argv], log)
     failure = None if process.ok else process.failure_note
-    return Generation(process, landing_rows(lakehouse) - before, failure)
+    return Generation(process, landing_rows(lakehouse / MANIFEST) - before, failure)
 
 
 def update(kind: UpdateKind, scale: float, lakehouse: Path, log: Path) -> Update:

@@ -19,6 +19,16 @@ def manifest_totals(path: Path) -> tuple[int, int]:
     return rows, size
 
 
+def landing_rows(path: Path) -> int:
+    """Rows over every table and change feed of a ``_manifest.json`` (0 if it is missing):
+    what a pipeline update reads from the landing zone."""
+    if not path.exists():
+        return 0
+    manifest: dict[str, Any] = json.loads(path.read_text())
+    entries = [*manifest["tables"].values(), *manifest.get("feeds", {}).values()]
+    return sum(int(entry["rows"]) for entry in entries)
+
+
 def parquet_totals(folder: Path) -> tuple[int, int]:
     """Rows (from the footers) and bytes of every Parquet file under ``folder``."""
     files = sorted(folder.rglob("*.parquet"))

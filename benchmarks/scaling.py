@@ -35,7 +35,7 @@ from rich.console import Console
 
 from benchmarks.measure import ProcessRun, run_measured
 from benchmarks.ours import MANIFEST, retail_executable, scale_label
-from benchmarks.outputs import manifest_totals
+from benchmarks.outputs import landing_rows
 from benchmarks.pipeline_log import last_update
 from benchmarks.report import memory
 from benchmarks.scaling_report import (
@@ -159,7 +159,7 @@ def measure_scale(
         lakehouse = Path(tmp) / "lakehouse"
         generated = generate_step(scale, lakehouse, settings)
         log_step(console, scale, "generate", generated)
-        landing_rows = manifest_totals(lakehouse / MANIFEST)[0]
+        landed = landing_rows(lakehouse / MANIFEST)
         if generated.status == "ok":
             pipelines, check = pipeline_steps(scale, lakehouse, settings, gave_up, console)
         else:
@@ -167,7 +167,7 @@ def measure_scale(
     steps: dict[StepKind, Step] = {**pipelines, "generate": generated}
     steps = {kind: steps[kind] for kind in STEPS}  # in the order they run
     note_killed(gave_up, scale, steps)
-    return ScalePoint(scale, landing_rows, steps, check)
+    return ScalePoint(scale, landed, steps, check)
 
 
 def pipeline_steps(
