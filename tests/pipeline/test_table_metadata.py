@@ -169,7 +169,7 @@ def test_files_are_clustered_by_the_write_itself(
 
 def test_each_update_commits_each_table_once(updates: Updates) -> None:
     for name, dataset in updates.datasets.items():
-        assert updates.operations(name, 0) == ["CREATE TABLE", "WRITE"], name
+        assert updates.operations(name, 0) == ["CREATE TABLE AS SELECT"], name
         second = updates.operations(name, 1)
         if dataset.kind == "materialized_view":
             assert second == ["WRITE"], name

@@ -100,17 +100,16 @@ def test_a_new_table_records_description_configuration_and_column_comments(
                                                       metadata["configuration"])  # fmt: skip
 
 
-def test_creating_takes_a_create_and_a_write_commit_carrying_the_commit_info(
+def test_creating_takes_one_commit_with_the_files_and_the_commit_info(
     store: DeltaStore,
 ) -> None:
     commit(store, orders([1, 2]), DAILY, info={"update": "u1"})
 
-    commits = log_actions(store.table_path("orders"))
-    infos = [a["commitInfo"] for actions in commits for a in actions if "commitInfo" in a]
-    assert [(i["operation"], i["update"]) for i in infos] == [("CREATE TABLE", "u1"),
-                                                              ("WRITE", "u1")]  # fmt: skip
-    assert not [a for a in commits[0] if "add" in a]  # the files are in the WRITE
-    assert len([a for a in commits[1] if "add" in a]) == 1
+    [actions] = log_actions(store.table_path("orders"))
+    infos = [a["commitInfo"] for a in actions if "commitInfo" in a]
+    assert [(i["operation"], i["update"]) for i in infos] == [("CREATE TABLE AS SELECT", "u1")]
+    assert len([a for a in actions if "add" in a]) == 1
+    assert DeltaTable(store.table_path("orders"), version=0).to_pyarrow_table().num_rows == 2
 
 
 def test_delta_properties_delta_rs_knows_take_effect(store: DeltaStore) -> None:
@@ -118,8 +117,8 @@ def test_delta_properties_delta_rs_knows_take_effect(store: DeltaStore) -> None:
         ("delta.checkpointInterval", "2"), ("delta.enableChangeDataFeed", "true"),
         ("delta.someFutureFeature", "on"),
     ))  # fmt: skip
-    commit(store, orders([1]), metadata)
-    commit(store, orders([2]), metadata)
+    for ids in ([1], [2], [3]):
+        commit(store, orders(ids), metadata)
 
     path = store.table_path("orders")
     assert list((path / "_delta_log").glob("*.checkpoint.parquet"))  # not before 100 otherwise
@@ -132,7 +131,7 @@ def test_an_unchanged_table_gets_one_commit_per_write(store: DeltaStore) -> None
     commit(store, orders([3]), DAILY)
     commit(store, orders([4]), DAILY, "append")
 
-    assert operations(store.table_path("orders")) == ["CREATE TABLE", "WRITE", "WRITE", "WRITE"]
+    assert operations(store.table_path("orders")) == ["CREATE TABLE AS SELECT", "WRITE", "WRITE"]
 
 
 def test_appends_keep_the_metadata(store: DeltaStore) -> None:
@@ -162,7 +161,7 @@ def test_a_changed_definition_is_altered_in_commits_before_the_write(store: Delt
     assert metadata["description"] == "Orders by day."
     assert metadata["configuration"]["quality"] == "platinum"
     assert logged_fields(path)["id"]["metadata"] == {"comment": "The order's id."}
-    infos = [a["commitInfo"] for c in log_actions(path)[2:] for a in c if "commitInfo" in a]
+    infos = [a["commitInfo"] for c in log_actions(path)[1:] for a in c if "commitInfo" in a]
     assert [i["operation"] for i in infos][-1] == "WRITE"
     assert len(infos) == 4 and {i["update"] for i in infos} == {"u2"}
 
@@ -175,7 +174,7 @@ def test_an_overwrite_carries_changed_column_comments_in_its_own_commit(
     commit(store, orders([2]), replace(DAILY, column_comments=(("day", "The day."),)))
 
     path = store.table_path("orders")
-    assert operations(path)[2:] == ["WRITE"]
+    assert operations(path)[1:] == ["WRITE"]
     fields = logged_fields(path)
     assert fields["day"]["metadata"] == {"comment": "The day."} and fields["id"]["metadata"] == {}
 
@@ -194,11 +193,11 @@ def test_an_append_without_rows_commits_only_changed_metadata(store: DeltaStore)
     commit(store, orders([1]), DAILY)
     commit(store, orders([]), DAILY, "append")
     path = store.table_path("orders")
-    assert operations(path) == ["CREATE TABLE", "WRITE"]
+    assert operations(path) == ["CREATE TABLE AS SELECT"]
 
     commit(store, orders([]), replace(DAILY, description="New."), "append")
 
-    assert operations(path) == ["CREATE TABLE", "WRITE", "UPDATE TABLE METADATA"]
+    assert operations(path) == ["CREATE TABLE AS SELECT", "UPDATE TABLE METADATA"]
     assert store.read("orders").column("id").to_pylist() == [1]
     assert len(list(path.glob("*.parquet"))) == 1  # the empty file went, not into the table
 

@@ -4,8 +4,9 @@ An update writes every table's files while it still computes, and commits them o
 once everything was computed, so a failed update changes no table's version. Staged
 files sit in a fresh hidden folder beside the table folder; :func:`commit_files` moves
 them into the table folder (partition folders and all) and adds them to the table in
-one Delta commit with delta-rs (replacing every current file when overwriting), after
-giving the table the description, properties and column comments its definition gives
+one Delta commit with delta-rs (replacing every current file when overwriting); a new
+table is created in that same commit (:mod:`.first_version`), an existing one is first
+given the description, properties and column comments its definition gives
 (:mod:`.table_metadata`). Until that commit, readers see the table as it was; a failed
 write or commit leaves no referenced file. An engine clusters a table's rows while it
 stages them (sorted on the clustering columns, :func:`check_cluster_columns`), so the
@@ -47,17 +48,16 @@ from retail_lakehouse.storage.delta import (
     writer_properties,
 )
 from retail_lakehouse.storage.errors import StorageError, one_line
+from retail_lakehouse.storage.first_version import FIRST_COMMIT, create_with_files
 from retail_lakehouse.storage.table_metadata import (
     TableMetadata,
     alter_table,
     commented_schema,
-    create_table,
     metadata_changes,
 )
 
 NEW_FILES_PREFIX = "files-"
 _NEW_FILES_FOLDER = re.compile(rf"^\..+\.{NEW_FILES_PREFIX}[0-9a-f]{{32}}$")
-_FIRST_COMMIT = f"{0:020d}.json"
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def stage_arrow(
             folder, data, mode="error", partition_by=list(partition_by) or None,
             writer_properties=writer_properties(data.schema),
         )  # fmt: skip
-        stats = _logged_stats(folder / LOG_DIR / _FIRST_COMMIT)
+        stats = _logged_stats(folder / LOG_DIR / FIRST_COMMIT)
         shutil.rmtree(folder / LOG_DIR)
     except Exception as exc:  # delta-rs raises a bare Exception for Arrow cast errors
         discard_files(folder)
@@ -160,33 +160,52 @@ def commit_files(staged: StagedFiles, metadata: Mapping[str, str] | None = None)
     """Move the staged Parquet files (in ``col=value`` folders for partitions) into the
     table folder and add them to the table in one commit, creating the table if needed.
 
-    The table gets the staged ``table_metadata`` first: when it creates the table, or by
-    altering what differs (see :mod:`.table_metadata`); an overwrite's schema carries the
-    column comments itself. An append adds no file without rows, and commits nothing when
-    none is left. ``metadata`` goes into the info of every commit this makes, the data
-    commit's in the same atomic commit as the files."""
+    A new table gets the staged ``table_metadata`` in the commit that adds its first files
+    (:mod:`.first_version`); an existing one first, by altering what differs (see
+    :mod:`.table_metadata`), and an overwrite's schema carries the column comments itself.
+    An append adds no file without rows, and commits nothing when none is left.
+    ``metadata`` goes into the info of every commit this makes, the data commit's in the
+    same atomic commit as the files."""
     path = staged.path
     info = dict(metadata or {})
     schema = commented_schema(_nullable(staged.schema), staged.table_metadata)
     table = load_table_if_present(path)
     if table is not None:
         check_schema(path, table, schema, staged.mode, staged.schema_mode)
-    partitions = list(staged.partition_by) or None
     moved: list[Path] = []
     try:
-        table = _described_table(staged, table, schema, info)
-        _move_files(staged.folder, path, moved)
-        actions = _add_actions(path, moved, staged)
-        if actions or staged.mode == "overwrite":
-            table.create_write_transaction(
-                actions, staged.mode, schema, partition_by=partitions,
-                commit_properties=CommitProperties(custom_metadata=info),
+        if table is None:
+            _move_files(staged.folder, path, moved)
+            actions = _add_actions(path, moved, staged)
+            create_with_files(
+                path, new_files_folder(path), schema, staged.partition_by,
+                staged.table_metadata, actions, info,
             )  # fmt: skip
+        else:
+            table = _described_table(staged, table, schema, info)
+            _move_files(staged.folder, path, moved)
+            _write_files(table, _add_actions(path, moved, staged), staged, schema, info)
     except (DeltaError, OSError, ValueError) as exc:
         _remove_files(moved, path)
         raise StorageError(path, f"cannot {staged.mode}: commit failed: {one_line(exc)}") from exc
     finally:
         discard_files(staged.folder)
+
+
+def _write_files(
+    table: DeltaTable,
+    actions: list[AddAction | RemoveAction],
+    staged: StagedFiles,
+    schema: pa.Schema,
+    info: Mapping[str, str],
+) -> None:
+    """One commit adding the files to an existing table (replacing its files when
+    overwriting); none for an append without files."""
+    if actions or staged.mode == "overwrite":
+        table.create_write_transaction(
+            actions, staged.mode, schema, partition_by=list(staged.partition_by) or None,
+            commit_properties=CommitProperties(custom_metadata=dict(info)),
+        )  # fmt: skip
 
 
 def _nullable(schema: pa.Schema) -> pa.Schema:
@@ -197,14 +216,12 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
 
 def _described_table(
     staged: StagedFiles,
-    table: DeltaTable | None,
+    table: DeltaTable,
     schema: pa.Schema,
     commit_info: Mapping[str, str],
 ) -> DeltaTable:
-    """The table with the staged metadata, created with it or altered to it."""
+    """The existing table altered to the staged metadata where it differs."""
     wanted = staged.table_metadata
-    if table is None:
-        return create_table(staged.path, schema, staged.partition_by, wanted, commit_info)
     changes = metadata_changes(table, wanted)
     if staged.mode == "overwrite":  # its schema, comments included, replaces the table's
         changes = replace(changes, column_comments={})

@@ -9,12 +9,11 @@ what differs before the update's data commit.
 
 delta-rs creates a table with properties it does not know (``quality``,
 ``pipelines.*``) only on its own (``DeltaTable.create``): its commits that add files
-accept Delta's own keys only. So the update that creates a table commits it twice, the
-``CREATE TABLE`` with its metadata and the ``WRITE`` of its files; and a definition whose
-metadata changed costs a commit for its description, one for its configuration and one
-for each column whose comment changed, before its data commit. What a definition no
-longer gives stays: delta-rs cannot unset a property, a description or a column's
-metadata entry.
+accept Delta's own keys only (:mod:`.first_version` joins the two into a new table's one
+first commit). A definition whose metadata changed costs a commit for its description,
+one for its configuration and one for each column whose comment changed, before its
+data commit. What a definition no longer gives stays: delta-rs cannot unset a property,
+a description or a column's metadata entry.
 
 Delta's liquid clustering keeps its columns in the ``delta.clustering`` domain metadata
 (``{"clusteringColumns": [["col"], ...]}``), which needs the ``domainMetadata`` and
