@@ -2,13 +2,13 @@
 
 The schema is the Databricks CLI's (``databricks bundle schema``), kept read-only in
 ``../shared/databricks/`` beside the repository, or printed by a ``databricks`` CLI on
-PATH. Without either the schema tests skip, except under ``CI=true``, where they fail.
+PATH. Without either the schema tests skip, except under CI, where they fail
+(:mod:`tests.strictness`).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from typing import Any
@@ -17,6 +17,7 @@ import jsonschema_rs
 import pytest
 
 from tests.bundle.bundle_files import REPO, Bundle, load_bundle
+from tests.strictness import missing
 
 SHARED_SCHEMA = REPO.parent / "shared" / "databricks" / "bundle_config_schema.json"
 
@@ -45,10 +46,7 @@ def bundle_schema() -> dict[str, Any]:
     from_cli = schema_from_cli()
     if from_cli is not None:
         return from_cli
-    reason = f"no bundle schema: {SHARED_SCHEMA} is missing and no `databricks` CLI is on PATH"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason)
-    pytest.skip(reason)
+    missing(f"no bundle schema: {SHARED_SCHEMA} is missing and no `databricks` CLI is on PATH")
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ in test-artifacts/."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ from selenium.webdriver.common.by import By
 from retail_lakehouse.datasets import builtin_settings_path
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.report.build import build_report
+from tests.strictness import missing as tool_missing
 
 pytestmark = pytest.mark.browser
 
@@ -35,10 +35,9 @@ CHARTS = ("chart-timings", "chart-daily-revenue", "chart-daily-orders", "chart-c
 def _require_chromium(paths: tuple[str, ...] = (CHROMIUM, CHROMEDRIVER)) -> None:
     missing = [p for p in paths if not Path(p).is_file()]
     if missing:
-        reason = f"needs Chromium and its driver: {', '.join(missing)} missing"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason + " (CI installs them with .ci/run)")
-        pytest.skip(reason)
+        tool_missing(
+            f"needs Chromium and its driver: {', '.join(missing)} missing (.ci/run installs them)"
+        )
 
 
 def read_log(driver: WebDriver, kind: str) -> list[dict[str, Any]]:
@@ -100,9 +99,9 @@ def test_without_chromium_ci_fails_and_elsewhere_skips(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nowhere = (str(tmp_path / "chromium"),)
-    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("CI", "1")
     with pytest.raises(pytest.fail.Exception, match="chromium missing"):
         _require_chromium(nowhere)
-    monkeypatch.delenv("CI")
+    monkeypatch.setenv("CI", "false")
     with pytest.raises(pytest.skip.Exception, match="chromium missing"):
         _require_chromium(nowhere)
