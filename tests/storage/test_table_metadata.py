@@ -249,3 +249,24 @@ def test_clustering_on_an_unknown_column_fails(tmp_path: Path) -> None:
     check_cluster_columns(tmp_path / "t", ["Day", "id"], ["day", "ID"])
     with pytest.raises(StorageError, match=r"cannot cluster: no column\(s\) 'nope'"):
         check_cluster_columns(tmp_path / "t", ["day", "id"], ["day", "nope"])
+
+
+def test_delta_rs_writes_to_no_clustered_table_so_clustering_stays_in_the_configuration(
+    tmp_path: Path,
+) -> None:
+    """Why the clustering columns are not in the ``delta.clustering`` domain metadata: a
+    table with the ``clustering`` feature takes no more commits from delta-rs. When this
+    fails, delta-rs writes such tables and the domain can be written too."""
+    path = tmp_path / "clustered"
+    DeltaTable.create(path, orders([1]).schema)
+    first = path / "_delta_log" / f"{0:020d}.json"
+    actions = [json.loads(line) for line in first.read_text().splitlines() if line]
+    features = {"minReaderVersion": 1, "minWriterVersion": 7,
+                "writerFeatures": ["domainMetadata", "clustering"]}  # fmt: skip
+    domain = {"domain": "delta.clustering", "removed": False,
+              "configuration": json.dumps({"clusteringColumns": [["day"]]})}  # fmt: skip
+    actions = [{"protocol": features} if "protocol" in a else a for a in actions]
+    first.write_text("\n".join(json.dumps(a) for a in [*actions, {"domainMetadata": domain}]))
+
+    with pytest.raises(Exception, match="Unsupported table features"):
+        DeltaTable(path).alter.set_table_description("Orders.")
