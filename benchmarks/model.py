@@ -12,7 +12,8 @@ from benchmarks.pipeline_log import Layer, UpdateSummary
 
 Tool = Literal["retail", "tpchgen-cli", "dbldatagen"]
 Status = Literal["ok", "failed", "skipped", "not installed"]
-Verdict = Literal["pass", "fail", "n/a"]
+# not judged: the target's cases were not asked for, not installed, or computed different rows
+Verdict = Literal["pass", "fail", "not judged"]
 PipelineTool = Literal["retail run", "retail run --engine spark", "retail run (python)", "pyspark"]
 # fresh: new lakehouse, generation + pipeline; again: same lakehouse, pipeline only (bronze
 # appends nothing); full-refresh: every table recomputed; medallion: the PySpark job
@@ -28,6 +29,7 @@ class Timing:
     repeats: int
     wall_best: float
     wall_median: float
+    wall_worst: float  # the targets' figure: a target met only on a good run is not met
     cpu_median: float
     peak_tree_rss: int | None  # the largest over the repeats
 
@@ -38,6 +40,7 @@ class Timing:
             repeats=len(runs),
             wall_best=min(r.wall_seconds for r in runs),
             wall_median=statistics.median(r.wall_seconds for r in runs),
+            wall_worst=max(r.wall_seconds for r in runs),
             cpu_median=statistics.median(r.cpu_seconds for r in runs),
             peak_tree_rss=max(peaks) if peaks else None,
         )
@@ -70,6 +73,10 @@ class CaseResult:
             return None
         return self.bytes / 2**20 / self.timing.wall_best
 
+    @property
+    def completed_repeats(self) -> int:
+        return self.timing.repeats if self.timing else 0
+
     @classmethod
     def unavailable(cls, tool: Tool, size: str, status: Status, note: str) -> CaseResult:
         return cls(tool=tool, size=size, status=status, note=note)
@@ -100,24 +107,31 @@ class TargetCheck:
 
 @dataclass(frozen=True)
 class UpdateTiming:
-    """The pipeline updates of one case: totals best and median, each layer's best."""
+    """The pipeline updates of one case: totals best, median and worst, and the layers and
+    rows of the best update (one run's, so its layers add up to what that run took)."""
 
+    repeats: int
     update_best: float
     update_median: float
-    layers_best: dict[Layer, float]
-    rows_written: int  # by every dataset of the update with the best total
+    update_worst: float  # the targets' figure
+    best_layers: dict[Layer, float]
+    rows_written: int  # by every dataset of the best update
     rows_by_dataset: dict[str, int]
+    rows_vary: bool = False  # whether some update's rows differ from the best one's
 
     @classmethod
     def of(cls, updates: Sequence[UpdateSummary]) -> UpdateTiming:
         best = min(updates, key=lambda update: update.seconds)
-        layers = [update.layer_seconds() for update in updates]
+        rows = best.rows_by_dataset()
         return cls(
+            repeats=len(updates),
             update_best=best.seconds,
             update_median=statistics.median(update.seconds for update in updates),
-            layers_best={layer: min(ls[layer] for ls in layers) for layer in layers[0]},
+            update_worst=max(update.seconds for update in updates),
+            best_layers=best.layer_seconds(),
             rows_written=best.rows_written,
-            rows_by_dataset=best.rows_by_dataset(),
+            rows_by_dataset=rows,
+            rows_vary=any(update.rows_by_dataset() != rows for update in updates),
         )
 
 
@@ -133,6 +147,13 @@ class PipelineCase:
     timing: Timing | None = None  # the whole process
     updates: UpdateTiming | None = None
     startup_seconds: float | None = None  # PySpark only: until the session is ready
+
+    @property
+    def completed_repeats(self) -> int:
+        """Updates that completed: the PySpark job runs every repeat in one process."""
+        if self.updates is not None:
+            return self.updates.repeats
+        return self.timing.repeats if self.timing else 0
 
     @classmethod
     def unavailable(

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import get_args
 
 from benchmarks.measure import ProcessRun, run_measured
-from benchmarks.model import PipelineCase, PipelineRun, PipelineTool, Timing, UpdateTiming
+from benchmarks.model import (
+    PipelineCase,
+    PipelineRun,
+    PipelineTool,
+    Status,
+    Timing,
+    UpdateTiming,
+)
 from benchmarks.ours import retail_executable, scale_label
 from benchmarks.pipeline_log import UpdateSummary, last_update
 from retail_lakehouse.datasets import builtin_settings_path
@@ -92,15 +99,34 @@ def benchmark_pipeline(
         for scale in scales:
             if not any(m.failure for m in measured[scale].values()):
                 run_sequence(scale, workdir, measured[scale], tool)
-    return [case_of(scale, run, measured[scale][run], tool) for scale in scales for run in OUR_RUNS]
+    return [
+        case_of(scale, run, measured[scale][run], tool, repeat)
+        for scale in scales
+        for run in OUR_RUNS
+    ]
 
 
-def case_of(scale: float, run: PipelineRun, measured: Measured, tool: PipelineTool) -> PipelineCase:
+def case_of(
+    scale: float, run: PipelineRun, measured: Measured, tool: PipelineTool, repeat: int
+) -> PipelineCase:
+    """The case of one (scale, run): failed when any repeat failed or did not run, even
+    after good ones (its timings are still shown), so no target takes the good repeats."""
     label = scale_label(scale)
     if not measured.runs:
         reason = measured.failure or "not run: an earlier run of the sequence failed"
         return PipelineCase.unavailable(tool, run, label, "failed", reason)
-    failure = (f"failed once: {measured.failure}",) if measured.failure else ()
-    note = "; ".join(ENGINE_NOTES.get(tool, ()) + failure)
+    shortfall = shortfall_note(measured, repeat)
+    note = "; ".join(ENGINE_NOTES.get(tool, ()) + ((shortfall,) if shortfall else ()))
     timing, updates = Timing.of(measured.runs), UpdateTiming.of(measured.updates)
-    return PipelineCase(tool, run, label, "ok", note, timing, updates)
+    status: Status = "failed" if shortfall else "ok"
+    return PipelineCase(tool, run, label, status, note, timing, updates)
+
+
+def shortfall_note(measured: Measured, repeat: int) -> str | None:
+    """Why fewer than ``repeat`` runs completed (None when all did)."""
+    done = len(measured.runs)
+    if measured.failure:
+        return f"failed after {done} of {repeat} repeats: {measured.failure}"
+    if done < repeat:
+        return f"short: {done} of {repeat} repeats (an earlier run of the sequence failed)"
+    return None

@@ -11,9 +11,18 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.judging import exit_code, failed
 from benchmarks.model import CaseResult, PipelineCase, TableRate, TargetCheck, Verdict
 
-VERDICT_STYLE: dict[Verdict, str] = {"pass": "green", "fail": "bold red", "n/a": "dim"}
+VERDICT_STYLE: dict[Verdict, str] = {"pass": "green", "fail": "bold red", "not judged": "dim"}
+
+
+def shown_verdict(verdict: Verdict) -> str:
+    """PASS and FAIL in capitals, "not judged" as it is: it is neither."""
+    text = verdict if verdict == "not judged" else verdict.upper()
+    return f"[{VERDICT_STYLE[verdict]}]{text}[/]"
+
+
 DASH = "-"
 
 
@@ -117,7 +126,8 @@ PIPELINE_COLUMNS = (
 PIPELINE_LEFT = frozenset({"tool", "run", "size"})
 PIPELINE_TITLE = (
     "Pipeline end to end (wall: whole process; update: the pipeline alone; layers: each"
-    " layer's best sum of flow seconds, for retail run without the Delta writes)"
+    " layer's sum of flow seconds in the best update, for retail run without the Delta"
+    " writes)"
 )
 
 
@@ -154,20 +164,22 @@ def pipeline_cells(case: PipelineCase) -> list[str]:
         memory(timing.peak_tree_rss),
         seconds(timing.cpu_median),
         seconds(case.startup_seconds),
-        *(seconds(updates.layers_best[layer]) for layer in ("bronze", "silver", "gold")),
+        *(seconds(updates.best_layers[layer]) for layer in ("bronze", "silver", "gold")),
         best_and_median(updates.update_best, updates.update_median),
         count(updates.rows_written),
     ]
 
 
 def target_table(checks: Sequence[TargetCheck]) -> Table:
-    table = Table(title="Targets")
+    """The targets with PASS, FAIL or not judged; the caption says what the exit code is."""
+    failures = len(failed(checks))
+    caption = f"{failures} target(s) failed: exit 1" if failures else "no target failed: exit 0"
+    table = Table(title="Targets", caption=caption, caption_justify="left")
     table.add_column("target")
     table.add_column("measured", justify="right")
     table.add_column("result")
     for check in checks:
-        style = VERDICT_STYLE[check.verdict]
-        table.add_row(check.target, check.measured, f"[{style}]{check.verdict.upper()}")
+        table.add_row(check.target, check.measured, shown_verdict(check.verdict))
     return table
 
 
@@ -205,6 +217,7 @@ def results_document(results: BenchResults) -> dict[str, Any]:
         "tables": tables,
         "pipeline": [asdict(p) for p in results.pipeline],
         "targets": [asdict(t) for t in results.targets],
+        "exit_code": exit_code(results.targets),
     }
 
 

@@ -6,7 +6,7 @@ comparison runs), then once in-process per scale for per-table rates, then the c
 end to end (``retail run``: fresh, again, full refresh) at each scale, the same sequence on
 our Spark engine and the same medallion on PySpark at each ``--spark-scales`` scale (default
 1), checks the targets, prints the tables and writes them as JSON to
-``benchmarks/out/results.json``.
+``benchmarks/out/results.json``. Exits 1 when any target is missed or any case crashed.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any, Literal, get_args
 
 from rich.console import Console
 
+from benchmarks.judging import exit_code
 from benchmarks.machine_speed import PROBE_DESCRIPTION, SpeedLog
 from benchmarks.measure import SAMPLE_SECONDS
 from benchmarks.model import CaseResult, PipelineCase, PipelineTool, TableRate
@@ -236,7 +237,7 @@ def run_benchmarks(settings: Settings, console: Console) -> BenchResults:
     speed.probe("before pipeline")
     pipeline = run_pipelines(settings, workdir, console, speed)
     speed.probe("end")
-    targets = check_targets(cases, pipeline)
+    targets = check_targets(cases, pipeline, settings.repeat)
     machine = {**machine_facts(), "speed_probe": speed_facts(speed)}
     return BenchResults(machine, settings.as_dict(), cases, rates, targets, pipeline)
 
@@ -260,7 +261,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print_results(results, output_console())
     write_json(results, settings.out)
     print(f"results written to {settings.out}")
-    return 0
+    return exit_code(results.targets)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,9 @@ Rows/s is the landing zone's rows (its manifest) over those seconds. Each proces
 under a watchdog that kills its tree when the summed RSS goes over ``--max-rss``; a run
 that fails or is killed is recorded with its reason, and a step killed over ``--max-rss``
 is not tried at the larger scales. The results go to a Rich table, a JSON file and a
-log-log SVG chart (seconds and peak memory against the scale, ours against bare DuckDB).
+log-log SVG chart (seconds and peak memory against the scale, ours against bare DuckDB),
+then the targets of ``scaling_targets`` are judged and printed; the command exits 1 when
+any judged target fails.
 """
 
 from __future__ import annotations
@@ -33,11 +35,12 @@ from typing import Any
 
 from rich.console import Console
 
+from benchmarks.judging import exit_code
 from benchmarks.measure import ProcessRun, run_measured
 from benchmarks.ours import MANIFEST, retail_executable, scale_label
 from benchmarks.outputs import landing_rows
 from benchmarks.pipeline_log import last_update
-from benchmarks.report import memory
+from benchmarks.report import memory, target_table
 from benchmarks.scaling_report import (
     STEP_NAMES,
     STEPS,
@@ -49,6 +52,7 @@ from benchmarks.scaling_report import (
     results_document,
     results_table,
 )
+from benchmarks.scaling_targets import check_scaling
 from benchmarks.spark_medallion import rows_note
 
 DEFAULT_SCALES = (1.0, 3.0, 10.0)
@@ -161,18 +165,35 @@ def measure_scale(
         log_step(console, scale, "generate", generated)
         landed = landing_rows(lakehouse / MANIFEST)
         if generated.status == "ok":
-            pipelines, check = pipeline_steps(scale, lakehouse, settings, gave_up, console)
+            pipelines, rows = pipeline_steps(scale, lakehouse, settings, gave_up, console)
         else:
-            pipelines, check = dict.fromkeys(STEPS, Step.not_run("retail generate failed")), ""
+            pipelines = dict.fromkeys(STEPS, Step.not_run("retail generate failed"))
+            rows = RowsCompared("", {})
     steps: dict[StepKind, Step] = {**pipelines, "generate": generated}
     steps = {kind: steps[kind] for kind in STEPS}  # in the order they run
     note_killed(gave_up, scale, steps)
-    return ScalePoint(scale, landed, steps, check)
+    return ScalePoint(scale, landed, steps, rows.note, rows.match)
+
+
+@dataclass(frozen=True)
+class RowsCompared:
+    """The low-limit run's and the bare job's rows against retail run's: in words, and
+    per step whether every dataset matches."""
+
+    note: str
+    match: dict[StepKind, bool]
+
+
+def compare_rows(rows: dict[StepKind, dict[str, int]]) -> RowsCompared:
+    ours = rows["update"]
+    compared: list[StepKind] = [k for k in ("limited", "bare") if ours and rows[k]]
+    notes = [f"{STEP_NAMES[kind]}: {rows_note(ours, rows[kind])}" for kind in compared]
+    return RowsCompared("; ".join(notes), {kind: rows[kind] == ours for kind in compared})
 
 
 def pipeline_steps(
     scale: float, lakehouse: Path, settings: Settings, gave_up: GaveUp, console: Console
-) -> tuple[dict[StepKind, Step], str]:
+) -> tuple[dict[StepKind, Step], RowsCompared]:
     """retail run and the bare job over one landing zone (unless given up on), and whether
     their datasets have the same rows."""
     runs: dict[StepKind, Callable[[], tuple[Step, dict[str, int]]]] = {
@@ -188,13 +209,7 @@ def pipeline_steps(
             continue
         steps[kind], rows[kind] = run()
         log_step(console, scale, kind, steps[kind])
-    ours = rows["update"]
-    notes = [
-        f"{STEP_NAMES[kind]}: {rows_note(ours, rows[kind])}"
-        for kind in ("limited", "bare")
-        if ours and rows[kind]
-    ]
-    return steps, "; ".join(notes)
+    return steps, compare_rows(rows)
 
 
 def note_killed(gave_up: GaveUp, scale: float, steps: dict[StepKind, Step]) -> None:
@@ -257,13 +272,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings.workdir.mkdir(parents=True, exist_ok=True)
     when = datetime.date.today().isoformat()
     points = measure_scales(settings, Console(stderr=True))
+    targets = check_scaling(points, settings.run_memory_limit)
     console = Console()
-    (console if console.is_terminal else Console(width=WIDE_CONSOLE)).print(results_table(points))
-    document = results_document(points, settings.as_dict(), machine_facts(when))
+    console = console if console.is_terminal else Console(width=WIDE_CONSOLE)
+    console.print(results_table(points))
+    console.print(target_table(targets))
+    document = results_document(points, settings.as_dict(), machine_facts(when), targets)
     write_text(settings.out, json.dumps(document, indent=2) + "\n")
     write_text(settings.chart, chart_svg(points, when))
     print(f"results written to {settings.out}, chart to {settings.chart}")
-    return 0
+    return exit_code(targets)
 
 
 if __name__ == "__main__":

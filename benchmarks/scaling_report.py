@@ -12,14 +12,16 @@ from __future__ import annotations
 import os
 import platform
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
 
 from rich.table import Table
 
+from benchmarks.judging import exit_code
 from benchmarks.loglog_chart import Panel, Series, loglog_svg
 from benchmarks.measure import ProcessRun
+from benchmarks.model import TargetCheck
 from benchmarks.ours import scale_label
 from benchmarks.report import DASH, count, memory
 
@@ -64,6 +66,9 @@ class ScalePoint:
     landing_rows: int
     steps: dict[StepKind, Step]
     rows_check: str = ""  # the low-limit run's and the bare job's rows against retail run's
+    # per step compared with retail run (low limit, bare DuckDB): whether every dataset has
+    # as many rows; absent when either side has no rows to compare
+    rows_match: dict[StepKind, bool] = field(default_factory=dict)
 
 
 def seconds_cell(kind: StepKind, step: Step) -> str:
@@ -159,7 +164,10 @@ def step_document(step: Step, rows: int) -> dict[str, Any]:
 
 
 def results_document(
-    points: Sequence[ScalePoint], settings: dict[str, Any], machine: dict[str, Any]
+    points: Sequence[ScalePoint],
+    settings: dict[str, Any],
+    machine: dict[str, Any],
+    targets: Sequence[TargetCheck],
 ) -> dict[str, Any]:
     return {
         "machine": machine,
@@ -169,10 +177,13 @@ def results_document(
                 "scale": p.scale,
                 "landing_rows": p.landing_rows,
                 "rows_check": p.rows_check,
+                "rows_match": p.rows_match,
                 "steps": {k: step_document(s, p.landing_rows) for k, s in p.steps.items()},
             }
             for p in points
         ],
+        "targets": [asdict(target) for target in targets],
+        "exit_code": exit_code(targets),
     }
 
 

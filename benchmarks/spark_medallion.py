@@ -3,7 +3,9 @@
 The landing zone comes from ``retail generate --scale S`` (not timed); the job then runs the
 project's medallion SQL on ``local[2]`` Spark ``repeat`` times in one session and reports
 its start-up and each run's seconds. The row counts of every dataset are compared with our
-own run at the same scale. Any failure becomes a "skipped: <reason>" row, never an error.
+own run at the same scale. Without PySpark or Java the row is "not installed" or "skipped"
+(its targets are not judged); a crash, or fewer runs than asked, makes it "failed" (its
+targets fail).
 """
 
 from __future__ import annotations
@@ -84,14 +86,12 @@ def benchmark_spark_medallion(
         folder = Path(tmp)
         landing = generate_landing(scale, folder / "lakehouse", folder / "generate.log")
         if not landing.ok:
-            reason = f"skipped: retail generate failed: {landing.failure_note}"
-            return PipelineCase.unavailable("pyspark", "medallion", label, "skipped", reason)
+            reason = f"retail generate failed: {landing.failure_note}"
+            return PipelineCase.unavailable("pyspark", "medallion", label, "failed", reason)
         run, document = run_job(folder / "lakehouse", repeat, folder)
     if not run.ok or not document.get("runs"):
         reason = run.failure_note if not run.ok else "the job wrote no timings"
-        return PipelineCase.unavailable(
-            "pyspark", "medallion", label, "skipped", f"skipped: {reason}"
-        )
+        return PipelineCase.unavailable("pyspark", "medallion", label, "failed", reason)
     updates = [spark_update(r) for r in document["runs"]]
     timing = UpdateTiming.of(updates)
     version, first = document.get("spark_version", "?"), updates[0].seconds
@@ -100,12 +100,13 @@ def benchmark_spark_medallion(
     )
     runs = "1 run" if len(updates) == 1 else f"{len(updates)} runs in one session, the first"
     note = f"Spark {version} local[2], Parquet; {runs} (cold JVM) {first:.1f} s; {rows}"
+    short = len(updates) < repeat
     return PipelineCase(
         tool="pyspark",
         run="medallion",
         size=label,
-        status="ok",
-        note=note,
+        status="failed" if short else "ok",
+        note=f"short: {len(updates)} of {repeat} runs; {note}" if short else note,
         timing=Timing.of([run]),
         updates=timing,
         startup_seconds=float(document["startup_seconds"]),

@@ -25,9 +25,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from benchmarks.judging import verdict
 from benchmarks.model import Verdict
 from benchmarks.ours import retail_executable
-from benchmarks.targets import HELP_SECONDS, QUERY_SECONDS, verdict
+from benchmarks.targets import HELP_SECONDS, QUERY_SECONDS
 
 LAKEHOUSE_SCALE = "0.02"
 
