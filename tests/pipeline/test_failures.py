@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
@@ -230,6 +231,34 @@ def test_a_first_update_that_fails_leaves_no_table_behind(
     assert versions(root) == {}  # the 7 tables it had created are gone again
     events = DeltaStore(root / "tables").read("event_log").to_pylist()
     assert [e["status"] for e in events if e["event_type"] == "update_progress"] == ["FAILED"]
+
+
+@pytest.mark.parametrize(("stop", "code"), [(KeyboardInterrupt(), 130), (OSError("disk full"), 2)])
+def test_a_rollback_removes_the_tables_the_update_created(
+    ready: Path, monkeypatch: pytest.MonkeyPatch, stop: BaseException, code: int
+) -> None:
+    """Stopped after all its table commits, at the event log's, an update that adds a table
+    to a lakehouse leaves every table it found as it was and the new one gone."""
+    new_table = "CREATE OR REFRESH MATERIALIZED VIEW order_count AS SELECT count(*) AS n"
+    settings = custom_pipeline(ready, extra=f"{new_table} FROM silver_orders;\n")
+    store = DeltaStore(ready / "tables")
+    before = {name: _sorted_rows(store, name) for name in versions(ready)}
+    seen: list[bool] = []
+
+    def append(self: committing.Committer, name: str, data: pa.Table) -> None:
+        seen.append(store.exists("order_count"))
+        raise stop
+
+    monkeypatch.setattr(committing.Committer, "append", append)
+    assert main(["run", "--lakehouse", str(ready), "--pipeline", str(settings)]) == code
+    monkeypatch.undo()
+    assert seen == [True]  # the new table had been committed when the update stopped
+    assert not (ready / "tables" / "order_count").exists()
+    assert {name: _sorted_rows(store, name) for name in versions(ready)} == before
+
+
+def _sorted_rows(store: DeltaStore, name: str) -> pa.Table:
+    return store.read(name).sort_by(_first_column(store, name))
 
 
 def test_a_fail_update_expectation_that_holds_does_not_stop_the_update(

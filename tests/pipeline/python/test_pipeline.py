@@ -5,6 +5,8 @@ errors at the line of the user's file."""
 from __future__ import annotations
 
 import shutil
+from collections import defaultdict
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -103,27 +105,26 @@ def table(root: Path, name: str) -> pa.Table:
     return DeltaStore(root / "tables").read(name)
 
 
-def expected_revenue(root: Path) -> dict[int, tuple[float, int]]:
-    """Revenue and orders per customer, computed from silver with pyarrow alone."""
+def expected_revenue(root: Path) -> dict[int, tuple[Decimal, int]]:
+    """Revenue and orders per customer, computed from silver in plain Python, exactly."""
     orders = table(root, "silver_orders").to_pylist()
     counted = {o["order_id"]: o["customer_id"] for o in orders
                if o["status"] not in ("cancelled", "returned")}  # fmt: skip
-    totals: dict[int, list[object]] = {}
+    revenue: dict[int, Decimal] = defaultdict(Decimal)
+    ordered: dict[int, set[int]] = defaultdict(set)
     for item in table(root, "silver_order_items").to_pylist():
         customer = counted.get(item["order_id"])
-        if customer is None:
-            continue
-        entry = totals.setdefault(customer, [0.0, set()])
-        entry[0] = float(entry[0]) + float(item["line_total"])  # type: ignore[arg-type]
-        entry[1].add(item["order_id"])  # type: ignore[attr-defined]
-    return {c: (round(float(v[0]), 2), len(v[1])) for c, v in totals.items()}  # type: ignore[arg-type]
+        if customer is not None:
+            revenue[customer] += item["line_total"]
+            ordered[customer].add(item["order_id"])
+    return {c: (revenue[c], len(ordered[c])) for c in revenue}
 
 
 def test_python_gold_equals_an_independent_computation(updated: Path) -> None:
     expected = expected_revenue(updated)
     for name in ("py_customer_revenue", "py_customer_revenue_legacy"):
         rows = table(updated, name).to_pylist()
-        assert {r["customer_id"]: (round(float(r["revenue"]), 2), r["orders"]) for r in rows} == {
+        assert {r["customer_id"]: (r["revenue"], r["orders"]) for r in rows} == {
             c: v for c, v in expected.items() if v[0] > 0
         }, name
 
