@@ -1,0 +1,56 @@
+"""The mutation tools' own checks: the gold SQL's mutants, and the scratch-copy guards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tools.mutation.gold_sql import GOLD_SQL, MARKER, check_copy
+from tools.mutation.run import CHECKOUT, copy_checkout
+from tools.mutation.sql_mutants import mutants, queries, round_trip
+
+GOLD = (CHECKOUT / GOLD_SQL).read_text(encoding="utf-8")
+
+
+def test_the_gold_sql_has_a_query_per_dataset() -> None:
+    names = [query.dataset for query in queries(GOLD)]
+    assert names[:3] == ["revenue_lines", "revenue_orders", "customers_current"]
+    assert {n for n in names if n.startswith("gold_")} == {
+        "gold_customer_lifetime_value",
+        "gold_product_performance",
+        "gold_daily_sales_summary",
+        "gold_category_performance",
+    }
+
+
+def test_the_round_trip_keeps_everything_but_the_queries() -> None:
+    printed = round_trip(GOLD)
+    assert printed.startswith(GOLD[: queries(GOLD)[0].start])
+    assert [q.tree for q in queries(printed)] == [q.tree for q in queries(GOLD)]
+
+
+def test_each_mutant_changes_one_query() -> None:
+    original = [q.tree.sql() for q in queries(GOLD)]
+    found = mutants(GOLD)
+    assert len(found) > 50
+    for mutant in found:
+        changed = [a != b.tree.sql() for a, b in zip(original, queries(mutant.text), strict=True)]
+        assert sum(changed) == 1, mutant
+
+
+def test_type_parameters_are_not_mutated() -> None:
+    text = "CREATE MATERIALIZED VIEW v AS SELECT CAST(a AS DECIMAL(18, 2)) AS b FROM t;"
+    assert mutants(text) == []
+
+
+def test_the_sql_mutator_runs_only_in_a_marked_copy(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="not a scratch copy"):
+        check_copy(tmp_path)
+    (tmp_path / MARKER).write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit, match="imported from"):
+        check_copy(tmp_path)  # the package this test imports is not the copy's
+
+
+def test_the_scratch_folder_is_never_the_checkout() -> None:
+    with pytest.raises(SystemExit, match="cannot be the checkout"):
+        copy_checkout(CHECKOUT, CHECKOUT)

@@ -1,0 +1,1 @@
+"""Developer tools outside the installed package: vocabulary extraction, mutation testing."""

@@ -1,0 +1,90 @@
+"""The mutation command: the checkout copied to a scratch folder, then mutmut run there on
+the core modules (``[tool.mutmut]`` in pyproject.toml) and the gold SQL's mutants tested.
+
+Mutation tools write mutated code (mutmut: a ``mutants/`` folder beside ``src/``, the SQL
+mutator: ``03_gold.sql`` itself), so nothing runs in the checkout: its tracked and
+untracked, not ignored, files are copied to the scratch folder (kept between runs, but
+for its ``.venv``, emptied first), and every run starts afresh. Too slow for CI on 2
+cores (QUALITY.md).
+
+    uv run --group dev --group mutation python -m tools.mutation.run [python|sql|all]
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+
+from tools.mutation.gold_sql import MARKER
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+SCRATCH = Path(tempfile.gettempdir()) / "retail-lakehouse-mutation"
+KEPT = frozenset({".venv"})  # the copy's environment: reused, not rebuilt every run
+UV_RUN = ("uv", "run", "--group", "dev", "--group", "mutation")
+MAX_CHILDREN = "2"  # the machine's cores
+
+
+class Stage(StrEnum):
+    PYTHON = "python"
+    SQL = "sql"
+    ALL = "all"
+
+
+def checkout_files(checkout: Path) -> list[Path]:
+    """Tracked files and untracked ones git does not ignore, relative to ``checkout``."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=checkout, capture_output=True, check=True, text=True,
+    ).stdout  # fmt: skip
+    return [Path(name) for name in listed.split("\0") if name]
+
+
+def copy_checkout(checkout: Path, target: Path) -> None:
+    """``target`` emptied (but for its environment) and given the checkout's files."""
+    if target.resolve() == checkout.resolve():
+        raise SystemExit("the scratch folder cannot be the checkout")
+    target.mkdir(parents=True, exist_ok=True)
+    for entry in target.iterdir():
+        if entry.name in KEPT:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+    for name in checkout_files(checkout):
+        source = checkout / name
+        if source.is_file():  # a tracked file deleted in the checkout is not copied
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    (target / MARKER).write_text(f"a copy of {checkout}\n", encoding="utf-8")
+
+
+def run_python(root: Path) -> int:
+    """mutmut on the core modules, then its list of mutants not killed."""
+    code = subprocess.run([*UV_RUN, "mutmut", "run", "--max-children", MAX_CHILDREN], cwd=root)
+    subprocess.run([*UV_RUN, "mutmut", "results"], cwd=root, check=False)
+    return code.returncode
+
+
+def run_sql(root: Path) -> int:
+    return subprocess.run([*UV_RUN, "python", "-m", "tools.mutation.gold_sql"], cwd=root).returncode
+
+
+def main(arguments: list[str]) -> int:
+    stage = Stage(arguments[0]) if arguments else Stage.ALL
+    copy_checkout(CHECKOUT, SCRATCH)
+    print(f"mutation testing in {SCRATCH}", flush=True)
+    codes = []
+    if stage in (Stage.PYTHON, Stage.ALL):
+        codes.append(run_python(SCRATCH))
+    if stage in (Stage.SQL, Stage.ALL):
+        codes.append(run_sql(SCRATCH))
+    return max(codes)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
