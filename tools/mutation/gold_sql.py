@@ -26,6 +26,7 @@ GOLD_SQL = Path("src/retail_lakehouse/datasets/retail/sql/03_gold.sql")
 GOLD_TESTS = (  # one update of a landing zone: run for every mutant
     "tests/datasets/retail/test_gold_from_landing.py",
     "tests/datasets/retail/test_pipeline.py::test_gold_adds_up_the_silver_tables",
+    "tests/datasets/retail/test_gold_edges.py",  # hand-built rows at the segments' edges
 )
 CHANGE_FEED_TESTS = (  # days of change feeds appended: slower, run for the survivors only
     "tests/datasets/retail/test_customer_history.py::test_gold_shows_each_customers_current_tier",
