@@ -136,3 +136,76 @@ def test_an_overwrite_replaces_the_schema_as_a_changed_view_needs(store: DeltaSt
 
     assert store.read("orders").sort_by("id").equals(changed)
     assert store.version("orders").version == 1
+
+
+def test_an_append_in_another_order_and_narrower_types_keeps_the_tables_schema(
+    store: DeltaStore,
+) -> None:
+    store.write("orders", orders([1]), "overwrite")
+    schema = store.schema("orders")
+    narrow = pa.table({
+        "amount": pa.array([4.5], pa.float32()),
+        "id": pa.array([3], pa.int32()),
+        "channel": pa.array(["store"]),
+    })  # fmt: skip
+
+    staged = stage_arrow(store.table_path("orders"), narrow, "append", None)
+    commit_files(staged)
+
+    assert staged.schema.names == schema.names
+    assert store.schema("orders") == schema
+    back = store.read("orders").sort_by("id")
+    assert back.column_names == ["id", "channel", "amount"]
+    assert back.to_pylist() == [
+        *orders([1]).to_pylist(),
+        {"id": 3, "channel": "store", "amount": 4.5},
+    ]
+
+
+def test_a_failed_write_names_the_table_and_leaves_no_staged_folder(store: DeltaStore) -> None:
+    path = store.table_path("orders")
+
+    too_big = pa.table({"id": pa.array([2**64 - 1], pa.uint64())})  # no BIGINT holds it
+
+    with pytest.raises(StorageError) as caught:
+        stage_arrow(path, too_big, "append", None)
+
+    message = str(caught.value)
+    assert str(path) in message and "cannot append: write failed: " in message
+    assert "\n" not in message
+    assert not path.exists()
+    assert leftovers(store) == []
+
+
+def test_a_failed_commit_of_a_partitioned_table_leaves_no_files_or_folders(
+    store: DeltaStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.write("orders", orders([1, 2]), "overwrite", partition_by=["channel"])
+    path = store.table_path("orders")
+    before = sorted(p.relative_to(path).as_posix() for p in path.rglob("*"))
+    more = pa.concat_tables([orders([3], "mobile app"), orders([4], "store"), orders([5])])
+    staged = stage_arrow(path, more, "append", None, ["channel"])
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(DeltaTable, "create_write_transaction", failing)
+    with pytest.raises(StorageError, match="cannot append: commit failed: disk full"):
+        commit_files(staged)
+
+    assert sorted(p.relative_to(path).as_posix() for p in path.rglob("*")) == before
+    assert store.version("orders").version == 0
+    assert leftovers(store) == []
+
+
+def test_an_overwrite_with_no_rows_still_commits_a_version(store: DeltaStore) -> None:
+    store.write("orders", orders([1, 2]), "overwrite")
+    path = store.table_path("orders")
+    empty = orders([])
+
+    for expected in (1, 2):  # first the table has files, then it has none
+        commit_files(stage_arrow(path, empty, "overwrite", None), {"update": f"u{expected}"})
+
+        assert store.version("orders").version == expected
+        assert store.read("orders").num_rows == 0
+        assert store.history("orders", limit=1)[0]["update"] == f"u{expected}"

@@ -1,0 +1,154 @@
+"""Ingestion progress read back through a table's history: OPTIMIZE and RESTORE commits.
+
+An OPTIMIZE commit (delta-rs compaction) carries no progress and changes none: the
+progress read back is the one of the update before, and the next update takes in nothing
+new. ``latest_commit_value`` follows a RESTORE to the version it restored; one naming a
+version not in the history, naming none, or naming itself gives None, without a
+KeyError or an endless loop.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytest
+from deltalake import DeltaTable
+
+from retail_lakehouse.pipeline.progress import (
+    PROGRESS_KEY,
+    latest_commit_value,
+    read_progress,
+)
+from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
+from retail_lakehouse.pipeline.results import UpdateResult
+from retail_lakehouse.storage.delta import DeltaStore
+from tests.pipeline.conftest import make_landing, run_update
+
+PIPELINE_SQL = """
+CREATE OR REFRESH STREAMING TABLE raw_orders
+AS SELECT * FROM STREAM read_files('${landing_path}/orders', format => '${landing_format}');
+"""
+KEY = "retail.test.key"
+
+
+def load(root: Path) -> LoadedPipeline:
+    folder = root / "progress_pipeline"
+    (folder / "sql").mkdir(parents=True)
+    (folder / "sql" / "pipeline.sql").write_text(PIPELINE_SQL)
+    settings = folder / "settings.yaml"
+    settings.write_text("name: progress\nsql: sql\n")
+    return load_pipeline(settings, root)
+
+
+def written(result: UpdateResult, name: str) -> int:
+    return next(d.written_rows for d in result.datasets if d.name == name)
+
+
+def test_an_optimize_commit_changes_no_progress(tmp_path: Path) -> None:
+    pipeline = load(make_landing(tmp_path))
+    first = run_update(pipeline)
+    store = DeltaStore(pipeline.lakehouse.tables)
+    progress = read_progress(store, "raw_orders")
+    assert progress and written(first, "raw_orders") > 0
+    orders = sorted((pipeline.lakehouse.landing_table("orders")).glob("*.parquet"))
+    shutil.copy(orders[0], orders[0].with_name(f"copy-{orders[0].name}"))
+    assert written(run_update(pipeline), "raw_orders") > 0  # a second file to compact
+    progress = read_progress(store, "raw_orders")
+    rows = store.read("raw_orders").num_rows
+    table = DeltaTable(store.table_path("raw_orders"))
+
+    table.optimize.compact()
+
+    assert store.history("raw_orders", limit=1)[0]["operation"] == "OPTIMIZE"
+    assert read_progress(store, "raw_orders") == progress
+    again = run_update(pipeline)
+    assert written(again, "raw_orders") == 0
+    assert store.read("raw_orders").num_rows == rows
+
+
+class StubStore(DeltaStore):
+    """A store whose only table has the given history (newest first, as delta-rs gives)."""
+
+    def __init__(self, history: list[dict[str, Any]]) -> None:
+        super().__init__(Path("nowhere"))
+        self.entries = history
+
+    def history(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
+        return self.entries[:limit]
+
+
+def write(version: int, value: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": version, "operation": "WRITE"}
+    return entry if value is None else {**entry, KEY: value}
+
+
+def restore(version: int, to: int | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {"version": version, "operation": "RESTORE"}
+    return entry if to is None else {**entry, "operationParameters": {"version": to}}
+
+
+def optimize(version: int) -> dict[str, Any]:
+    return {"version": version, "operation": "OPTIMIZE", "operationParameters": {}}
+
+
+@contextmanager
+def within(seconds: float) -> Iterator[None]:
+    """Fail the block, rather than hang, if it runs for longer than ``seconds``."""
+
+    def expire(signum: int, frame: FrameType | None) -> None:
+        raise TimeoutError(f"still running after {seconds}s: an endless loop?")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("history", "expected"),
+    [
+        ([write(1, "b"), write(0, "a")], "b"),
+        ([write(1), write(0, "a")], None),
+        ([optimize(2), optimize(1), write(0, "a")], "a"),
+        ([restore(2, 0), write(1, "b"), write(0, "a")], "a"),
+        ([optimize(3), restore(2, 0), write(1, "b"), write(0, "a")], "a"),
+        ([restore(5, 1), optimize(4), write(3, "d"), write(2, "c"), write(1, "b")], "b"),
+    ],
+    ids=["latest", "latest-without", "optimize", "restore", "optimize-restore", "far-restore"],
+)
+def test_latest_commit_value_follows_restores_and_skips_optimize(
+    history: list[dict[str, Any]], expected: str | None
+) -> None:
+    with within(5):
+        assert latest_commit_value(StubStore(history), "t", KEY) == expected
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [restore(3, 1), write(2, "c"), write(0, "a")],
+        [restore(2, None), write(1, "b"), write(0, "a")],
+        [restore(2, 2), write(1, "b"), write(0, "a")],
+        [restore(3, 2), restore(2, 3), write(1, "b")],
+        [optimize(1), restore(0, 1)],
+        [],
+    ],
+    ids=["missing-version", "no-parameters", "itself", "cycle", "optimize-cycle", "empty"],
+)
+def test_latest_commit_value_of_a_dangling_restore_is_none(history: list[dict[str, Any]]) -> None:
+    with within(5):
+        assert latest_commit_value(StubStore(history), "t", KEY) is None
+
+
+def test_read_progress_of_an_unreadable_value_is_none() -> None:
+    store = StubStore([{"version": 0, "operation": "WRITE", PROGRESS_KEY: "{not json"}])
+    assert read_progress(store, "t") is None
