@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import sqlglot
 from benchmarks.invariants import check_lakehouse
 
 from retail_lakehouse.backends import Resources, machine_memory
@@ -18,6 +19,7 @@ from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.pipeline import runner
+from retail_lakehouse.pipeline.engine import EngineError, Sources
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.watch import Unwatched
 
@@ -130,3 +132,15 @@ def test_without_a_limit_the_engine_takes_a_sixteenth_of_the_machine(tmp_path: P
     unit_bytes = {"MiB": 2**20, "GiB": 2**30}[unit]
     shown, expected = float(number) * unit_bytes, machine_memory() / 16
     assert shown <= expected < shown + 0.1 * unit_bytes  # shown cut to one decimal
+
+
+def test_running_out_of_memory_names_the_setting_that_gives_more() -> None:
+    """Without spilling, a sort far larger than the limit cannot finish: the one line says
+    which option gives the engine more memory, not only DuckDB's words."""
+    engine = DuckDBEngine(threads=1, memory_limit=16 * 2**20)  # no spill folder: no spilling
+    wide = "SELECT i, repeat('x', 200) || i AS v FROM range(2000000) AS t(i) ORDER BY v DESC"
+    try:
+        with pytest.raises(EngineError, match=r"out of memory .*--memory-limit \(DuckDB: "):
+            engine.run_query("sorted", sqlglot.parse_one(wide, read="databricks"), Sources([]))
+    finally:
+        engine.close()

@@ -82,6 +82,18 @@ def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
     return tree.sql(dialect=TARGET_DIALECT, copy=copy)
 
 
+def engine_error(exc: duckdb.Error) -> EngineError:
+    """DuckDB's error as one line; running out of memory says which setting gives more,
+    since it is the machine's limit, not the definition, that stopped the dataset."""
+    first = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return EngineError(
+            f"out of memory within the engine's memory limit: give it more with "
+            f"--memory-limit (DuckDB: {first})"
+        )
+    return EngineError(first)
+
+
 class DuckDBEngine:
     """Relations are DuckDB tables and views; ``spill`` is the folder DuckDB spills to
     when an update outgrows ``memory_limit`` (bytes; DuckDB's default when None). Without
@@ -140,7 +152,7 @@ class DuckDBEngine:
         try:
             return self.connection.execute(statement).fetchall()
         except duckdb.Error as exc:
-            raise EngineError(str(exc).splitlines()[0]) from None
+            raise engine_error(exc) from None
 
     def _create(self, kind: RelationKind, relation: str, query: str) -> None:
         self._forget(relation)
@@ -286,7 +298,7 @@ class DuckDBEngine:
             relation_rows = self.connection.sql(f"SELECT * FROM {quote(relation)}")
             table: pa.Table = relation_rows.to_arrow_table()
         except duckdb.Error as exc:
-            raise EngineError(str(exc).splitlines()[0]) from None
+            raise engine_error(exc) from None
         return table
 
     def stage(self, write: TableWrite, store: DeltaStore) -> StagedFiles:
@@ -307,7 +319,7 @@ class DuckDBEngine:
             cursor.execute(copy_statement(select, folder, write.partition_by))
         except duckdb.Error as exc:
             discard_files(folder)
-            raise EngineError(str(exc).splitlines()[0]) from None
+            raise engine_error(exc) from None
         except BaseException:
             discard_files(folder)
             raise
