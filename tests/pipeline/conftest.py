@@ -60,6 +60,16 @@ def make_landing(
     return root
 
 
+def write_sql_pipeline(folder: Path, sql: str, settings: str) -> Path:
+    """A pipeline of one SQL file under ``folder`` and its settings (YAML text, whose
+    ``sql`` is ``sql``); the settings file's path."""
+    (folder / "sql").mkdir(parents=True, exist_ok=True)
+    (folder / "sql" / "pipeline.sql").write_text(sql)
+    path = folder / "settings.yaml"
+    path.write_text(settings)
+    return path
+
+
 def custom_pipeline(root: Path, edit: dict[str, tuple[str, str]] | None = None,
                     extra: str | None = None) -> Path:  # fmt: skip
     """A copy of the retail pipeline under ``root/pipeline`` with text replaced per file."""

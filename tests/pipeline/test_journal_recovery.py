@@ -39,7 +39,7 @@ from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
 from retail_lakehouse.pipeline.recovery import recover, recover_if_idle
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import make_landing, run_update, write_sql_pipeline
 
 PIPELINE_SQL = """
 CREATE OR REFRESH STREAMING TABLE raw_orders
@@ -75,12 +75,10 @@ class JournalSpy:
 
 def load(root: Path, min_cost: str) -> LoadedPipeline:
     """The small pipeline above, keeping only orders shipped for more than ``min_cost``."""
-    folder = root / "journal_pipeline"
-    (folder / "sql").mkdir(parents=True, exist_ok=True)
-    (folder / "sql" / "pipeline.sql").write_text(PIPELINE_SQL)
-    settings = folder / "settings.yaml"
-    settings.write_text(f"name: journaled\nsql: sql\nconfiguration:\n  min_cost: '{min_cost}'\n")
-    return load_pipeline(settings, root)
+    settings = f"name: journaled\nsql: sql\nconfiguration:\n  min_cost: '{min_cost}'\n"
+    return load_pipeline(
+        write_sql_pipeline(root / "journal_pipeline", PIPELINE_SQL, settings), root
+    )
 
 
 def versions(store: DeltaStore) -> dict[str, int | None]:

@@ -28,7 +28,7 @@ from retail_lakehouse.pipeline.progress import (
 from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import make_landing, run_update, write_sql_pipeline
 
 PIPELINE_SQL = """
 CREATE OR REFRESH STREAMING TABLE raw_orders
@@ -38,11 +38,9 @@ KEY = "retail.test.key"
 
 
 def load(root: Path) -> LoadedPipeline:
-    folder = root / "progress_pipeline"
-    (folder / "sql").mkdir(parents=True)
-    (folder / "sql" / "pipeline.sql").write_text(PIPELINE_SQL)
-    settings = folder / "settings.yaml"
-    settings.write_text("name: progress\nsql: sql\n")
+    settings = write_sql_pipeline(
+        root / "progress_pipeline", PIPELINE_SQL, "name: progress\nsql: sql\n"
+    )
     return load_pipeline(settings, root)
 
 

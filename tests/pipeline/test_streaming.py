@@ -13,7 +13,7 @@ from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.settings import SettingsError, load_settings
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import make_landing, run_update, write_sql_pipeline
 
 PIPELINE_SQL = """
 CREATE OR REFRESH STREAMING TABLE raw_orders
@@ -36,12 +36,8 @@ AS SELECT order_id, channel, shipping_cost FROM raw_orders;
 
 
 def write_pipeline(root: Path, configuration: str = "min_cost: '10'") -> Path:
-    folder = root / "my_pipeline"
-    (folder / "sql").mkdir(parents=True)
-    (folder / "sql" / "pipeline.sql").write_text(PIPELINE_SQL)
-    settings = folder / "settings.yaml"
-    settings.write_text(f"name: mine\nsql: sql\ntables: mine\nconfiguration:\n  {configuration}\n")
-    return settings
+    settings = f"name: mine\nsql: sql\ntables: mine\nconfiguration:\n  {configuration}\n"
+    return write_sql_pipeline(root / "my_pipeline", PIPELINE_SQL, settings)
 
 
 def landing_shipping_costs(root: Path) -> list[float | None]:
