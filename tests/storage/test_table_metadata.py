@@ -21,6 +21,7 @@ from retail_lakehouse.storage.delta_files import (
     commit_files,
     stage_arrow,
 )
+from retail_lakehouse.storage.first_version import FIRST_COMMIT
 from retail_lakehouse.storage.table_metadata import TableMetadata, commented_schema
 
 DAILY = TableMetadata(
@@ -259,7 +260,7 @@ def test_delta_rs_writes_to_no_clustered_table_so_clustering_stays_in_the_config
     fails, delta-rs writes such tables and the domain can be written too."""
     path = tmp_path / "clustered"
     DeltaTable.create(path, orders([1]).schema)
-    first = path / "_delta_log" / f"{0:020d}.json"
+    first = path / "_delta_log" / FIRST_COMMIT
     actions = [json.loads(line) for line in first.read_text().splitlines() if line]
     features = {"minReaderVersion": 1, "minWriterVersion": 7,
                 "writerFeatures": ["domainMetadata", "clustering"]}  # fmt: skip
