@@ -10,7 +10,12 @@ import pytest
 from deltalake import DeltaTable, write_deltalake
 
 from retail_lakehouse.storage.delta import DeltaStore, StorageError
-from retail_lakehouse.storage.delta_files import NEW_FILES_PREFIX, commit_files, stage_arrow
+from retail_lakehouse.storage.delta_files import (
+    NEW_FILES_PREFIX,
+    commit_files,
+    stage_arrow,
+    table_files,
+)
 
 
 @pytest.fixture
@@ -94,6 +99,7 @@ def test_an_incompatible_append_is_refused_before_writing(store: DeltaStore) -> 
     with pytest.raises(StorageError, match="cannot append") as caught:
         stage_arrow(store.table_path("orders"), other, "append", None)
 
+    assert str(store.table_path("orders")) in str(caught.value)
     assert "\n" not in str(caught.value)
     assert leftovers(store) == []
 
@@ -172,6 +178,8 @@ def test_a_failed_write_names_the_table_and_leaves_no_staged_folder(store: Delta
 
     message = str(caught.value)
     assert str(path) in message and "cannot append: write failed: " in message
+    cause = str(caught.value.__cause__)
+    assert cause and cause[:40] in message  # delta-rs' own words, shortened to one line
     assert "\n" not in message
     assert not path.exists()
     assert leftovers(store) == []
@@ -209,3 +217,32 @@ def test_an_overwrite_with_no_rows_still_commits_a_version(store: DeltaStore) ->
         assert store.version("orders").version == expected
         assert store.read("orders").num_rows == 0
         assert store.history("orders", limit=1)[0]["update"] == f"u{expected}"
+
+
+def test_table_files_are_the_current_versions_parquet_files(store: DeltaStore) -> None:
+    path = store.table_path("orders")
+    data = pa.concat_tables([orders([1], "web"), orders([2, 3], "store")])
+    commit_files(stage_arrow(path, data, "overwrite", "overwrite", ["channel"]))
+    commit_files(stage_arrow(path, orders([4], "web"), "append", None))
+
+    files = table_files(path)
+
+    current = sorted(Path(uri) for uri in DeltaTable(str(path)).file_uris())
+    assert files.path == path and sorted(files.files) == current and len(current) == 3
+    assert all(f.is_file() and path in f.parents for f in files.files)
+    assert files.schema == pa.schema(DeltaTable(str(path)).schema())
+    assert files.schema.names == ["id", "channel", "amount"]
+    assert files.partition_by == ["channel"]
+
+
+def test_table_files_of_a_table_missing_a_data_file_name_the_table(store: DeltaStore) -> None:
+    path = store.table_path("orders")
+    commit_files(stage_arrow(path, orders([1, 2]), "overwrite", "overwrite"))
+    (lost,) = [Path(uri) for uri in DeltaTable(str(path)).file_uris()]
+    lost.unlink()
+
+    with pytest.raises(StorageError) as caught:
+        table_files(path)
+
+    message = str(caught.value)
+    assert str(path) in message and f"1 data file(s) in the log are missing: {lost.name}" in message

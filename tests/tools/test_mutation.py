@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
+import json
 from pathlib import Path
 
 import pytest
+from tools.mutation import widen
 from tools.mutation.gold_sql import GOLD_SQL, MARKER, check_copy
 from tools.mutation.run import CHECKOUT, copy_checkout
 from tools.mutation.sql_mutants import mutants, queries, round_trip
@@ -54,3 +57,44 @@ def test_the_sql_mutator_runs_only_in_a_marked_copy(tmp_path: Path) -> None:
 def test_the_scratch_folder_is_never_the_checkout() -> None:
     with pytest.raises(SystemExit, match="cannot be the checkout"):
         copy_checkout(CHECKOUT, CHECKOUT)
+
+
+def test_the_widening_examples_hold() -> None:
+    assert doctest.testmod(widen).failed == 0
+
+
+def test_widening_keeps_mutmuts_stats_but_maps_whole_files(tmp_path: Path) -> None:
+    stats = {
+        "tests_by_mangled_function_name": {
+            "pkg.x_fixture_only": ["tests/a.py::test_first"],
+            "pkg.x_two_files": ["tests/a.py::test_second", "tests/b.py::test_one"],
+            "pkg.x_untested": [],
+        },
+        "duration_by_test": {
+            "tests/a.py::test_first": 0.5,
+            "tests/a.py::test_second": 0.1,
+            "tests/b.py::test_one": 0.2,
+            "tests/b.py::test_two": 0.3,
+            "tests/c.py::test_other": 0.4,
+        },
+        "config_fingerprint": {"test_selection": "abc"},
+    }
+    path = tmp_path / "mutmut-stats.json"
+    path.write_text(json.dumps(stats))
+
+    assert widen.widen_stats(path) == (3, 6)
+
+    after = json.loads(path.read_text())
+    assert after["tests_by_mangled_function_name"] == {
+        "pkg.x_fixture_only": ["tests/a.py::test_first", "tests/a.py::test_second"],
+        "pkg.x_two_files": [
+            "tests/a.py::test_first",
+            "tests/a.py::test_second",
+            "tests/b.py::test_one",
+            "tests/b.py::test_two",
+        ],
+        "pkg.x_untested": [],
+    }
+    assert {k: v for k, v in after.items() if k != "tests_by_mangled_function_name"} == {
+        k: v for k, v in stats.items() if k != "tests_by_mangled_function_name"
+    }

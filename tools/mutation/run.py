@@ -20,12 +20,14 @@ from enum import StrEnum
 from pathlib import Path
 
 from tools.mutation.gold_sql import MARKER
+from tools.mutation.widen import STATS
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 SCRATCH = Path(tempfile.gettempdir()) / "retail-lakehouse-mutation"
 KEPT = frozenset({".venv"})  # the copy's environment: reused, not rebuilt every run
 UV_RUN = ("uv", "run", "--group", "dev", "--group", "mutation")
 MAX_CHILDREN = "2"  # the machine's cores
+NO_MUTANT = "stats-only.no-such-mutant"
 
 
 class Stage(StrEnum):
@@ -64,10 +66,21 @@ def copy_checkout(checkout: Path, target: Path) -> None:
 
 
 def run_python(root: Path) -> int:
-    """mutmut on the core modules, then its list of mutants not killed."""
+    """mutmut on the core modules, its test mapping widened to whole files first
+    (``widen``), then its list of mutants not killed."""
+    collect_stats(root)
+    subprocess.run([*UV_RUN, "python", "-m", "tools.mutation.widen"], cwd=root, check=True)
     code = subprocess.run([*UV_RUN, "mutmut", "run", "--max-children", MAX_CHILDREN], cwd=root)
     subprocess.run([*UV_RUN, "mutmut", "results"], cwd=root, check=False)
     return code.returncode
+
+
+def collect_stats(root: Path) -> None:
+    """mutmut's stats run alone: a pattern no mutant matches makes it stop right after
+    saving which tests call which function (with an assertion that nothing matched)."""
+    subprocess.run([*UV_RUN, "mutmut", "run", NO_MUTANT], cwd=root, capture_output=True)
+    if not (root / STATS).is_file():
+        raise SystemExit(f"mutmut wrote no {STATS}: run `mutmut run` in {root} to see why")
 
 
 def run_sql(root: Path) -> int:
