@@ -222,7 +222,7 @@ class DuckDBEngine:
     def _key_ranges(self, query: exp.Expr) -> tuple[KeyedQuery, list[tuple[int, int]]] | None:
         """The query split by its join key, and the key's ranges, when worth splitting."""
         keyed = keyed_query(query, self._rows_or_none)
-        if keyed is None or pieces(keyed.rows_to_split(self.rows(keyed.source))) < 2:
+        if keyed is None or pieces(self.rows(keyed.source)) < 2:
             return None
         types = [kind for _, kind in self._columns(f"({keyed.key_columns()})")]
         ((low, high),) = self._sql(keyed.bounds_query())
@@ -230,7 +230,7 @@ class DuckDBEngine:
             return None
         width = bucket_width(low, high)
         histogram = [(int(b), int(n)) for b, n in self._sql(keyed.histogram_query(low, width))]
-        count = pieces(keyed.rows_to_split(sum(n for _, n in histogram)))
+        count = pieces(sum(n for _, n in histogram))
         bind_current_time(keyed.query, datetime.now(UTC_ZONE))
         return keyed, cut(histogram, low, high, width, count)
 

@@ -13,12 +13,9 @@ rows, no RIGHT or FULL join): keeping only the rows whose key is in a range comm
 such a query. A join whose condition is ``source.key = other.column`` only matches rows
 of ``other`` in the same range, so they are filtered too (a view over files or a stored
 table skips the row groups outside the range). The key is the column of the join with the
-largest other side. Ranges come from a histogram of the key, the first with the NULL
-keys; there are as many as the larger of the source and the largest side filtered with it
-needs at ``KEY_RANGE_ROWS`` rows each (a range of customers joined to all their orders
-holds the orders' rows in its hash tables, not the customers'). The ranges depend on the
-data alone, so the same inputs give the same table whatever the memory limit or the
-thread count.
+largest other side. Ranges come from a histogram of the key, ``KEY_RANGE_ROWS`` rows
+each, the first with the NULL keys: the ranges depend on the data alone, so the same
+inputs give the same table whatever the memory limit or the thread count.
 """
 
 from __future__ import annotations
@@ -31,7 +28,7 @@ from sqlglot import exp
 
 from retail_lakehouse.backends.duckdb.quoting import quote
 
-KEY_RANGE_ROWS = 1 << 23  # rows of the source per range (measured in benchmarks/README.md)
+KEY_RANGE_ROWS = 1 << 22  # rows of the source per range (measured in benchmarks/README.md)
 BUCKETS = 1024  # of the key's histogram, which the ranges are cut from
 _SELECT_PARTS = frozenset({"expressions", "from_", "joins", "where"})
 _NOT_ROW_BY_ROW: tuple[type[exp.Expr], ...] = (exp.AggFunc, exp.Window)
@@ -55,11 +52,6 @@ class KeyedQuery:
     source: str  # the FROM relation
     key: str  # its column the ranges split
     partners: tuple[Partner, ...]
-    partner_rows: int = 0  # of the largest relation a partner reads
-
-    def rows_to_split(self, source_rows: int) -> int:
-        """The rows the ranges split: the source's or its largest partner's, the larger."""
-        return max(source_rows, self.partner_rows)
 
     def key_columns(self) -> str:
         """A query of the key and its partners' columns, for their types."""
@@ -121,8 +113,7 @@ def keyed_query(tree: exp.Expr, rows: Callable[[str], int]) -> KeyedQuery | None
         return None
     _, (key, _) = max(candidates, key=lambda c: _largest_read(joins[c[0]].this, rows))
     partners = tuple(Partner(i, other) for i, (k, other) in candidates if k == key)
-    largest = max(_largest_read(joins[p.join].this, rows) for p in partners)
-    return KeyedQuery(tree, source.name, key, partners, largest)
+    return KeyedQuery(tree, source.name, key, partners)
 
 
 def _row_by_row(select: exp.Select) -> bool:
