@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +44,18 @@ def append_events(store: DeltaStore, update_id: str) -> None:
     store.write("event_log", events_table(result), "append", metadata={UPDATE_KEY: update_id})
 
 
+@pytest.fixture
+def far_from_utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The process's local time twelve hours behind UTC: a local time would show."""
+    monkeypatch.setenv("TZ", "FAR+12")  # POSIX form: needs no time zone database
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 @pytest.mark.parametrize("phase", ["computing", "committing"])
+@pytest.mark.usefixtures("far_from_utc")
 def test_a_killed_update_is_logged_as_failed_with_what_happened(tmp_path: Path, phase: str) -> None:
     store = DeltaStore(tmp_path / "tables")
     before = datetime.now(UTC).replace(microsecond=0)
