@@ -9,6 +9,7 @@ import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
+from retail_lakehouse.storage import delta_files
 from retail_lakehouse.storage.delta import DeltaStore, StorageError
 from retail_lakehouse.storage.delta_files import (
     NEW_FILES_PREFIX,
@@ -246,3 +247,25 @@ def test_table_files_of_a_table_missing_a_data_file_name_the_table(store: DeltaS
 
     message = str(caught.value)
     assert str(path) in message and f"1 data file(s) in the log are missing: {lost.name}" in message
+
+
+def test_a_failed_first_commit_removes_only_what_it_moved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new table's folder is left empty; the folders above it stay (the tables'
+    folder holds nothing else here, so removing empty parents would remove it)."""
+    store = DeltaStore(tmp_path / "lake" / "tables")
+    path = store.table_path("orders")
+    data = pa.concat_tables([orders([1], "web"), orders([2], "store")])
+    staged = stage_arrow(path, data, "overwrite", "overwrite", ["channel"])
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(delta_files, "create_with_files", failing)
+    with pytest.raises(StorageError, match="cannot overwrite: commit failed: disk full"):
+        commit_files(staged)
+
+    assert store.root.is_dir() and path.is_dir()
+    assert list(path.iterdir()) == []
+    assert leftovers(store) == []
