@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tools.mutation import widen
 from tools.mutation.gold_sql import GOLD_SQL, MARKER, check_copy
-from tools.mutation.run import CHECKOUT, copy_checkout
+from tools.mutation.run import CHECKOUT, copy_checkout, resume_python
 from tools.mutation.sql_mutants import mutants, queries, round_trip
 
 GOLD = (CHECKOUT / GOLD_SQL).read_text(encoding="utf-8")
@@ -98,3 +98,8 @@ def test_widening_keeps_mutmuts_stats_but_maps_whole_files(tmp_path: Path) -> No
     assert {k: v for k, v in after.items() if k != "tests_by_mangled_function_name"} == {
         k: v for k, v in stats.items() if k != "tests_by_mangled_function_name"
     }
+
+
+def test_resuming_needs_an_earlier_run(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="no mutation run to resume in"):
+        resume_python(tmp_path)

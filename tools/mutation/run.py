@@ -7,7 +7,10 @@ untracked, not ignored, files are copied to the scratch folder (kept between run
 for its ``.venv``, emptied first), and every run starts afresh. Too slow for CI on 2
 cores (QUALITY.md).
 
-    uv run --group dev --group mutation python -m tools.mutation.run [python|sql|all]
+    uv run --group dev --group mutation python -m tools.mutation.run [python|sql|all|resume]
+
+``resume`` goes on with the last Python run where it stopped (its copy kept as it is, the
+mutants it checked not checked again): a whole run takes longer than one sitting.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Stage(StrEnum):
     PYTHON = "python"
     SQL = "sql"
     ALL = "all"
+    RESUME = "resume"
 
 
 def checkout_files(checkout: Path) -> list[Path]:
@@ -65,14 +69,25 @@ def copy_checkout(checkout: Path, target: Path) -> None:
     (target / MARKER).write_text(f"a copy of {checkout}\n", encoding="utf-8")
 
 
+def resume_python(root: Path) -> int:
+    """The last Python run, on from where it stopped, in its copy as it is."""
+    if not (root / STATS).is_file():
+        raise SystemExit(f"no mutation run to resume in {root}: run `python` first")
+    return mutmut_run(root)
+
+
+def mutmut_run(root: Path) -> int:
+    code = subprocess.run([*UV_RUN, "mutmut", "run", "--max-children", MAX_CHILDREN], cwd=root)
+    subprocess.run([*UV_RUN, "mutmut", "results"], cwd=root, check=False)
+    return code.returncode
+
+
 def run_python(root: Path) -> int:
     """mutmut on the core modules, its test mapping widened to whole files first
     (``widen``), then its list of mutants not killed."""
     collect_stats(root)
     subprocess.run([*UV_RUN, "python", "-m", "tools.mutation.widen"], cwd=root, check=True)
-    code = subprocess.run([*UV_RUN, "mutmut", "run", "--max-children", MAX_CHILDREN], cwd=root)
-    subprocess.run([*UV_RUN, "mutmut", "results"], cwd=root, check=False)
-    return code.returncode
+    return mutmut_run(root)
 
 
 def collect_stats(root: Path) -> None:
@@ -89,6 +104,8 @@ def run_sql(root: Path) -> int:
 
 def main(arguments: list[str]) -> int:
     stage = Stage(arguments[0]) if arguments else Stage.ALL
+    if stage is Stage.RESUME:
+        return resume_python(SCRATCH)
     copy_checkout(CHECKOUT, SCRATCH)
     print(f"mutation testing in {SCRATCH}", flush=True)
     codes = []
