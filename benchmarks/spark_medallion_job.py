@@ -10,6 +10,8 @@ as ``retail run`` does), and runs every dataset in file order through ``spark.sq
   each expectation (``NOT coalesce(condition, false)``), the rows failing no DROP ROW
   expectation are written to ``<name>`` and the others, with the names of the expectations
   they failed and the update id, to ``<name>_quarantine``; FAIL UPDATE stops the run;
+* an AUTO CDC target: the query the pipeline computes a whole target with
+  (``changes_query``), over every change of its source;
 * every table is written as snappy Parquet, then read back as the temporary view the next
   queries see; temporary views (``revenue_*``) are cached in memory, not written.
 
@@ -99,13 +101,23 @@ def publish(spark: Any, name: str, path: Path) -> int:
     return int(table.count())
 
 
+def dataset_query(spark: Any, dataset: Dataset) -> str:
+    """The dataset's query; an AUTO CDC target's is the query the pipeline computes a
+    whole target with (``changes_query``), over every change of its source."""
+    from retail_lakehouse.pipeline.changes import changes_query
+
+    if dataset.changes is None:
+        return spark_query(dataset.query)
+    return changes_query(dataset.changes, spark.table(dataset.changes.source).columns)
+
+
 def run_checked(spark: Any, dataset: Dataset, out: Path, update_id: str) -> dict[str, Any]:
     """A table with expectations: count failures, write kept rows and the quarantine."""
     expectations = dataset.expectations
     flags = [
         f"NOT coalesce(({e.condition}), false) AS {flag(i)}" for i, e in enumerate(expectations)
     ]
-    checked = spark.sql(spark_query(dataset.query)).selectExpr("*", *flags).persist()
+    checked = spark.sql(dataset_query(spark, dataset)).selectExpr("*", *flags).persist()
     dropping = [i for i, e in enumerate(expectations) if e.action == "drop"]
     dropped = " OR ".join(flag(i) for i in dropping) or "false"
     counts = checked.selectExpr(
@@ -135,13 +147,13 @@ def run_checked(spark: Any, dataset: Dataset, out: Path, update_id: str) -> dict
 def run_dataset(spark: Any, dataset: Dataset, out: Path, update_id: str) -> dict[str, Any]:
     began = time.perf_counter()
     if dataset.kind == "temporary_view":
-        view = spark.sql(spark_query(dataset.query)).cache()
+        view = spark.sql(dataset_query(spark, dataset)).cache()
         view.createOrReplaceTempView(dataset.name)
         outcome: dict[str, Any] = {"rows_written": int(view.count()), "rows_quarantined": 0}
     elif dataset.expectations:
         outcome = run_checked(spark, dataset, out, update_id)
     else:
-        write_parquet(spark.sql(spark_query(dataset.query)), out / dataset.name)
+        write_parquet(spark.sql(dataset_query(spark, dataset)), out / dataset.name)
         outcome = {"rows_written": publish(spark, dataset.name, out / dataset.name)}
         outcome["rows_quarantined"] = 0
     seconds = time.perf_counter() - began
