@@ -141,6 +141,10 @@ def test_the_journal_records_the_versions_before_then_committed(updated: Updated
     assert last.tables == first.tables and last.update_id == first.update_id
     assert not updated.lakehouse.update_journal.exists()  # removed once committed
     assert versions(updated.store) != updated.before
+    commits = [p for p in updated.spy.points if p.startswith("update:commit:")]
+    assert commits == [f"update:commit:{n}" for n in range(1, len(commits) + 1)]
+    # the events carry the update's id, so a recovery knows the update logged itself
+    assert updated.store.history("event_log", limit=1)[0][UPDATE_KEY] == updated.result.update_id
 
 
 def test_recover_rolls_a_committing_update_back(updated: Updated) -> None:
