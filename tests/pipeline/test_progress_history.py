@@ -21,11 +21,15 @@ from typing import Any
 import pytest
 from deltalake import DeltaTable
 
+from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.pipeline.progress import (
     PROGRESS_KEY,
     fingerprint,
     latest_commit_value,
+    list_source_files,
     read_progress,
+    relative_name,
+    source_key,
 )
 from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
@@ -168,3 +172,34 @@ def test_a_files_fingerprint_is_its_size_and_the_documented_hash(tmp_path: Path,
     expected.update(content[max(sample, size - sample) :] if size > sample else b"")
 
     assert fingerprint(path) == (size, expected.hexdigest())
+
+
+def test_a_sources_files_are_its_data_files_at_any_depth(tmp_path: Path) -> None:
+    folder = tmp_path / "orders"
+    for name in [
+        "part-1.parquet", "day=2/part-2.parquet", "_SUCCESS", ".part-1.parquet.crc",
+        "_temporary/part-9.parquet", ".staging/part-8.parquet", "day=3/_committed",
+    ]:  # fmt: skip
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(b"x")
+    (folder / "empty-day").mkdir()
+
+    found = list_source_files(folder)
+
+    assert found == [folder / "day=2" / "part-2.parquet", folder / "part-1.parquet"]
+    assert list_source_files(folder / "part-1.parquet") == [folder / "part-1.parquet"]
+    assert list_source_files(tmp_path / "missing") == []
+    assert [relative_name(f, folder) for f in found] == ["day=2/part-2.parquet", "part-1.parquet"]
+    assert relative_name(folder / "part-1.parquet", folder / "part-1.parquet") == "part-1.parquet"
+
+
+def test_a_source_is_keyed_by_its_path_in_the_lakehouse_or_its_whole_path(
+    tmp_path: Path,
+) -> None:
+    lakehouse = Lakehouse(tmp_path / "lake")
+    (tmp_path / "lake" / "landing" / "orders").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+
+    assert source_key(tmp_path / "lake" / "landing" / "orders", lakehouse) == "landing/orders"
+    outside = tmp_path / "elsewhere"
+    assert source_key(outside, lakehouse) == str(outside.resolve())
