@@ -32,6 +32,11 @@ def orders(ids: list[int], channel: str = "web") -> pa.Table:
     })  # fmt: skip
 
 
+def disk_full(*args: object, **kwargs: object) -> None:
+    """Stands for a commit step that fails as a full disk makes it fail."""
+    raise OSError("disk full")
+
+
 def leftovers(store: DeltaStore) -> list[str]:
     return [p.name for p in store.root.iterdir() if NEW_FILES_PREFIX in p.name]
 
@@ -113,10 +118,7 @@ def test_a_failed_commit_leaves_the_table_and_no_files(
     files_before = sorted(p.name for p in path.rglob("*.parquet"))
     staged = stage_arrow(path, orders([3]), "overwrite", "overwrite")
 
-    def failing(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(DeltaTable, "create_write_transaction", failing)
+    monkeypatch.setattr(DeltaTable, "create_write_transaction", disk_full)
     with pytest.raises(StorageError, match="commit failed: disk full"):
         commit_files(staged)
 
@@ -195,10 +197,7 @@ def test_a_failed_commit_of_a_partitioned_table_leaves_no_files_or_folders(
     more = pa.concat_tables([orders([3], "mobile app"), orders([4], "store"), orders([5])])
     staged = stage_arrow(path, more, "append", None, ["channel"])
 
-    def failing(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(DeltaTable, "create_write_transaction", failing)
+    monkeypatch.setattr(DeltaTable, "create_write_transaction", disk_full)
     with pytest.raises(StorageError, match="cannot append: commit failed: disk full"):
         commit_files(staged)
 
@@ -259,10 +258,7 @@ def test_a_failed_first_commit_removes_only_what_it_moved(
     data = pa.concat_tables([orders([1], "web"), orders([2], "store")])
     staged = stage_arrow(path, data, "overwrite", "overwrite", ["channel"])
 
-    def failing(*args: object, **kwargs: object) -> None:
-        raise OSError("disk full")
-
-    monkeypatch.setattr(delta_files, "create_with_files", failing)
+    monkeypatch.setattr(delta_files, "create_with_files", disk_full)
     with pytest.raises(StorageError, match="cannot overwrite: commit failed: disk full"):
         commit_files(staged)
 
