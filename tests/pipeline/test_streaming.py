@@ -4,6 +4,7 @@ Row counts are derived from the landing files themselves, read with pyarrow."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -150,3 +151,80 @@ def test_a_streaming_table_given_a_new_column_needs_a_full_refresh(tmp_path: Pat
     assert store.version("big_orders") == before
     run_update(load_pipeline(settings, root), full_refresh=True)
     assert "extra" in store.read("big_orders").column_names
+
+
+def landing_column(root: Path, table: str, column: str) -> list[object]:
+    """Every value of ``column`` in the landing files of ``table``, file by file."""
+    files = sorted((root / "landing" / table).glob("*.parquet"))
+    return [v for f in files for v in pq.read_table(f, columns=[column])[column].to_pylist()]
+
+
+LOOKUP_SQL = """
+CREATE OR REFRESH STREAMING TABLE known_orders
+AS SELECT o.order_id, c.customer_id
+FROM read_files('${landing_path}/customers', format => '${landing_format}') AS c
+JOIN STREAM read_files('${landing_path}/orders', format => '${landing_format}') AS o
+  ON o.customer_id = c.customer_id;
+"""
+
+
+def test_a_batch_source_beside_a_stream_is_read_whole_every_update(tmp_path: Path) -> None:
+    """A lookup file source in a streaming table: only its stream reads new files only."""
+    root = make_landing(tmp_path)
+    settings = write_sql_pipeline(
+        root / "my_pipeline", LOOKUP_SQL, "name: mine\nsql: sql\ntables: mine\n"
+    )
+    customers = Counter(landing_column(root, "customers", "customer_id"))
+    orders = landing_column(root, "orders", "customer_id")
+    matches = sum(customers[c] for c in orders if c is not None)
+    first = run_update(load_pipeline(settings, root), full_refresh=False)
+    assert 0 < first.datasets[0].written_rows == matches < len(orders)
+
+    orders_folder = root / "landing" / "orders"
+    source = sorted(orders_folder.iterdir())[0]
+    (orders_folder / "part-77777.parquet").write_bytes(source.read_bytes())
+    copied = pq.read_table(source, columns=["customer_id"])["customer_id"].to_pylist()
+    copied_matches = sum(customers[c] for c in copied if c is not None)
+    second = run_update(load_pipeline(settings, root), full_refresh=False)
+    assert 0 < second.datasets[0].written_rows == copied_matches
+    assert DeltaStore(root / "mine").read("known_orders").num_rows == matches + copied_matches
+
+
+ONE_STREAM_SQL = """
+CREATE OR REFRESH STREAMING TABLE arrivals
+AS SELECT CAST(order_id AS BIGINT) AS id
+FROM STREAM read_files('${landing_path}/orders', format => '${landing_format}');
+"""
+SECOND_STREAM_SQL = """
+UNION ALL SELECT CAST(order_item_id AS BIGINT) AS id
+FROM STREAM read_files('${landing_path}/order_items', format => '${landing_format}');
+"""
+
+
+def test_a_stream_source_added_later_is_read_from_its_first_file(tmp_path: Path) -> None:
+    """The stored progress knows the first source only: the second one starts empty."""
+    root = make_landing(tmp_path)
+    settings = write_sql_pipeline(
+        root / "my_pipeline", ONE_STREAM_SQL, "name: mine\nsql: sql\ntables: mine\n"
+    )
+    orders = len(landing_column(root, "orders", "order_id"))
+    assert run_update(load_pipeline(settings, root)).datasets[0].written_rows == orders
+    sql = settings.parent / "sql" / "pipeline.sql"
+    sql.write_text(ONE_STREAM_SQL.rstrip().rstrip(";") + SECOND_STREAM_SQL)
+    items = len(landing_column(root, "order_items", "order_item_id"))
+    second = run_update(load_pipeline(settings, root), full_refresh=False)
+    assert second.datasets[0].written_rows == items  # no order read twice
+    assert DeltaStore(root / "mine").read("arrivals").num_rows == orders + items
+
+
+def test_a_stream_of_an_empty_folder_is_an_error_naming_the_line(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    (root / "landing" / "empty").mkdir()
+    sql = ONE_STREAM_SQL.replace("/orders'", "/empty'")
+    settings = write_sql_pipeline(root / "my_pipeline", sql, "name: mine\nsql: sql\n")
+    with pytest.raises(DefinitionError) as caught:
+        run_update(load_pipeline(settings, root))
+    where = settings.parent / "sql" / "pipeline.sql"
+    assert str(caught.value) == (
+        f"{where}:2: 'arrivals' reads no files: nothing at {root / 'landing' / 'empty'}"
+    )

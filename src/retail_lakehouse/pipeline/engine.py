@@ -72,10 +72,26 @@ class Sources:
 
     ``files``: for each read_files call (in tree order), the files to read.
     ``streams``: dataset name -> relation holding that dataset's new rows in this update.
+    ``columns_from``: for each read_files call, a file of its source: a call with no file
+    to read (a stream with nothing new) reads that file's columns and none of its rows, so
+    its query still binds (two append flows, one of them fed today).
     """
 
     files: Sequence[Sequence[Path]] = ()
     streams: Mapping[str, str] = field(default_factory=dict)
+    columns_from: Sequence[Path] = ()
+
+    def read_of(self, index: int) -> tuple[Sequence[Path], bool]:
+        """The files the ``index``-th read_files call reads and whether it keeps their
+        rows (False: columns only).
+
+        >>> Sources([[Path("a")], []], columns_from=[Path("a"), Path("b")]).read_of(1)
+        ([PosixPath('b')], False)
+        """
+        files = self.files[index]
+        if files or index >= len(self.columns_from):
+            return files, True
+        return [self.columns_from[index]], False
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ class Ingest:
     progress: Progress | None  # a streaming table's progress after this update
     starts_over: bool  # a streaming table rebuilt from all its input, not appended to
     reason: str | None = None  # why it starts over, when nobody asked for it
+    columns_from: tuple[Path, ...] = ()  # per read_files call, its source's last file
 
 
 class IngestPlanner:
@@ -54,7 +55,7 @@ class IngestPlanner:
         start over (a table streaming from one of them starts over too)."""
         dataset = planned.dataset
         found = [(source, self._files(source, planned)) for source in planned.file_sources]
-        if not dataset.appends:
+        if not dataset.appends:  # reads every file: none is empty (``_files``)
             return Ingest(tuple(files for _, files in found), None, False)
         stored, reason = self._stored_progress(dataset.name, found, started_over, planned)
         files, progress = [], {}
@@ -68,7 +69,8 @@ class IngestPlanner:
             files.append(tuple(f for name, (f, id_) in ids.items() if seen.get(name) != id_))
             taken: dict[str, FileId] = {**seen, **{n: id_ for n, (_, id_) in ids.items()}}
             progress[key] = SourceProgress(self._generation_of(Path(source.path)), taken)
-        return Ingest(tuple(files), progress, stored is None, reason)
+        last = tuple(listed[-1] for _, listed in found)  # columns for a source with no new file
+        return Ingest(tuple(files), progress, stored is None, reason, last)
 
     def _files(self, source: FileSource, planned: PlannedDataset) -> tuple[Path, ...]:
         found = list_source_files(Path(source.path))

@@ -213,7 +213,7 @@ class UpdateRunner:
             self.started_over.add(dataset.name)
         if ingest.reason is not None:
             self.rebuilt.setdefault(ingest.reason, []).append(dataset.name)
-        sources = Sources(ingest.files, self._streams(planned))
+        sources = Sources(ingest.files, self._streams(planned), ingest.columns_from)
         result = DatasetRelations(dataset.name).result
         stored = None if ingest.starts_over else self._stored_relation(dataset)
         progress = ingest.progress

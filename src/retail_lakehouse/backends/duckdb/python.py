@@ -19,7 +19,7 @@ import duckdb
 import sqlglot
 from sqlglot import exp
 
-from retail_lakehouse.backends.duckdb.sources import metadata_columns, reader_call
+from retail_lakehouse.backends.duckdb.sources import metadata_columns, no_rows, reader_call
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.engine import Sources
 from retail_lakehouse.pipeline.model import Dataset
@@ -84,9 +84,12 @@ class SqlFrameReads:
                 self.dataset.location,
                 f"'{self.dataset.name}' loads files it did not load when traced",
             )
-        files = self.sources.files[index]
+        files, keeps_rows = self.sources.read_of(index)
         name = f"__load_{self.dataset.name}_{index}"
-        reader = exp.select("*").from_(reader_call(source.format, files))
+        table = exp.Table(this=reader_call(source.format, files))
+        if not keeps_rows:
+            table.set("sample", no_rows())
+        reader = exp.select("*").from_(table)
         columns = metadata_columns(files)
         packed = exp.Struct(
             expressions=[

@@ -18,11 +18,26 @@ READERS = {"parquet": "read_parquet", "json": "read_json_auto", "csv": "read_csv
 def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:
     """Replace read_files, STREAM(...) and _metadata columns by DuckDB equivalents."""
     tree = tree.copy()
-    for call, files in zip(read_files_calls(tree), sources.files, strict=True):
+    for index, (call, _) in enumerate(zip(read_files_calls(tree), sources.files, strict=True)):
+        files, keeps_rows = sources.read_of(index)
+        table = call.parent
         call.replace(_reader_call(call, files))
+        if not keeps_rows and isinstance(table, exp.Table):
+            table.set("sample", no_rows())
     replace_streams(tree, sources.streams)
     replace_metadata_columns(tree, metadata_columns([f for fs in sources.files for f in fs]))
     return tree
+
+
+def no_rows() -> exp.TableSample:
+    """A sample of no rows: the reader's columns (and its ``filename``) without reading
+    its rows.
+
+    >>> table = exp.Table(this=exp.to_identifier("t"), sample=no_rows())
+    >>> print(exp.select("*").from_(table).sql("duckdb"))
+    SELECT * FROM t TABLESAMPLE RESERVOIR (0 ROWS)
+    """
+    return exp.TableSample(method=exp.var("RESERVOIR"), size=exp.Literal.number(0))
 
 
 def metadata_columns(files: Sequence[Path]) -> dict[str, exp.Expr]:

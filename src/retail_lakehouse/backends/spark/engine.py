@@ -134,6 +134,8 @@ class SparkEngine:
         columns = list(frame.columns)
         path = sf.regexp_replace(sf.col("_metadata.file_path"), "^file:(//)?", "")
         frame = frame.select(*[sf.col(quote(c)) for c in columns], path.alias(FILE_PATH_COLUMN))
+        if not read.keeps_rows:
+            frame = frame.limit(0)
         frame.createOrReplaceTempView(read.view)
         self.views.add(read.view)
         return columns

@@ -77,12 +77,14 @@ class SparkReads:
             )
         options = FORMAT_DEFAULTS.get(file_format, {}) | dict(source.options)
         reader = self.spark.read.format(file_format).options(**options)
-        frame = reader.load([str(path) for path in self.sources.files[index]])
+        files, keeps_rows = self.sources.read_of(index)
+        frame = reader.load([str(path) for path in files])
         path = sf.regexp_replace(sf.col(f"{METADATA}.file_path"), "^file:(//)?", "")
         plain = sf.struct(
             path.alias("file_path"), sf.col(f"{METADATA}.file_name").alias("file_name")
         )
-        return frame.withColumn(METADATA, plain)  # shadows Spark's hidden one, with plain paths
+        frame = frame.withColumn(METADATA, plain)  # shadows Spark's hidden one, with plain paths
+        return frame if keeps_rows else frame.limit(0)
 
     def module(self, name: str) -> Any:
         if name == "session":

@@ -40,6 +40,7 @@ class FileRead:
     files: Sequence[Path]
     file_format: str
     options: dict[str, str]
+    keeps_rows: bool = True  # False: the files give the view its columns, no rows
 
 
 ViewRegistrar = Callable[[FileRead], list[str]]
@@ -51,8 +52,9 @@ def rewrite_for_spark(
 ) -> str:
     """The query as Spark SQL over temporary views; ``relation`` names the views."""
     tree = tree.copy()
-    for index, (call, files) in enumerate(zip(read_files_calls(tree), sources.files, strict=True)):
-        read = file_read(call, files, f"{relation}__files_{index}")
+    for index, (call, _) in enumerate(zip(read_files_calls(tree), sources.files, strict=True)):
+        files, keeps_rows = sources.read_of(index)
+        read = file_read(call, files, f"{relation}__files_{index}", keeps_rows)
         columns = register(read)
         table = call.parent
         assert isinstance(table, exp.Table)
@@ -68,11 +70,12 @@ def rewrite_for_spark(
 def union_by_name_parts(tree: exp.Expr, sources: Sources) -> list[tuple[exp.Expr, Sources]]:
     """The queries of a top-level ``UNION ALL BY NAME``, each with the files of its own
     read_files calls (which come in tree order); any other query alone."""
-    parts, files = [], list(sources.files)
+    parts, files, columns_from = [], list(sources.files), list(sources.columns_from)
     for part in _by_name_queries(tree):
         count = len(read_files_calls(part))
-        parts.append((part, Sources(tuple(files[:count]), sources.streams)))
-        files = files[count:]
+        own = Sources(tuple(files[:count]), sources.streams, tuple(columns_from[:count]))
+        parts.append((part, own))
+        files, columns_from = files[count:], columns_from[count:]
     return parts
 
 
@@ -86,15 +89,14 @@ def _unwrapped(query: exp.Expr) -> exp.Expr:
     return query.this if isinstance(query, exp.Subquery) and not query.alias else query
 
 
-def file_read(call: exp.Anonymous, files: Sequence[Path], view: str) -> FileRead:
+def file_read(call: exp.Anonymous, files: Sequence[Path], view: str, keeps_rows: bool) -> FileRead:
     options = {a.this.name: a.expression.name for a in call.expressions if isinstance(a, exp.Kwarg)}
     named = {key.lower(): key for key in options}
     file_format = options.pop(named.get("format", "format"), "").lower()
     if file_format not in FORMATS:
         raise EngineError(f"read_files format '{file_format}' is not supported on Spark")
-    return FileRead(
-        view, files, FORMATS[file_format], FORMAT_DEFAULTS.get(file_format, {}) | options
-    )
+    options = FORMAT_DEFAULTS.get(file_format, {}) | options
+    return FileRead(view, files, FORMATS[file_format], options, keeps_rows)
 
 
 def _expand_star(reference: exp.Table, columns: list[str]) -> None:
