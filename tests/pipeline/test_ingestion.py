@@ -47,7 +47,7 @@ def test_a_landing_zone_generated_again_is_a_new_source(
     assert retail_run(root, "--seed", "9") == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "note: rebuilt from all their input: bronze_customers, bronze_products," in out
-    assert "the landing zone was generated again" in out
+    assert "bronze_products_cdc (the landing zone was generated again from other inputs)" in out
     assert check_lakehouse(root) == []
 
 
@@ -117,7 +117,10 @@ def test_a_table_without_progress_in_its_log_is_rebuilt_not_appended_to(
     assert read_progress(store, "bronze_orders") is None
     update = run_update(load_pipeline(builtin_settings_path(), root))
     assert store.read("bronze_orders").num_rows == rows.num_rows
-    assert any("bronze_orders" in note and "no ingestion progress" in note for note in update.notes)
+    assert (
+        "rebuilt from all their input: bronze_orders "
+        "(its Delta log records no ingestion progress (an older version wrote it))"
+    ) in update.notes
 
 
 def test_an_unreadable_progress_counts_as_none(tmp_path: Path) -> None:
@@ -129,3 +132,55 @@ def test_an_unreadable_progress_counts_as_none(tmp_path: Path) -> None:
     assert read_progress(store, "t") == {}
     store.restore(TableVersion(tmp_path / "t", 0))
     assert read_progress(store, "t") is None
+
+
+STREAMS_SQL = """
+CREATE OR REFRESH STREAMING TABLE raw_orders
+AS SELECT * FROM STREAM read_files('${landing_path}/orders', format => 'parquet');
+
+CREATE OR REFRESH STREAMING TABLE costly_orders
+AS SELECT order_id FROM STREAM(raw_orders) WHERE shipping_cost > 10;
+
+CREATE OR REFRESH STREAMING TABLE outside_rows
+AS SELECT * FROM STREAM read_files('${outside}', format => 'parquet');
+"""
+
+
+def landing_costs(root: Path) -> list[float | None]:
+    files = sorted((root / "landing" / "orders").glob("*.parquet"))
+    return [c for f in files for c in pq.read_table(f)["shipping_cost"].to_pylist()]
+
+
+def streams_pipeline(root: Path, outside: Path) -> Path:
+    """Two streaming tables over the landing zone, one over files outside it."""
+    outside.mkdir()
+    pq.write_table(pa.table({"n": [1, 2, 3]}), outside / "part-0.parquet")
+    folder = root / "my_pipeline"
+    (folder / "sql").mkdir(parents=True)
+    (folder / "sql" / "pipeline.sql").write_text(STREAMS_SQL)
+    settings = folder / "settings.yaml"
+    settings.write_text(f"name: mine\nsql: sql\nconfiguration: {{outside: '{outside}'}}\n")
+    return settings
+
+
+def test_a_landing_zone_generated_again_rebuilds_what_streams_from_it_only(
+    tmp_path: Path,
+) -> None:
+    """A table streaming from a rebuilt one is rebuilt too (not appended to with every row
+    again); files outside the landing zone are not new because the zone is."""
+    root = make_landing(tmp_path / "lakehouse")
+    settings = streams_pipeline(root, tmp_path / "outside")
+    run_update(load_pipeline(settings, root))
+    make_landing(root, seed=4)
+    update = run_update(load_pipeline(settings, root))
+    written = {d.name: d.written_rows for d in update.datasets}
+    costs = landing_costs(root)
+    costly = sum(c is not None and c > 10 for c in costs)
+    assert written == {"raw_orders": len(costs), "costly_orders": costly, "outside_rows": 0}
+    assert DeltaStore(Lakehouse(root).tables).read("costly_orders").num_rows == costly
+    assert update.notes == [
+        "rebuilt from all their input: raw_orders "
+        "(the landing zone was generated again from other inputs)",
+        "rebuilt from all their input: costly_orders (raw_orders, which it streams from, "
+        "was rebuilt)",
+    ]
