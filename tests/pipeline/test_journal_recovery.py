@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -153,8 +154,10 @@ def test_recover_rolls_a_committing_update_back(updated: Updated) -> None:
 
     note = recover(updated.lakehouse)
 
-    assert note is not None and "interrupted during its commits" in note
-    assert journal.update_id[:8] in note
+    assert note == (
+        f"update {journal.update_id[:8]} was interrupted during its commits: "
+        "every table rolled back"
+    )
     assert not updated.lakehouse.update_journal.exists()
     after = contents(updated.store)
     for name in updated.before:
@@ -165,6 +168,54 @@ def test_recover_rolls_a_committing_update_back(updated: Updated) -> None:
     failed = after["event_log"].filter(pc.equal(after["event_log"]["status"], "FAILED"))
     assert failed["update_id"].to_pylist() == [journal.update_id]
     assert updated.store.history("event_log", limit=1)[0][UPDATE_KEY] == journal.update_id
+
+
+def test_recover_of_a_committed_update_removes_its_journal_and_what_it_set_aside(
+    updated: Updated,
+) -> None:
+    """A table the update found unreadable and rebuilt: the old folder goes."""
+    journal = read_journal(updated.spy.copy("update:committed"))
+    aside = ".big_orders.unreadable-u"
+    shutil.copytree(updated.store.table_path("big_orders"), updated.store.root / aside)
+    replace(journal, set_aside=(("big_orders", aside),)).write(updated.lakehouse.update_journal)
+    after, rows = versions(updated.store), contents(updated.store)
+
+    assert recover(updated.lakehouse) is None
+
+    assert not updated.lakehouse.update_journal.exists()
+    assert not (updated.store.root / aside).exists()
+    assert versions(updated.store) == after and contents(updated.store) == rows
+
+
+def test_recover_puts_back_a_table_an_interrupted_update_set_aside(updated: Updated) -> None:
+    journal = replace(read_journal(updated.spy.copy("update:committed")), phase="computing")
+    aside = ".big_orders.unreadable-u"
+    rows = contents(updated.store)["big_orders"]
+    updated.store.set_aside("big_orders", aside)
+    replace(journal, set_aside=(("big_orders", aside),)).write(updated.lakehouse.update_journal)
+
+    note = recover(updated.lakehouse)
+
+    assert note == (
+        f"update {journal.update_id[:8]} was interrupted before its first commit: no table changed"
+    )
+    assert contents(updated.store)["big_orders"] == rows
+    assert not (updated.store.root / aside).exists()
+
+
+def test_recover_sweeps_the_scratch_folders_of_other_processes(tmp_path: Path) -> None:
+    """Not its own (it may be spilling there); a stray file stops nothing."""
+    lakehouse = Lakehouse(tmp_path)
+    other, own = lakehouse.scratch / "spill-4194305", lakehouse.scratch / f"spill-{os.getpid()}"
+    for folder in (other, own):
+        folder.mkdir(parents=True)
+        (folder / "block.tmp").write_bytes(b"spilled")
+    (lakehouse.scratch / "notes.txt").write_text("not a folder")
+
+    assert recover(lakehouse) is None
+
+    assert not other.exists()
+    assert (own / "block.tmp").read_bytes() == b"spilled"
 
 
 def test_a_rollback_run_again_adds_no_commit(updated: Updated) -> None:
