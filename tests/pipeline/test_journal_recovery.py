@@ -275,8 +275,8 @@ def a_journal() -> UpdateJournal:
 
 def test_read_journal_gives_back_what_was_written(tmp_path: Path) -> None:
     journal = a_journal()
-    path = tmp_path / "tables" / "_update_journal.json"
-    journal.write(path)
+    path = tmp_path / "new_lakehouse" / "tables" / "_update_journal.json"
+    journal.write(path)  # its folders made as needed
     assert read_journal(path) == journal
     journal.committed().write(path)
     assert read_journal(path) == replace(journal, phase="committed")
