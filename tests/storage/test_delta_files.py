@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
@@ -13,6 +17,7 @@ from retail_lakehouse.storage import delta_files
 from retail_lakehouse.storage.delta import DeltaStore, StorageError
 from retail_lakehouse.storage.delta_files import (
     NEW_FILES_PREFIX,
+    StagedFiles,
     commit_files,
     stage_arrow,
     table_files,
@@ -58,14 +63,18 @@ def test_staged_files_change_nothing_until_committed(store: DeltaStore) -> None:
     assert leftovers(store) == []
 
 
+def logged_adds(path: Path) -> list[dict[str, Any]]:
+    """The add actions of every commit in the table's log."""
+    commits = sorted((path / "_delta_log").glob("*.json"))
+    actions = [json.loads(line) for c in commits for line in c.read_text().splitlines()]
+    return [action["add"] for action in actions if "add" in action]
+
+
 def test_committed_files_carry_delta_rs_statistics(store: DeltaStore) -> None:
     path = store.table_path("orders")
     commit_files(stage_arrow(path, orders([7, 3, 9]), "overwrite", "overwrite"))
 
-    commits = sorted((path / "_delta_log").glob("*.json"))
-    adds = [json.loads(line)["add"] for c in commits for line in c.read_text().splitlines()
-            if "add" in json.loads(line)]  # fmt: skip
-    (stats,) = [json.loads(a["stats"]) for a in adds]
+    (stats,) = [json.loads(a["stats"]) for a in logged_adds(path)]
     assert stats["numRecords"] == 3
     assert (stats["minValues"]["id"], stats["maxValues"]["id"]) == (3, 9)
 
@@ -264,4 +273,95 @@ def test_a_failed_first_commit_removes_only_what_it_moved(
 
     assert store.root.is_dir() and path.is_dir()
     assert list(path.iterdir()) == []
+    assert leftovers(store) == []
+
+
+def staged_files(staged: StagedFiles) -> list[Path]:
+    return sorted(staged.folder.rglob("*.parquet"))
+
+
+@pytest.mark.parametrize(
+    ("mtime_ms", "recorded"),
+    [(1_700_000_000_123, "the file's"), (0, "the commit's")],
+    ids=["mtime", "no-mtime"],
+)
+def test_an_added_file_is_a_data_change_stamped_with_its_modification_time(
+    store: DeltaStore, mtime_ms: int, recorded: str
+) -> None:
+    """The file's modification time in milliseconds; the commit's time for a file whose
+    time reads as the epoch (a file system that keeps none)."""
+    path = store.table_path("orders")
+    staged = stage_arrow(path, orders([1, 2]), "overwrite", "overwrite")
+    for file in staged_files(staged):
+        os.utime(file, ns=(mtime_ms * 1_000_000, mtime_ms * 1_000_000))
+    before = int(time.time() * 1000)
+    commit_files(staged)
+    after = int(time.time() * 1000)
+
+    (add,) = logged_adds(path)
+    assert add["dataChange"] is True
+    if recorded == "the file's":
+        assert add["modificationTime"] == mtime_ms
+    else:
+        assert before <= add["modificationTime"] <= after
+
+
+def test_an_appends_files_without_rows_are_dropped_and_the_rest_added(
+    store: DeltaStore,
+) -> None:
+    store.write("orders", orders([1]), "overwrite")
+    path = store.table_path("orders")
+    staged = stage_arrow(path, orders([2, 3]), "append", None)
+    empty = staged.folder / "part-0-empty.parquet"  # sorts before delta-rs' own file
+    pq.write_table(orders([]), empty)
+
+    commit_files(staged)
+
+    assert sorted(store.read("orders").column("id").to_pylist()) == [1, 2, 3]
+    assert [a["path"] for a in logged_adds(path) if "empty" in a["path"]] == []
+    assert not (path / empty.name).exists()
+
+
+def test_files_in_hidden_or_underscore_folders_of_the_staged_folder_are_not_added(
+    store: DeltaStore,
+) -> None:
+    """What a writer keeps aside (Spark's ``_temporary``, a dot folder) is not data."""
+    path = store.table_path("orders")
+    staged = stage_arrow(path, orders([1, 2]), "overwrite", "overwrite")
+    for folder in ("_temporary", ".attempt"):
+        (staged.folder / folder).mkdir()
+        pq.write_table(orders([99]), staged.folder / folder / "part-9.parquet")
+
+    commit_files(staged)
+
+    assert sorted(store.read("orders").column("id").to_pylist()) == [1, 2]
+
+
+def test_files_under_two_partition_columns_record_both_values(store: DeltaStore) -> None:
+    path = store.table_path("orders")
+    data = orders([1, 2, 3]).append_column("day", pa.array(["d1", "d2", "d1"]))
+
+    commit_files(stage_arrow(path, data, "overwrite", "overwrite", ["channel", "day"]))
+
+    assert sorted(a["partitionValues"]["day"] for a in logged_adds(path)) == ["d1", "d2"]
+    back = {r["id"]: (r["channel"], r["day"]) for r in store.read("orders").to_pylist()}
+    assert back == {1: ("web", "d1"), 2: ("web", "d2"), 3: ("web", "d1")}
+
+
+def test_files_staged_before_the_table_changed_its_schema_are_refused(
+    store: DeltaStore,
+) -> None:
+    """Another writer replaced the table between staging and commit: the staged append no
+    longer fits, and the table stays as that writer left it."""
+    store.write("orders", orders([1]), "overwrite")
+    path = store.table_path("orders")
+    staged = stage_arrow(path, orders([2]), "append", None)
+    other = pa.table({"id": pa.array(["x"]), "channel": ["web"], "amount": [1.0]})
+    store.write("orders", other, "overwrite", schema_mode="overwrite")
+
+    with pytest.raises(StorageError) as caught:
+        commit_files(staged)
+
+    assert str(caught.value).startswith(f"Delta table {path}: cannot append: ")
+    assert store.read("orders").column("id").to_pylist() == ["x"]
     assert leftovers(store) == []

@@ -169,11 +169,11 @@ def commit_files(staged: StagedFiles, metadata: Mapping[str, str] | None = None)
     path = staged.path
     info = dict(metadata or {})
     schema = commented_schema(_nullable(staged.schema), staged.table_metadata)
-    table = load_table_if_present(path)
-    if table is not None:
-        check_schema(path, table, schema, staged.mode, staged.schema_mode)
     moved: list[Path] = []
     try:
+        table = load_table_if_present(path)
+        if table is not None:  # another writer may have changed it since the staging
+            check_schema(path, table, schema, staged.mode, staged.schema_mode)
         if table is None:
             _move_files(staged.folder, path, moved)
             actions = _add_actions(path, moved, staged)
@@ -182,7 +182,7 @@ def commit_files(staged: StagedFiles, metadata: Mapping[str, str] | None = None)
                 staged.table_metadata, actions, info,
             )  # fmt: skip
         else:
-            table = _described_table(staged, table, schema, info)
+            table = _described_table(staged, table, info)
             _move_files(staged.folder, path, moved)
             _write_files(table, _add_actions(path, moved, staged), staged, schema, info)
     except (DeltaError, OSError, ValueError) as exc:
@@ -215,10 +215,7 @@ def _nullable(schema: pa.Schema) -> pa.Schema:
 
 
 def _described_table(
-    staged: StagedFiles,
-    table: DeltaTable,
-    schema: pa.Schema,
-    commit_info: Mapping[str, str],
+    staged: StagedFiles, table: DeltaTable, commit_info: Mapping[str, str]
 ) -> DeltaTable:
     """The existing table altered to the staged metadata where it differs."""
     wanted = staged.table_metadata
