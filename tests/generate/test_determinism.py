@@ -166,3 +166,21 @@ def test_a_block_of_no_rows_has_every_column(retail_spec: DatasetSpec) -> None:
         empty = generate_block(plan, table, 5, 5).data
         assert empty.num_rows == 0
         assert empty.schema.equals(generate_block(plan, table, 0, 1).data.schema)
+
+
+def test_a_defects_values_follow_the_seed(retail_spec: DatasetSpec) -> None:
+    """Which rows of a non-positive quantity get 0 and which a negative number is drawn
+    from the seed's own stream, as every generated value is: two seeds hitting the same
+    rows do not zero the same ones."""
+    zeroed: dict[int, dict[int, bool]] = {}
+    for seed in (7, 8):
+        small = small_plan(retail_spec, seed)
+        plan = DatasetPlan(small.spec, seed, small.rows, defect_scale=20.0)
+        block = generate_table(plan, "order_items")
+        quantity = block.data.column("quantity").to_numpy(zero_copy_only=False)
+        hit = block.defect_ids["non_positive_quantity"].tolist()  # order_item_id, from 1
+        assert all(quantity[item - 1] <= 0 for item in hit)
+        zeroed[seed] = {item: bool(quantity[item - 1] == 0) for item in hit}
+    common = zeroed[7].keys() & zeroed[8].keys()
+    assert len(common) >= 20
+    assert any(zeroed[7][item] != zeroed[8][item] for item in common)
