@@ -184,3 +184,37 @@ def test_a_defects_values_follow_the_seed(retail_spec: DatasetSpec) -> None:
     common = zeroed[7].keys() & zeroed[8].keys()
     assert len(common) >= 20
     assert any(zeroed[7][item] != zeroed[8][item] for item in common)
+
+
+def _with_clean_nulls(spec: DatasetSpec, columns: dict[str, str]) -> DatasetSpec:
+    """The spec with a third of each ``table: column`` null before any defect."""
+    data = spec.model_dump(mode="json")
+    for table in data["tables"]:
+        for column in table["columns"]:
+            if columns.get(table["name"]) == column["name"]:
+                column["null_rate"] = 0.3
+    return parse_spec(data, "with clean nulls")
+
+
+def test_a_value_defect_keeps_the_columns_own_nulls(retail_spec: DatasetSpec) -> None:
+    """A replaced text or a non-positive number leaves the rows the column's null rate
+    made null as they are: every row no defect labels (by key, so both copies of a
+    duplicate are left out) is null with defects exactly when it is null without."""
+    columns = {"customers": ("customer_id", "email"), "order_items": ("order_item_id", "quantity")}
+    spec = _with_clean_nulls(retail_spec, {table: column for table, (_, column) in columns.items()})
+    small = small_plan(spec)
+    clean = DatasetPlan(spec, small.seed, small.rows, defect_scale=0.0)
+    defective = DatasetPlan(spec, small.seed, small.rows, defect_scale=5.0)
+    for table, (key, column) in columns.items():
+        without = generate_table(clean, table).data
+        clean_nulls = dict(
+            zip(without[key].to_pylist(), without[column].is_null().to_pylist(), strict=True)
+        )
+        block = generate_table(defective, table)
+        labelled = {int(i) for ids in block.defect_ids.values() for i in ids}
+        pairs = zip(
+            block.data[key].to_pylist(), block.data[column].is_null().to_pylist(), strict=True
+        )
+        kept = [(k, null) for k, null in pairs if k not in labelled]
+        assert sum(null for _, null in kept) > 100, table  # clean nulls to keep
+        assert [null for _, null in kept] == [clean_nulls[k] for k, _ in kept], table

@@ -18,7 +18,8 @@ from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
 from retail_lakehouse.generate.spec import DatasetSpec
 
 GOLDEN = Path(__file__).parent / "golden"
-TINY = {"customers": 200, "products": 40, "orders": 300, "order_items": 700}
+TINY = {"customers": 200, "products": 120, "orders": 300, "order_items": 700}
+DEFECT_SCALE = 8.0  # every defect kind shows at these sizes, most of them several times
 FOLDERS = [*TINY, "customers_cdc", "products_cdc"]  # the tables, and the feeds' base INSERTs
 SEED = 1234
 
@@ -27,8 +28,8 @@ SEED = 1234
 def tiny_landing(tmp_path_factory: pytest.TempPathFactory, retail_spec: DatasetSpec) -> Path:
     root = tmp_path_factory.mktemp("golden")
     options = GenerateOptions(
-        lakehouse=root, rows=TINY, seed=SEED, output_format="csv", workers=1, block_rows=128,
-        parallelism="threads",
+        lakehouse=root, rows=TINY, seed=SEED, defect_scale=DEFECT_SCALE, output_format="csv",
+        workers=1, block_rows=128, parallelism="threads",
     )  # fmt: skip
     generate_dataset(retail_spec, options)
     landing = root / "landing"
