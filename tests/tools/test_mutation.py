@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tools.mutation import widen
 from tools.mutation.gold_sql import GOLD_SQL, MARKER, check_copy
-from tools.mutation.run import CHECKOUT, copy_checkout, resume_python
+from tools.mutation.run import CHECKOUT, copy_checkout, refresh_python, resume_python
 from tools.mutation.sql_mutants import mutants, queries, round_trip
 
 GOLD = (CHECKOUT / GOLD_SQL).read_text(encoding="utf-8")
@@ -103,3 +103,20 @@ def test_widening_keeps_mutmuts_stats_but_maps_whole_files(tmp_path: Path) -> No
 def test_resuming_needs_an_earlier_run(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="no mutation run to resume in"):
         resume_python(tmp_path)
+
+
+def test_refreshing_needs_an_earlier_run(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="no mutation run to refresh in"):
+        refresh_python(tmp_path)
+
+
+def test_a_copy_made_again_keeps_what_it_is_told_to(tmp_path: Path) -> None:
+    """A refresh keeps mutmut's folder (its results) and the environment, nothing else."""
+    for name in (".venv", "mutants", "stale"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "kept.txt").write_text(name)
+    copy_checkout(CHECKOUT, tmp_path, frozenset({".venv", "mutants"}))
+    assert (tmp_path / "mutants" / "kept.txt").read_text() == "mutants"
+    assert (tmp_path / ".venv" / "kept.txt").exists()
+    assert not (tmp_path / "stale").exists()
+    assert (tmp_path / "pyproject.toml").read_bytes() == (CHECKOUT / "pyproject.toml").read_bytes()

@@ -7,10 +7,14 @@ untracked, not ignored, files are copied to the scratch folder (kept between run
 for its ``.venv``, emptied first), and every run starts afresh. Too slow for CI on 2
 cores (QUALITY.md).
 
-    uv run --group dev --group mutation python -m tools.mutation.run [python|sql|all|resume]
+    uv run --group dev --group mutation python -m tools.mutation.run [python|sql|all|resume|refresh]
 
 ``resume`` goes on with the last Python run where it stopped (its copy kept as it is, the
 mutants it checked not checked again): a whole run takes longer than one sitting.
+``refresh`` brings the last Python run up to the checkout: the copy's files copied again
+(mutmut's ``mutants/`` and results kept), then every mutant not killed is checked again
+against today's tests, and the mutants of functions that changed (mutmut forgets their
+results) are checked: far less than a whole run when only tests were added.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
 from tools.mutation.gold_sql import MARKER
+from tools.mutation.summary import MUTANTS, read_modules
 from tools.mutation.widen import STATS
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -38,6 +44,7 @@ class Stage(StrEnum):
     SQL = "sql"
     ALL = "all"
     RESUME = "resume"
+    REFRESH = "refresh"
 
 
 def checkout_files(checkout: Path) -> list[Path]:
@@ -49,13 +56,13 @@ def checkout_files(checkout: Path) -> list[Path]:
     return [Path(name) for name in listed.split("\0") if name]
 
 
-def copy_checkout(checkout: Path, target: Path) -> None:
-    """``target`` emptied (but for its environment) and given the checkout's files."""
+def copy_checkout(checkout: Path, target: Path, kept: frozenset[str] = KEPT) -> None:
+    """``target`` emptied (but for the ``kept`` entries) and given the checkout's files."""
     if target.resolve() == checkout.resolve():
         raise SystemExit("the scratch folder cannot be the checkout")
     target.mkdir(parents=True, exist_ok=True)
     for entry in target.iterdir():
-        if entry.name in KEPT:
+        if entry.name in kept:
             continue
         if entry.is_dir() and not entry.is_symlink():
             shutil.rmtree(entry)
@@ -76,8 +83,25 @@ def resume_python(root: Path) -> int:
     return mutmut_run(root)
 
 
-def mutmut_run(root: Path) -> int:
-    code = subprocess.run([*UV_RUN, "mutmut", "run", "--max-children", MAX_CHILDREN], cwd=root)
+def refresh_python(root: Path) -> int:
+    """The last Python run brought up to the checkout: its files copied again, the stats
+    brought up to the new tests, every mutant not killed checked again, then the ones
+    mutmut forgot because their function changed."""
+    if not (root / STATS).is_file():
+        raise SystemExit(f"no mutation run to refresh in {root}: run `python` first")
+    copy_checkout(CHECKOUT, root, KEPT | {MUTANTS.name})
+    collect_stats(root)
+    subprocess.run([*UV_RUN, "python", "-m", "tools.mutation.widen"], cwd=root, check=True)
+    not_killed = [name for module in read_modules(root / MUTANTS) for name in module.not_killed()]
+    if not_killed:
+        mutmut_run(root, not_killed)
+    return mutmut_run(root)
+
+
+def mutmut_run(root: Path, names: Sequence[str] = ()) -> int:
+    """mutmut on the mutants not checked yet, or on ``names`` whatever their result."""
+    command = [*UV_RUN, "mutmut", "run", "--max-children", MAX_CHILDREN, *names]
+    code = subprocess.run(command, cwd=root)
     subprocess.run([*UV_RUN, "mutmut", "results"], cwd=root, check=False)
     return code.returncode
 
@@ -106,6 +130,8 @@ def main(arguments: list[str]) -> int:
     stage = Stage(arguments[0]) if arguments else Stage.ALL
     if stage is Stage.RESUME:
         return resume_python(SCRATCH)
+    if stage is Stage.REFRESH:
+        return refresh_python(SCRATCH)
     copy_checkout(CHECKOUT, SCRATCH)
     print(f"mutation testing in {SCRATCH}", flush=True)
     codes = []
