@@ -11,10 +11,12 @@ import itertools
 import subprocess
 import sys
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -218,3 +220,61 @@ def test_a_value_defect_keeps_the_columns_own_nulls(retail_spec: DatasetSpec) ->
         kept = [(k, null) for k, null in pairs if k not in labelled]
         assert sum(null for _, null in kept) > 100, table  # clean nulls to keep
         assert [null for _, null in kept] == [clean_nulls[k] for k, _ in kept], table
+
+
+def _orders_variant(spec: DatasetSpec, order_ts_nulls: bool, own_nulls: bool) -> DatasetSpec:
+    """The spec with ``order_ts`` null on a third of the orders, or not, and ``shipped_ts``
+    as it is (null unless shipped), or a plain timestamp that is never null."""
+    data = spec.model_dump(mode="json")
+    (orders,) = [table for table in data["tables"] if table["name"] == "orders"]
+    for index, column in enumerate(orders["columns"]):
+        if column["name"] == "order_ts" and order_ts_nulls:
+            column["null_rate"] = 0.3
+        if column["name"] == "shipped_ts" and not own_nulls:
+            orders["columns"][index] = {
+                "name": "shipped_ts", "kind": "timestamp",
+                "start": "2026-01-01T00:00:00Z", "end": "2026-06-30T00:00:00Z",
+            }  # fmt: skip
+    return parse_spec(data, "orders variant")
+
+
+@pytest.mark.parametrize(
+    ("order_ts_nulls", "own_nulls"),
+    [(True, True), (True, False), (False, False)],
+    ids=["both-null-sometimes", "reference-null-sometimes", "never-null"],
+)
+def test_a_shipment_before_its_order_is_null_only_where_the_order_time_is(
+    retail_spec: DatasetSpec, order_ts_nulls: bool, own_nulls: bool
+) -> None:
+    """A labelled row is 1 minute to 48 hours before its order time, or null where that
+    is null; every unlabelled row keeps the null the column gave it."""
+    spec = _orders_variant(retail_spec, order_ts_nulls, own_nulls)
+    small = small_plan(spec)
+    clean = generate_table(DatasetPlan(spec, small.seed, small.rows, defect_scale=0.0), "orders")
+    block = generate_table(DatasetPlan(spec, small.seed, small.rows, defect_scale=20.0), "orders")
+    rows = {
+        r["order_id"]: r
+        for r in block.data.select(["order_id", "order_ts", "shipped_ts"]).to_pylist()
+    }
+    labelled = set(block.defect_ids["shipped_before_order"].tolist())
+    assert len(labelled) > 100
+    reference_nulls = 0
+    for key in labelled:
+        order_ts, shipped_ts = rows[key]["order_ts"], rows[key]["shipped_ts"]
+        if order_ts is None:
+            reference_nulls += 1
+            assert shipped_ts is None, key
+        else:
+            assert timedelta(minutes=1) <= order_ts - shipped_ts <= timedelta(hours=48), key
+    assert (reference_nulls > 0) == order_ts_nulls
+    every = {int(i) for ids in block.defect_ids.values() for i in ids}
+    clean_nulls = dict(
+        zip(
+            clean.data["order_id"].to_pylist(),
+            clean.data["shipped_ts"].is_null().to_pylist(),
+            strict=True,
+        )
+    )
+    kept = [(k, r["shipped_ts"] is None) for k, r in rows.items() if k not in every]
+    assert [null for _, null in kept] == [clean_nulls[k] for k, _ in kept]
+    assert any(null for _, null in kept) == own_nulls
