@@ -8,12 +8,17 @@ period of 10,000 rows.
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import pytest
 
 from retail_lakehouse.generate import distributions as dist
+from retail_lakehouse.generate.blocks import generate_table
 from retail_lakehouse.generate.hashing import Stream, derive_seed, uniform_rows
+from retail_lakehouse.generate.plan import DatasetPlan
+from retail_lakehouse.generate.spec import DatasetSpec, parse_spec
+from tests.helpers import small_plan
 
 N = 200_000
 ROWS = np.arange(N, dtype=np.int64)
@@ -102,3 +107,30 @@ def test_affine_permutation_is_a_bijection(n: int) -> None:
     multiplier, offset = dist.affine_permutation(derive_seed(3, "perm"), n)
     ranks = np.arange(n, dtype=np.int64)
     assert np.array_equal(np.sort(dist.permute(ranks, n, multiplier, offset)), ranks)
+
+
+def test_a_uniform_foreign_key_spreads_over_every_eligible_parent(
+    retail_spec: DatasetSpec,
+) -> None:
+    """Order items on products with ``skew: {type: uniform}``: every active product is
+    picked (about 45 items each), none more than twice as often as the mean, and never an
+    inactive one."""
+    data = retail_spec.model_dump(mode="json")
+    (items,) = [table for table in data["tables"] if table["name"] == "order_items"]
+    (product,) = [column for column in items["columns"] if column["name"] == "product_id"]
+    product["skew"] = {"type": "uniform"}
+    spec = parse_spec(data, "uniform products")
+    small = small_plan(spec)
+    plan = DatasetPlan(spec, small.seed, small.rows, defect_scale=0.0)
+    products = generate_table(plan, "products").data
+    active = {
+        p
+        for p, on in zip(
+            products["product_id"].to_pylist(), products["is_active"].to_pylist(), strict=True
+        )
+        if on
+    }
+    counts = Counter(generate_table(plan, "order_items").data["product_id"].to_pylist())
+    assert set(counts) == active
+    mean = sum(counts.values()) / len(active)
+    assert max(counts.values()) < 2 * mean
