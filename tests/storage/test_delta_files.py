@@ -338,14 +338,16 @@ def test_files_in_hidden_or_underscore_folders_of_the_staged_folder_are_not_adde
 
 
 def test_files_under_two_partition_columns_record_both_values(store: DeltaStore) -> None:
+    """Null partition values (Hive's default partition) and values holding '=' too."""
     path = store.table_path("orders")
-    data = orders([1, 2, 3]).append_column("day", pa.array(["d1", "d2", "d1"]))
+    data = orders([1, 2, 3, 4]).append_column("day", pa.array(["d1", "d2", None, "a=b"]))
 
     commit_files(stage_arrow(path, data, "overwrite", "overwrite", ["channel", "day"]))
 
-    assert sorted(a["partitionValues"]["day"] for a in logged_adds(path)) == ["d1", "d2"]
+    logged = sorted((a["partitionValues"]["day"] or "") for a in logged_adds(path))
+    assert logged == ["", "a=b", "d1", "d2"]
     back = {r["id"]: (r["channel"], r["day"]) for r in store.read("orders").to_pylist()}
-    assert back == {1: ("web", "d1"), 2: ("web", "d2"), 3: ("web", "d1")}
+    assert back == {1: ("web", "d1"), 2: ("web", "d2"), 3: ("web", None), 4: ("web", "a=b")}
 
 
 def test_files_staged_before_the_table_changed_its_schema_are_refused(
