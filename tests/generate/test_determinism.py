@@ -278,3 +278,24 @@ def test_a_shipment_before_its_order_is_null_only_where_the_order_time_is(
     kept = [(k, r["shipped_ts"] is None) for k, r in rows.items() if k not in every]
     assert [null for _, null in kept] == [clean_nulls[k] for k, _ in kept]
     assert any(null for _, null in kept) == own_nulls
+
+
+def test_a_table_with_one_defect_kind_gets_it_in_blocks_of_one_row(
+    retail_spec: DatasetSpec,
+) -> None:
+    """Customers with only their malformed emails: the defect is drawn, and blocks of a
+    single row draw it on exactly the rows the whole table does."""
+    data = retail_spec.model_dump(mode="json")
+    (customers,) = [table for table in data["tables"] if table["name"] == "customers"]
+    customers["defects"] = [d for d in customers["defects"] if d["name"] == "malformed_email"]
+    spec = parse_spec(data, "one defect kind")
+    small = small_plan(spec, rows={**TINY, "customers": 300})
+    whole = generate_table(
+        DatasetPlan(spec, small.seed, small.rows, defect_scale=10.0), "customers"
+    )
+    fresh = DatasetPlan(spec, small.seed, small.rows, defect_scale=10.0)
+    single = generate_table(fresh, "customers", 1)
+    hit = whole.defect_ids["malformed_email"].tolist()
+    assert len(hit) > 5
+    assert single.defect_ids["malformed_email"].tolist() == hit
+    assert single.data.equals(whole.data)
