@@ -299,3 +299,21 @@ def test_a_table_with_one_defect_kind_gets_it_in_blocks_of_one_row(
     assert len(hit) > 5
     assert single.defect_ids["malformed_email"].tolist() == hit
     assert single.data.equals(whole.data)
+
+
+def test_blocks_keep_a_duplicate_only_after_a_clean_row_as_the_whole_table_does(
+    retail_spec: DatasetSpec,
+) -> None:
+    """At a high defect scale many duplicates draw right after a defective row (and are
+    then clean): blocks that start mid-table decide that from the row before each one,
+    exactly as one block from row 0 does."""
+    small = small_plan(retail_spec, rows=TINY)
+    plan = DatasetPlan(retail_spec, small.seed, small.rows, defect_scale=20.0)
+    whole = generate_table(plan, "order_items", TINY["order_items"])
+    fresh = DatasetPlan(retail_spec, small.seed, small.rows, defect_scale=20.0)
+    blocks = generate_table(fresh, "order_items", 97)
+    assert len(whole.defect_ids["duplicate_item"]) > 20
+    assert blocks.data.equals(whole.data)
+    assert {k: v.tolist() for k, v in blocks.defect_ids.items()} == {
+        k: v.tolist() for k, v in whole.defect_ids.items()
+    }
