@@ -5,7 +5,9 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pyarrow.parquet as pq
 import pytest
 
 from retail_lakehouse.backends import EngineName
@@ -58,6 +60,17 @@ def make_landing(
     )  # fmt: skip
     generate_dataset(builtin_spec(), options)
     return root
+
+
+def landing_column(root: Path, table: str, column: str) -> list[Any]:
+    """Every value of ``column`` in the landing Parquet files of ``table``, file by file."""
+    files = sorted((root / "landing" / table).glob("*.parquet"))
+    return [v for f in files for v in pq.read_table(f, columns=[column])[column].to_pylist()]
+
+
+def landing_shipping_costs(root: Path) -> list[float | None]:
+    """The shipping cost of every order in the landing files."""
+    return landing_column(root, "orders", "shipping_cost")
 
 
 def write_sql_pipeline(folder: Path, sql: str, settings: str) -> Path:

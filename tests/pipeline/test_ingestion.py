@@ -22,7 +22,7 @@ from retail_lakehouse.pipeline.progress import (
 )
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.storage.delta import DeltaStore, TableVersion
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import landing_shipping_costs, make_landing, run_update
 
 SMALL = ["--scale", "0.01", "--workers", "1"]
 
@@ -146,11 +146,6 @@ AS SELECT * FROM STREAM read_files('${outside}', format => 'parquet');
 """
 
 
-def landing_costs(root: Path) -> list[float | None]:
-    files = sorted((root / "landing" / "orders").glob("*.parquet"))
-    return [c for f in files for c in pq.read_table(f)["shipping_cost"].to_pylist()]
-
-
 def streams_pipeline(root: Path, outside: Path) -> Path:
     """Two streaming tables over the landing zone, one over files outside it."""
     outside.mkdir()
@@ -174,7 +169,7 @@ def test_a_landing_zone_generated_again_rebuilds_what_streams_from_it_only(
     make_landing(root, seed=4)
     update = run_update(load_pipeline(settings, root))
     written = {d.name: d.written_rows for d in update.datasets}
-    costs = landing_costs(root)
+    costs = landing_shipping_costs(root)
     costly = sum(c is not None and c > 10 for c in costs)
     assert written == {"raw_orders": len(costs), "costly_orders": costly, "outside_rows": 0}
     assert DeltaStore(Lakehouse(root).tables).read("costly_orders").num_rows == costly

@@ -14,7 +14,13 @@ from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.pipeline.settings import SettingsError, load_settings
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update, write_sql_pipeline
+from tests.pipeline.conftest import (
+    landing_column,
+    landing_shipping_costs,
+    make_landing,
+    run_update,
+    write_sql_pipeline,
+)
 
 PIPELINE_SQL = """
 CREATE OR REFRESH STREAMING TABLE raw_orders
@@ -39,12 +45,6 @@ AS SELECT order_id, channel, shipping_cost FROM raw_orders;
 def write_pipeline(root: Path, configuration: str = "min_cost: '10'") -> Path:
     settings = f"name: mine\nsql: sql\ntables: mine\nconfiguration:\n  {configuration}\n"
     return write_sql_pipeline(root / "my_pipeline", PIPELINE_SQL, settings)
-
-
-def landing_shipping_costs(root: Path) -> list[float | None]:
-    """The shipping cost of every order in the landing files."""
-    files = sorted((root / "landing" / "orders").glob("*.parquet"))
-    return [cost for f in files for cost in pq.read_table(f)["shipping_cost"].to_pylist()]
 
 
 def test_stream_of_a_dataset_reads_only_its_new_rows(tmp_path: Path) -> None:
@@ -151,12 +151,6 @@ def test_a_streaming_table_given_a_new_column_needs_a_full_refresh(tmp_path: Pat
     assert store.version("big_orders") == before
     run_update(load_pipeline(settings, root), full_refresh=True)
     assert "extra" in store.read("big_orders").column_names
-
-
-def landing_column(root: Path, table: str, column: str) -> list[object]:
-    """Every value of ``column`` in the landing files of ``table``, file by file."""
-    files = sorted((root / "landing" / table).glob("*.parquet"))
-    return [v for f in files for v in pq.read_table(f, columns=[column])[column].to_pylist()]
 
 
 LOOKUP_SQL = """
