@@ -13,8 +13,8 @@ cores (QUALITY.md).
 mutants it checked not checked again): a whole run takes longer than one sitting.
 ``refresh`` brings the last Python run up to the checkout: the copy's files copied again
 (mutmut's ``mutants/`` and results kept), then every mutant not killed is checked again
-against today's tests, and the mutants of functions that changed (mutmut forgets their
-results) are checked: far less than a whole run when only tests were added.
+against today's tests, the mutants of functions that changed among them (mutmut forgets
+their results): far less than a whole run when only tests were added.
 """
 
 from __future__ import annotations
@@ -84,18 +84,16 @@ def resume_python(root: Path) -> int:
 
 
 def refresh_python(root: Path) -> int:
-    """The last Python run brought up to the checkout: its files copied again, the stats
-    brought up to the new tests, every mutant not killed checked again, then the ones
-    mutmut forgot because their function changed."""
+    """The last Python run brought up to the checkout: its files copied again, the test
+    mapping brought up to the new tests, and every mutant not killed checked again. The
+    mapping's stats run regenerates the changed modules first, so the mutants whose
+    function changed are among those not killed (not checked)."""
     if not (root / STATS).is_file():
         raise SystemExit(f"no mutation run to refresh in {root}: run `python` first")
     copy_checkout(CHECKOUT, root, KEPT | {MUTANTS.name})
-    collect_stats(root)
-    subprocess.run([*UV_RUN, "python", "-m", "tools.mutation.widen"], cwd=root, check=True)
+    map_tests(root)
     not_killed = [name for module in read_modules(root / MUTANTS) for name in module.not_killed()]
-    if not_killed:
-        mutmut_run(root, not_killed)
-    return mutmut_run(root)
+    return mutmut_run(root, not_killed) if not_killed else 0
 
 
 def mutmut_run(root: Path, names: Sequence[str] = ()) -> int:
@@ -109,9 +107,14 @@ def mutmut_run(root: Path, names: Sequence[str] = ()) -> int:
 def run_python(root: Path) -> int:
     """mutmut on the core modules, its test mapping widened to whole files first
     (``widen``), then its list of mutants not killed."""
+    map_tests(root)
+    return mutmut_run(root)
+
+
+def map_tests(root: Path) -> None:
+    """Which tests each mutated function runs: mutmut's stats, widened to whole files."""
     collect_stats(root)
     subprocess.run([*UV_RUN, "python", "-m", "tools.mutation.widen"], cwd=root, check=True)
-    return mutmut_run(root)
 
 
 def collect_stats(root: Path) -> None:
