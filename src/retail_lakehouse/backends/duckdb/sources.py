@@ -22,7 +22,8 @@ def rewrite_sources(tree: exp.Expr, sources: Sources) -> exp.Expr:
         files, keeps_rows = sources.read_of(index)
         table = call.parent
         call.replace(_reader_call(call, files))
-        if not keeps_rows and isinstance(table, exp.Table):
+        if not keeps_rows:  # its file's rows must not be read: they were taken before
+            assert isinstance(table, exp.Table)  # a read_files call is a table reference
             table.set("sample", no_rows())
     replace_streams(tree, sources.streams)
     replace_metadata_columns(tree, metadata_columns([f for fs in sources.files for f in fs]))
