@@ -3,12 +3,15 @@
 Every parent gets at least one child, a parent's children are adjacent rows,
 ``first_child`` marks exactly the first row of each parent, and a block of rows (any
 split, blocks starting past the first group included) gets the rows' assignment in the
-whole table. An empty block, as many children as parents, and too few children.
+whole table. The sizes equal a plain-Python reading of the documented draw, group by
+group. An empty block, as many children as parents, and too few children.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
+from bisect import bisect_right
+from itertools import accumulate, pairwise
+from math import log
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from hypothesis import strategies as st
 from retail_lakehouse.generate.foreign_keys import (
     COVER_GROUP,
     CoverAssignment,
+    child_start,
     cover_assignment,
 )
 from retail_lakehouse.generate.hashing import I64, Stream
@@ -98,6 +102,34 @@ def test_a_block_past_the_first_group_matches_the_whole_table(
     assert block.parent_ranks.min() > COVER_GROUP
     assert np.array_equal(block.parent_ranks, expected.parent_ranks[start:stop])
     assert np.array_equal(block.first_child, expected.first_child[start:stop])
+
+
+def reference_sizes(n_children: int, n_parents: int) -> list[int]:
+    """Children per parent as ``_children_per_parent`` documents them, one group and one
+    extra child at a time: each parent one child, then each of the group's extra children
+    draws, at its own child row, a parent of the group in proportion to its weight."""
+    sizes: list[int] = []
+    for lo in range(0, n_parents, COVER_GROUP):
+        hi = min(lo + COVER_GROUP, n_parents)
+        uniforms = STREAM.child("weight").open_uniform(rows(lo, hi)).tolist()
+        cumulative = list(accumulate(-log(u) for u in uniforms))
+        first, end = (int(child_start(np.array([k]), n_children, n_parents)[0]) for k in (lo, hi))
+        group = [1] * (hi - lo)
+        extra_rows = rows(first + hi - lo, end)  # the rows past one child per parent
+        for draw in STREAM.child("extra").uniform(extra_rows).tolist():
+            group[min(bisect_right(cumulative, draw * cumulative[-1]), hi - lo - 1)] += 1
+        sizes += group
+    return sizes
+
+
+@settings(max_examples=10, deadline=None)
+@given(tables())
+def test_the_sizes_are_the_documented_draw_in_every_group(table: tuple[int, int]) -> None:
+    n_children, n_parents = table
+    ranks = whole(n_children, n_parents).parent_ranks
+    assert np.bincount(ranks, minlength=n_parents).tolist() == reference_sizes(
+        n_children, n_parents
+    )
 
 
 def test_an_empty_block_assigns_nothing() -> None:
