@@ -255,6 +255,9 @@ class UpdateRunner:
         digest = changes_digest(flow, columns)
         stored = self._stored_changes_target(flow, digest)
         new = DatasetRelations(flow.source).new_rows
+        if stored is not None and self.engine.rows(new) == 0:
+            self.engine.alias(result, stored)  # no change touches a key: the stored rows
+            return 0, {CHANGES_KEY: digest}, True
         if stored is None:
             sql, read = changes_query(flow, columns), flow.source
         else:
