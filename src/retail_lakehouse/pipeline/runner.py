@@ -24,12 +24,7 @@ from datetime import UTC, datetime
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.lock import writer_lock
-from retail_lakehouse.pipeline.changes import (
-    CHANGES_KEY,
-    changes_digest,
-    changes_query,
-    updated_target_query,
-)
+from retail_lakehouse.pipeline.change_targets import ChangeTargets
 from retail_lakehouse.pipeline.commit import Committer, table_metadata
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
@@ -44,7 +39,7 @@ from retail_lakehouse.pipeline.graph import PlannedDataset
 from retail_lakehouse.pipeline.ingest import Ingest, IngestPlanner
 from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal
 from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
-from retail_lakehouse.pipeline.progress import latest_commit_value, progress_metadata
+from retail_lakehouse.pipeline.progress import progress_metadata
 from retail_lakehouse.pipeline.project import LoadedPipeline
 from retail_lakehouse.pipeline.python.schema import check_declared_schema
 from retail_lakehouse.pipeline.recovery import recover
@@ -55,8 +50,6 @@ from retail_lakehouse.pipeline.results import (
     tripped_fail_expectation,
 )
 from retail_lakehouse.pipeline.watch import Unwatched, UpdateWatcher
-from retail_lakehouse.sql.changes import ChangeFlowStatement
-from retail_lakehouse.sql.queries import DefinedQuery, parse_query
 from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, StorageError, WriteMode
 from retail_lakehouse.storage.table_metadata import TableMetadata
 
@@ -114,6 +107,9 @@ class UpdateRunner:
         self.started_over: set[str] = set()
         self.ingest = IngestPlanner(self.lakehouse, self.store, full_refresh)
         self.rebuilt: dict[str, list[str]] = {}  # why streaming tables start over -> which
+        self.change_targets = ChangeTargets(
+            engine, self.store, self.graph, full_refresh, self.started_over, self.rebuilt
+        )
 
     def run(self) -> UpdateResult:
         """One update, holding the lakehouse's writer lock, after recovering what a killed
@@ -224,7 +220,9 @@ class UpdateRunner:
                 self.engine.empty_like(result, stored)
                 input_rows = 0
             elif dataset.changes is not None:
-                input_rows, commit_info, unchanged = self._apply_changes(result, dataset.changes)
+                applied = self.change_targets.apply(result, dataset.changes)
+                input_rows, unchanged = applied.changes, applied.unchanged
+                commit_info = applied.commit_info
             elif planned.tree is not None:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
             else:
@@ -244,51 +242,6 @@ class UpdateRunner:
         self._publish(dataset, checked, stored)
         self._record(dataset, input_rows, checked, started, began, "COMPLETED")
         return _Pending(planned, checked, ingest, commit_info, unchanged)
-
-    def _apply_changes(
-        self, result: str, flow: ChangeFlowStatement
-    ) -> tuple[int, dict[str, str], bool]:
-        """An AUTO CDC target: its stored rows with the keys its source's new changes touch
-        computed again, or all of it from every change. The change records read, what its
-        commit records, and whether nothing changed."""
-        columns = [name for name, _ in self.engine.described(flow.source)]
-        digest = changes_digest(flow, columns)
-        stored = self._stored_changes_target(flow, digest)
-        new = DatasetRelations(flow.source).new_rows
-        if stored is not None and self.engine.rows(new) == 0:
-            self.engine.alias(result, stored)  # no change touches a key: the stored rows
-            return 0, {CHANGES_KEY: digest}, True
-        if stored is None:
-            sql, read = changes_query(flow, columns), flow.source
-        else:
-            sql, read = updated_target_query(flow, columns, stored, new), new
-        query = DefinedQuery(flow.target, sql, flow.location)
-        self.engine.run_query(result, parse_query(query), Sources((), {}))
-        changes = self.engine.rows(read)
-        return changes, {CHANGES_KEY: digest}, stored is not None and changes == 0
-
-    def _stored_changes_target(self, flow: ChangeFlowStatement, digest: str) -> str | None:
-        """The stored target to update by the keys the new changes touch, or None when it
-        is computed from every change: a full refresh, a truncate clause (it touches every
-        key), a source that is not a streaming table of this update holding every earlier
-        change, or a target written by another definition of the flow."""
-        source = self.graph.get(flow.source).dataset
-        if (
-            self.full_refresh
-            or flow.truncate_when is not None
-            or not self.store.exists(flow.target)
-        ):
-            return None
-        if not source.appends or flow.source in self.started_over:
-            return None
-        recorded = latest_commit_value(self.store, flow.target, CHANGES_KEY)
-        if recorded != digest:
-            if recorded is not None:
-                self.rebuilt.setdefault("their AUTO CDC flow changed", []).append(flow.target)
-            return None
-        relation = DatasetRelations(flow.target).stored
-        self.engine.attach(relation, self.store, flow.target)
-        return relation
 
     def _record(
         self,
