@@ -12,8 +12,8 @@ from retail_lakehouse.sql.ddl import (
     CreateStatement,
     parse_sql_folder,
     parse_sql_text,
-    substitute,
 )
+from retail_lakehouse.sql.substitution import substitute
 
 PATH = Path("pipeline/p.sql")
 

@@ -4,16 +4,15 @@ This module owns the statement grammar of pipeline SQL files and turns every
 ``CREATE ... AS query`` statement into an immutable :class:`CreateStatement`, the syntax
 the pipeline builds its datasets from: which CREATE forms are accepted, the column list
 with its columns' ``COMMENT`` and its ``CONSTRAINT ... EXPECT`` constraints, the table
-clauses (PARTITIONED BY, CLUSTER BY, COMMENT, TBLPROPERTIES, LOCATION, USING DELTA), the
-``${name}`` configuration substitution, and reading a folder of files with duplicate
-dataset detection.
+clauses (PARTITIONED BY, CLUSTER BY, COMMENT, TBLPROPERTIES, LOCATION, USING DELTA), and
+reading a folder of files with duplicate dataset detection. ``${name}`` configuration
+substitution lives in :mod:`.substitution`.
 Character-level lexing lives in :mod:`.lexing`; the query after ``AS`` is kept as text
 and not validated here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from retail_lakehouse.sql.changes import (
 )
 from retail_lakehouse.sql.lexing import Cursor, Statement, Token, split_statements
 from retail_lakehouse.sql.lexing import split_top_level as _split_items
+from retail_lakehouse.sql.substitution import substitute
 
 DatasetKind = Literal["materialized_view", "streaming_table", "temporary_view"]
 ViolationAction = Literal["warn", "drop", "fail"]  # no ON VIOLATION / DROP ROW / FAIL UPDATE
@@ -68,7 +68,6 @@ SqlStatement = CreateStatement | ChangeFlowStatement | AppendFlowStatement
 ALLOWED_STATEMENTS = (
     "CREATE OR REFRESH MATERIALIZED VIEW | STREAMING TABLE | TEMPORARY VIEW, CREATE FLOW"
 )
-_REFERENCE = re.compile(r"\$\{([^{}\n]*)\}")
 _KIND_FORMS: tuple[tuple[tuple[str, ...], DatasetKind], ...] = (  # longest first
     (("STREAMING", "LIVE", "TABLE"), "streaming_table"),
     (("TEMPORARY", "LIVE", "VIEW"), "temporary_view"),
@@ -81,25 +80,6 @@ _VIOLATION_ACTIONS: dict[str, ViolationAction] = {"DROP ROW": "drop", "FAIL UPDA
 _QUERY_STARTS = ("SELECT", "WITH", "FROM", "VALUES", "TABLE", "STREAM")
 _CLAUSES = ("PARTITIONED BY", "CLUSTER BY", "COMMENT", "TBLPROPERTIES", "LOCATION", "USING DELTA")
 _VIEW_CLAUSES = ("COMMENT",)
-
-
-def substitute(text: str, configuration: Mapping[str, str], path: Path) -> str:
-    """Replace every ``${name}`` by its configuration value; line numbers stay the same."""
-
-    def value_of(match: re.Match[str]) -> str:
-        name = match.group(1)
-        where = SourceLocation(path, text.count("\n", 0, match.start()) + 1)
-        if name not in configuration:
-            defined = ", ".join(sorted(configuration)) or "none"
-            raise DefinitionError(
-                where, f"unknown configuration variable '${{{name}}}'; defined: {defined}"
-            )
-        value = configuration[name]
-        if "\n" in value:
-            raise DefinitionError(where, f"configuration value of '${{{name}}}' contains a newline")
-        return value
-
-    return _REFERENCE.sub(value_of, text)
 
 
 def parse_sql_text(text: str, path: Path, configuration: Mapping[str, str]) -> list[SqlStatement]:

@@ -161,6 +161,16 @@ class _Scanner:
             self.pos += 1
 
 
+def quoted_spans(text: str, path: Path) -> list[tuple[int, int, str]]:
+    """Offsets of the string literals and backquoted identifiers of ``text``, in order,
+    each with its quote character."""
+    return [
+        (token.start, token.end, token.text[0])
+        for token in _Scanner(text, path).tokens()
+        if token.kind in ("string", "quoted")
+    ]
+
+
 @dataclass(frozen=True)
 class Statement:
     tokens: tuple[Token, ...]  # without the terminating ';'
