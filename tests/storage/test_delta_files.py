@@ -92,6 +92,29 @@ def test_partitioned_files_land_in_partition_folders_of_the_table(store: DeltaSt
     assert back == {1: "web", 2: "mobile app", 3: "a/b"}
 
 
+@pytest.mark.parametrize("folder", ["a lake", "it's", "hash#1 ?x", "Zürich"])
+def test_a_table_in_a_folder_with_awkward_characters_lists_its_files_as_on_disk(
+    tmp_path: Path, folder: str
+) -> None:
+    """delta-rs percent-encodes the table's folder in its file URIs (a space as %20) but
+    not the partition folders' own escapes: both kinds of file are found where they are."""
+    store = DeltaStore(tmp_path / folder / "tables")
+    plain, partitioned = store.table_path("plain"), store.table_path("partitioned")
+    data = pa.concat_tables([orders([1], "mobile app"), orders([2], "100%"), orders([3], "a=b")])
+    commit_files(stage_arrow(plain, data, "overwrite", "overwrite", []))
+    commit_files(stage_arrow(partitioned, data, "overwrite", "overwrite", ["channel"]))
+
+    listed = {name: table_files(store.table_path(name)).files for name in ("plain", "partitioned")}
+    assert [f.parent for f in listed["plain"]] == [plain]
+    assert sorted(f.parent.name for f in listed["partitioned"]) == [
+        "channel=100%25", "channel=a%3Db", "channel=mobile%20app",
+    ]  # fmt: skip
+    assert all(f.is_file() and f.parent.parent == partitioned for f in listed["partitioned"])
+    stored = store.files("plain").files
+    assert stored is not None and [f.parent for f in stored] == [plain]
+    assert sorted(store.read("partitioned").column("id").to_pylist()) == [1, 2, 3]
+
+
 def test_appended_data_takes_the_tables_wider_types(store: DeltaStore) -> None:
     store.write("orders", orders([1]), "overwrite")
     narrow = pa.table({

@@ -14,6 +14,7 @@ from retail_lakehouse.pipeline.settings import (
     inside,
     load_settings,
 )
+from retail_lakehouse.storage.folders import check_delta_folder
 
 LANDING_PATH = "landing_path"
 
@@ -30,7 +31,9 @@ def settings_lakehouse(
 ) -> Lakehouse:
     check_tables_folder(settings_path, settings.tables, lakehouse_root)
     check_landing_path(settings_path, settings.configuration, lakehouse_root)
-    return Lakehouse(lakehouse_root, settings.tables)
+    lakehouse = Lakehouse(lakehouse_root, settings.tables)
+    check_delta_folder(lakehouse.tables)
+    return lakehouse
 
 
 def check_tables_folder(settings_path: Path, tables: Path, lakehouse_root: Path) -> None:

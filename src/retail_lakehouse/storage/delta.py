@@ -46,6 +46,7 @@ from deltalake.exceptions import (
 
 from retail_lakehouse.common.parquet import is_delta_encoded
 from retail_lakehouse.storage.errors import StorageError, one_line
+from retail_lakehouse.storage.folders import check_delta_folder
 from retail_lakehouse.storage.schema_check import schema_problem
 from retail_lakehouse.storage.table_metadata import TableMetadata, metadata_changes
 
@@ -107,9 +108,20 @@ def load_table_if_present(path: Path) -> DeltaTable | None:
 # --- reading --------------------------------------------------------------------------------
 
 
+def data_files(path: Path, table: DeltaTable) -> list[Path]:
+    """The current version's data files on disk, under ``path``. delta-rs gives each as
+    the table's URI, percent-encoded (a space as ``%20``), followed by the file's path in
+    the table's folder as it is on disk (a partition value's own ``%20`` kept)."""
+    root = table.table_uri.removeprefix("file://")
+    return [
+        path / uri.removeprefix(root) if uri.startswith(root) else Path(uri)
+        for uri in table.file_uris()
+    ]
+
+
 def check_data_files(path: Path, table: DeltaTable) -> None:
     """Every data file the current version lists is on disk."""
-    missing = [uri for uri in table.file_uris() if not Path(uri).is_file()]
+    missing = [file for file in data_files(path, table) if not file.is_file()]
     if missing:
         example = Path(missing[0]).name
         raise StorageError(path, f"{len(missing)} data file(s) in the log are missing: {example}")
@@ -136,7 +148,7 @@ def stored_files(path: Path, table: DeltaTable) -> StoredFiles:
     values in the paths, and reader protocol 1 (no column mapping, no deletion vectors)."""
     check_data_files(path, table)
     plain = table.protocol().min_reader_version == 1 and not table.metadata().partition_columns
-    files = [Path(uri) for uri in table.file_uris()] if plain else None
+    files = data_files(path, table) if plain else None
     return StoredFiles(path, table, pa.schema(table.schema()), files)
 
 
@@ -269,6 +281,7 @@ class DeltaStore:
     """Delta tables stored as folders directly under ``root``; one table per name."""
 
     def __init__(self, root: Path) -> None:
+        check_delta_folder(root)
         self.root = root
 
     def table_path(self, name: str) -> Path:
