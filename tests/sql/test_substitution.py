@@ -4,12 +4,14 @@ goes in as written, an escape in a literal, as Lakeflow's text substitution leav
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 
 import pytest
 import sqlglot
 from sqlglot import exp
 
+from retail_lakehouse.sql import substitution
 from retail_lakehouse.sql.lexing import split_statements
 from retail_lakehouse.sql.substitution import substitute
 
@@ -44,3 +46,8 @@ def test_a_value_outside_quotes_goes_in_as_written() -> None:
 def test_a_reference_after_a_literal_with_escaped_quotes_is_outside_it() -> None:
     text = "SELECT 'it''s', 'a\\'b', ${n}, '${v}'"
     assert substitute(text, {"n": "1", "v": "o'k"}, PATH) == "SELECT 'it''s', 'a\\'b', 1, 'o\\'k'"
+
+
+def test_the_doctests_hold() -> None:
+    results = doctest.testmod(substitution)
+    assert results.attempted > 0 and results.failed == 0
