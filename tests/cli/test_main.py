@@ -90,7 +90,6 @@ def test_generate_summarizes_the_feeds_base_inserts_as_the_manifest_counts_them(
     [
         (["generate", "--rows", "orders=-3"], "row count of table 'orders' must be at least 1"),
         (["generate", "--rows", "shipments=3"], "unknown table 'shipments'"),
-        (["generate", "--workers", "0"], "--workers must be at least 1"),
         (["generate", "--defect-scale", "-1"], "defect scale must not be negative"),
         (["generate", "--rows", "orders=10", "--rows", "order_items=5"], "cover foreign key"),
         (["spec", "validate", "missing.yaml"], "missing.yaml: cannot read spec"),
@@ -105,6 +104,20 @@ def test_bad_input_is_one_line_with_exit_code_2(
     assert message in err
     assert err.count("\n") == 1 and err.startswith("retail: error: ")
     assert not (tmp_path / "landing").exists() or not any((tmp_path / "landing").iterdir())
+
+
+@pytest.mark.parametrize("workers", ["0", "-2"])
+def test_workers_below_one_are_refused_as_parsed(
+    workers: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "--workers", workers, "--lakehouse", str(tmp_path)])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        f"retail generate: error: argument --workers: must be at least 1, got {workers} "
+        "(see 'retail generate --help')\n"
+    )
+    assert not any(tmp_path.iterdir())
 
 
 def test_invalid_spec_file_names_the_field(

@@ -54,7 +54,7 @@ def add_generation(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("--seed", type=int, help=f"same seed, same bytes (default: {DEFAULT_SEED})")
     parser.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: all cores)"
+        "--workers", type=positive_count, default=None, help="worker processes (default: all cores)"
     )
     add_lakehouse(parser)
     parser.add_argument(
@@ -93,7 +93,7 @@ def add_appending(parser: argparse.ArgumentParser) -> None:
         "are the landing zone's; always drawn by the local generator, whatever --engine",
     )  # fmt: skip
     parser.add_argument(
-        "--days", type=int, default=None, metavar="N",
+        "--days", type=positive_count, default=None, metavar="N",
         help="with --append: how many days to add (default: 1)",
     )  # fmt: skip
 
@@ -103,8 +103,6 @@ def append_options(args: argparse.Namespace) -> AppendOptions:
     from retail_lakehouse.generate.runner import DEFAULT_BLOCK_ROWS
 
     days = 1 if args.days is None else args.days
-    if days < 1:
-        raise CliError(f"--days must be at least 1, got {days}")
     return AppendOptions(
         lakehouse=args.lakehouse, days=days, block_rows=args.block_rows or DEFAULT_BLOCK_ROWS
     )
@@ -186,8 +184,6 @@ def _row_count(text: str) -> tuple[str, int]:
 def generate_options(args: argparse.Namespace) -> GenerateOptions:
     from retail_lakehouse.generate.runner import DEFAULT_BLOCK_ROWS, GenerateOptions
 
-    if args.workers is not None and args.workers < 1:
-        raise CliError(f"--workers must be at least 1, got {args.workers}")
     return GenerateOptions(
         scale=DEFAULT_SCALE if args.scale is None else args.scale,
         seed=DEFAULT_SEED if args.seed is None else args.seed,
