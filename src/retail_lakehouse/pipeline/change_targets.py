@@ -7,7 +7,7 @@ runs, from what the target's last commit recorded, and runs it on the engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from retail_lakehouse.pipeline.changes import (
     CHANGES_KEY,
@@ -39,8 +39,8 @@ class ChangeTargets:
     store: DeltaStore
     graph: PipelineGraph
     full_refresh: bool
-    started_over: set[str] = field(default_factory=set)
-    rebuilt: dict[str, list[str]] = field(default_factory=dict)
+    started_over: set[str]  # the runner's own: filled as its streaming tables start over
+    rebuilt: dict[str, list[str]]  # the runner's own: why tables were rebuilt -> which
 
     def apply(self, result: str, flow: ChangeFlowStatement) -> ChangesApplied:
         """The target of ``flow`` computed into the relation ``result``."""

@@ -119,12 +119,14 @@ def data_files(path: Path, table: DeltaTable) -> list[Path]:
     ]
 
 
-def check_data_files(path: Path, table: DeltaTable) -> None:
-    """Every data file the current version lists is on disk."""
-    missing = [file for file in data_files(path, table) if not file.is_file()]
+def check_data_files(path: Path, table: DeltaTable) -> list[Path]:
+    """The current version's data files, each checked to be on disk."""
+    files = data_files(path, table)
+    missing = [file for file in files if not file.is_file()]
     if missing:
-        example = Path(missing[0]).name
+        example = missing[0].name
         raise StorageError(path, f"{len(missing)} data file(s) in the log are missing: {example}")
+    return files
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,9 @@ class StoredFiles:
 def stored_files(path: Path, table: DeltaTable) -> StoredFiles:
     """The table's files are its rows when nothing is kept outside them: no partition
     values in the paths, and reader protocol 1 (no column mapping, no deletion vectors)."""
-    check_data_files(path, table)
+    files = check_data_files(path, table)
     plain = table.protocol().min_reader_version == 1 and not table.metadata().partition_columns
-    files = data_files(path, table) if plain else None
-    return StoredFiles(path, table, pa.schema(table.schema()), files)
+    return StoredFiles(path, table, pa.schema(table.schema()), files if plain else None)
 
 
 def open_dataset(path: Path, table: DeltaTable) -> pds.Dataset:

@@ -43,7 +43,6 @@ from retail_lakehouse.storage.delta import (
     WriteMode,
     check_data_files,
     check_schema,
-    data_files,
     load_table,
     load_table_if_present,
     writer_properties,
@@ -87,8 +86,7 @@ class StagedFiles:
 
 def table_files(path: Path) -> TableFiles:
     table = load_table(path)
-    check_data_files(path, table)
-    files = data_files(path, table)
+    files = check_data_files(path, table)
     schema = pa.schema(table.schema())
     return TableFiles(path, files, schema, list(table.metadata().partition_columns))
 
