@@ -1,7 +1,8 @@
 """Joins stored range by range of their key: which queries split, on which key, that the
 ranges hold every key once, that a split query stores the same rows as the whole query
-(any data, NULL and skewed keys included), and that the retail pipeline writes the same
-rows split into small ranges as in one statement each."""
+(any data, NULL and skewed keys included), that a query reading a large relation stores
+its table compressed, and that the retail pipeline writes the same rows split into small
+ranges and compressed as in one statement each, uncompressed."""
 
 from __future__ import annotations
 
@@ -88,6 +89,21 @@ def test_queries_that_ranges_could_change_are_left_whole(sql: str) -> None:
     assert keyed(sql) is None
 
 
+def test_a_subquery_not_on_the_key_is_read_from_one_stored_table() -> None:
+    query = keyed(
+        SILVER_LIKE.replace(
+            "JOIN small AS c", "JOIN (SELECT DISTINCT customer, name FROM small) AS c"
+        )
+    )
+    assert query is not None and query.shared_sides() == [0]
+    assert query.side(0).sql("duckdb") == "SELECT DISTINCT customer, name FROM small"
+    renamed = query.with_side(0, "kept__side_0").in_range(1, 9, with_nulls=False).sql("duckdb")
+    assert 'LEFT JOIN "kept__side_0" AS c ON o.customer = c.customer' in renamed
+    assert "i.id BETWEEN 1 AND 9" in renamed  # the subquery on the key stays per range
+    plain = keyed(SILVER_LIKE)
+    assert plain is not None and plain.shared_sides() == []  # a plain table is read as it is
+
+
 def test_ranges_cover_every_key_once_and_split_the_rows_evenly() -> None:
     histogram = [(b, 10) for b in range(100)]
     ranges = cut(histogram, low=-500, high=499, width=10, count=4)
@@ -145,6 +161,25 @@ def test_a_split_query_stores_the_rows_of_the_whole_one(
         assert len(known) > 7 and len(set(known)) > 1
 
 
+def test_a_side_the_ranges_share_is_computed_once_and_dropped_after(
+    engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(engine, "big", pa.table({"id": range(100), "customer": [i % 13 for i in range(100)]}))
+    register(engine, "small", pa.table({"customer": [c for c in range(0, 13, 2) for _ in "ab"]}))
+    register(engine, "facts", pa.table({"id": range(0, 100, 3)}))
+    sql = (
+        "SELECT o.id, c.customer IS NOT NULL AS known, i.n FROM big AS o "
+        "LEFT JOIN (SELECT DISTINCT customer FROM small) AS c ON o.customer = c.customer "
+        "LEFT JOIN (SELECT id, count(*) AS n FROM facts GROUP BY id) AS i ON o.id = i.id"
+    )
+    statements = store_both(engine, sql, monkeypatch)
+    assert rows_of(engine, "split") == rows_of(engine, "whole")
+    computed = [s for s in statements if "DISTINCT" in s and not s.startswith("DESCRIBE")]
+    assert len(computed) == 1 and computed[0].startswith('CREATE TABLE "split__side_0"')
+    assert sum(s.startswith("INSERT") and '"split__side_0" AS c' in s for s in statements) >= 10
+    assert not engine._sql("SELECT 1 FROM duckdb_tables() WHERE table_name = 'split__side_0'")
+
+
 def test_every_range_sees_the_same_current_time(
     engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,6 +204,31 @@ def test_non_integer_keys_are_stored_whole(
     assert rows_of(engine, "split") == rows_of(engine, "whole")
 
 
+def database_of(engine: DuckDBEngine, relation: str) -> str:
+    ((database,),) = engine._sql(
+        f"SELECT database_name FROM duckdb_tables() WHERE table_name = '{relation}'"
+    )
+    return str(database)
+
+
+def test_a_query_reading_a_large_relation_stores_its_table_compressed(
+    engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(engine, "big", pa.table({"id": range(100)}))
+    register(engine, "small", pa.table({"id": range(8)}))
+    monkeypatch.setattr(key_ranges, "KEY_RANGE_ROWS", 50)
+    engine._store("from_big", parse("SELECT id * 2 AS twice FROM big"))
+    engine._store("from_small", parse("SELECT id * 2 AS twice FROM small"))
+    assert database_of(engine, "from_big") == "compressed"
+    assert database_of(engine, "from_small") == "memory"
+    # found by name wherever it is stored, and forgotten the same way
+    assert engine._sql('SELECT sum(twice) FROM "from_big"') == [(9900,)]
+    engine._forget("from_big")
+    assert engine._sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'from_big'") == [
+        (0,)
+    ]
+
+
 def test_the_retail_pipeline_writes_the_same_rows_in_small_ranges(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -185,6 +245,10 @@ def test_the_retail_pipeline_writes_the_same_rows_in_small_ranges(
     run_update(load_pipeline(builtin_settings_path(), split), full_refresh=True)
     inserted = {s.split('"')[1] for s in statements if s.startswith("INSERT INTO")}
     assert {"__result_silver_orders__unnumbered", "__result_revenue_lines"} <= inserted
+    compressed = {s.split('"')[1] for s in statements if s.startswith("CREATE TABLE compressed.")}
+    assert {"__result_silver_orders__unnumbered", "__result_gold_product_performance"} <= (
+        compressed
+    )
     expected = stored_rows(whole)
     assert "gold_daily_sales_summary" in expected
     assert stored_rows(split) == expected

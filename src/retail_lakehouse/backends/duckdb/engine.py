@@ -1,19 +1,20 @@
 """The embedded engine: DuckDB, in process, with queries transpiled by sqlglot.
 
 Every relation of an update (new rows, query results, kept and dropped rows) is a table
-or a view of one in-memory DuckDB database that spills to a folder of the lakehouse's
+or a view of in-memory DuckDB databases that spill to a folder of the lakehouse's
 scratch space under a memory limit: the data stays in the engine, and only record
-batches on their way into a table's files pass through Python. A result that only reads
-files, row by row (a bronze table), stays a view over its files (``file_scans``): each
-read scans them again, cheaper than storing and spilling the rows; so does a stored
-table (``attach``) and a streaming table's stored rows with its new ones. ``read_files`` becomes
-DuckDB's file readers over an explicit list of files (with the file name, for
-``_metadata.file_path``), ``STREAM(x)`` the relation of x's new rows, and the rest is
-sqlglot's Spark-to-DuckDB translation. Sessions run in UTC so dates and timestamps mean
-what they mean on Spark. Three kinds of rewrite make queries cheaper without changing
-their results: ``rules`` on the SQL; ``row_numbers``, which numbers only
-the rows whose keys repeat; and ``key_ranges``, which stores a join of a large relation
-range by range of its key, so its hash tables fit in memory.
+batches on their way into a table's files pass through Python. A table filled from a
+large relation is stored in a second, compressed in-memory database, so it spills less.
+A result that only reads files, row by row (a bronze table), stays a view over its files
+(``file_scans``): each read scans them again, cheaper than storing and spilling the
+rows; so does a stored table (``attach``) and a streaming table's stored rows with its
+new ones. ``read_files`` becomes DuckDB's file readers over an explicit list of files
+(with the file name, for ``_metadata.file_path``), ``STREAM(x)`` the relation of x's new
+rows, and the rest is sqlglot's Spark-to-DuckDB translation. Sessions run in UTC so
+dates and timestamps mean what they mean on Spark. Three kinds of rewrite make queries
+cheaper without changing their results: ``rules`` on the SQL; ``row_numbers``, which
+numbers only the rows whose keys repeat; and ``key_ranges``, which stores a join of a
+large relation range by range of its key, so its hash tables fit in memory.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ from retail_lakehouse.backends.duckdb.key_ranges import (
     cut,
     integer_types,
     keyed_query,
+    large,
+    largest_read,
     pieces,
 )
 from retail_lakehouse.backends.duckdb.quoting import literal, quote
@@ -74,6 +77,8 @@ from retail_lakehouse.storage.delta_files import (
 TARGET_DIALECT = "duckdb"
 RelationKind = Literal["table", "view"]
 UTC = "SET TimeZone = 'UTC'"
+COMPRESSED = "compressed"  # an in-memory database whose tables DuckDB stores compressed
+SEARCH_PATH = f"SET search_path = 'memory.main,{COMPRESSED}.main'"
 
 
 def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
@@ -120,6 +125,8 @@ class DuckDBEngine:
 
     def _configure(self, threads: int | None, memory_limit: int | None, spill: Path | None) -> None:
         self.connection.execute(UTC)
+        self.connection.execute(f"ATTACH ':memory:' AS {COMPRESSED} (COMPRESS)")
+        self.connection.execute(SEARCH_PATH)
         # a table's rows keep their query's order: its files and its row ids do not vary
         self.connection.execute("SET preserve_insertion_order = true")
         if threads:
@@ -154,9 +161,14 @@ class DuckDBEngine:
         except duckdb.Error as exc:
             raise engine_error(exc) from None
 
-    def _create(self, kind: RelationKind, relation: str, query: str) -> None:
+    def _create(
+        self, kind: RelationKind, relation: str, query: str, compressed: bool = False
+    ) -> None:
+        """A table or view of the query; a ``compressed`` table is stored in the compressed
+        database (found by the same name through the search path)."""
         self._forget(relation)
-        self._sql(f"CREATE {kind.upper()} {quote(relation)} AS {query}")
+        name = f"{COMPRESSED}.main.{quote(relation)}" if compressed else quote(relation)
+        self._sql(f"CREATE {kind.upper()} {name} AS {query}")
         self.kinds[relation] = kind
 
     def _forget(self, relation: str) -> None:
@@ -206,18 +218,28 @@ class DuckDBEngine:
 
     def _store(self, relation: str, query: exp.Expr) -> None:
         """The query's rows as a table: range by range of a join key when its source has
-        more than one range's rows (``key_ranges``), else in one statement."""
+        more than one range's rows (``key_ranges``), else in one statement; compressed
+        when it reads a ``large`` relation: past the memory limit the tables spill, and
+        compressed they spill less; a smaller one costs more to compress than it saves
+        (measured in ``benchmarks/README.md``)."""
+        compressed = large(largest_read(query, self._rows_or_none))
         ranges = self._key_ranges(query)
         if ranges is None:
-            self._create("table", relation, to_duckdb(query, copy=False))
+            self._create("table", relation, to_duckdb(query, copy=False), compressed)
             return
         keyed, bounds = ranges
+        shared = [f"{relation}__side_{join}" for join in keyed.shared_sides()]
+        for join, side in zip(keyed.shared_sides(), shared, strict=True):
+            self._create("table", side, to_duckdb(keyed.side(join)))
+            keyed = keyed.with_side(join, side)
         for index, (low, high) in enumerate(bounds):
             part = to_duckdb(keyed.in_range(low, high, with_nulls=index == 0), copy=False)
             if index == 0:
-                self._create("table", relation, part)
+                self._create("table", relation, part, compressed)
             else:
                 self._sql(f"INSERT INTO {quote(relation)} {part}")
+        for side in shared:
+            self._forget(side)
 
     def _key_ranges(self, query: exp.Expr) -> tuple[KeyedQuery, list[tuple[int, int]]] | None:
         """The query split by its join key, and the key's ranges, when worth splitting."""
@@ -309,7 +331,8 @@ class DuckDBEngine:
         folder = new_files_folder(path)
         cursor = self.connection.cursor()
         try:
-            cursor.execute(UTC)  # a session setting: each connection has its own
+            cursor.execute(UTC)  # session settings: each connection has its own
+            cursor.execute(SEARCH_PATH)
             described = cursor.execute(f"DESCRIBE SELECT * FROM {quote(write.relation)}")
             columns = [(str(row[0]), str(row[1])) for row in described.fetchall()]
             check_cluster_columns(path, [name for name, _ in columns], write.cluster_by)
@@ -363,7 +386,8 @@ class DuckDBEngine:
             return self.checked[relation]
         if self.kinds.get(relation) == "view":
             rows = f"{relation}__rows"
-            self._create("table", rows, f"SELECT * FROM {quote(relation)}")
+            compressed = large(self.rows(relation))
+            self._create("table", rows, f"SELECT * FROM {quote(relation)}", compressed)
             return Checked(rows)
         return Checked(relation)
 

@@ -7,22 +7,25 @@ as long as with the memory it wants (measured in ``benchmarks/README.md``). Its 
 by ranges of that key instead: each range of the key reads the rows of its range, joins
 them to the rows of the other sides in the same range, and appends its rows to the table.
 
-:func:`keyed_query` recognises a query whose rows are its FROM relation's rows each joined
-to others (a SELECT with joins and a WHERE, nothing that groups, numbers, orders or limits
-rows, no RIGHT or FULL join): keeping only the rows whose key is in a range commutes with
-such a query. A join whose condition is ``source.key = other.column`` only matches rows
-of ``other`` in the same range, so they are filtered too (a view over files or a stored
-table skips the row groups outside the range). The key is the column of the join with the
-largest other side. Ranges come from a histogram of the key, ``KEY_RANGE_ROWS`` rows
-each, the first with the NULL keys: the ranges depend on the data alone, so the same
-inputs give the same table whatever the memory limit or the thread count.
+:func:`keyed_query` recognises a query whose rows are its FROM relation's rows each
+joined to others (a SELECT with joins and a WHERE, nothing that groups, numbers, orders
+or limits rows, no RIGHT or FULL join): keeping only the rows whose key is in a range
+commutes with such a query. A join whose condition is ``source.key = other.column`` only
+matches rows of ``other`` in the same range, so they are filtered too (a view over files
+or a stored table skips the row groups outside the range). The key is the column of the
+join with the largest other side. A join's other side that is a subquery not on the key
+(the silver orders' distinct customers) is the same for every range: it is stored once
+and read from there, instead of computed again for each range. Ranges come from a
+histogram of the key, ``KEY_RANGE_ROWS`` rows each, the first with the NULL keys: the
+ranges depend on the data alone, so the same inputs give the same table whatever the
+memory limit or the thread count.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -89,6 +92,32 @@ class KeyedQuery:
             join.set("on", exp.and_(join.args["on"], in_range))
         return query
 
+    def shared_sides(self) -> list[int]:
+        """The joins whose other side is a subquery not on the key: the same rows for
+        every range."""
+        partners = {partner.join for partner in self.partners}
+        joins: list[exp.Join] = self.query.args["joins"]
+        return [
+            index
+            for index, join in enumerate(joins)
+            if index not in partners and isinstance(join.this, exp.Subquery)
+        ]
+
+    def side(self, join: int) -> exp.Expr:
+        """A join's other side's query."""
+        subquery: exp.Subquery = self.query.args["joins"][join].this
+        query: exp.Expr = subquery.this
+        return query
+
+    def with_side(self, join: int, table: str) -> KeyedQuery:
+        """This query with a join's other side read from ``table``, under the same alias."""
+        query = self.query.copy()
+        side = query.args["joins"][join].this
+        alias = side.args.get("alias")  # with its column names, if it gives any
+        stored = exp.Table(this=exp.to_identifier(table, quoted=True), alias=alias)
+        side.replace(stored)
+        return replace(self, query=query)
+
     def _source_key(self) -> exp.Column:
         return exp.column(self.key, table=_alias(self.query.args["from_"].this))
 
@@ -111,7 +140,7 @@ def keyed_query(tree: exp.Expr, rows: Callable[[str], int]) -> KeyedQuery | None
     candidates = [(i, pair) for i, pair in keyed if pair is not None]
     if not candidates:
         return None
-    _, (key, _) = max(candidates, key=lambda c: _largest_read(joins[c[0]].this, rows))
+    _, (key, _) = max(candidates, key=lambda c: largest_read(joins[c[0]].this, rows))
     partners = tuple(Partner(i, other) for i, (k, other) in candidates if k == key)
     return KeyedQuery(tree, source.name, key, partners)
 
@@ -147,14 +176,20 @@ def _join_key(join: exp.Join, source: str) -> tuple[str, str] | None:
     return by_table[source], by_table[other]
 
 
-def _largest_read(side: exp.Expr, rows: Callable[[str], int]) -> int:
-    """The rows of the largest relation a join's other side reads."""
+def largest_read(side: exp.Expr, rows: Callable[[str], int]) -> int:
+    """The rows of the largest relation a query (or a join's other side) reads."""
     tables = [side] if isinstance(side, exp.Table) else list(side.find_all(exp.Table))
     return max((rows(t.name) for t in tables if _plain_table(t)), default=0)
 
 
 def integer_types(types: Sequence[str]) -> bool:
     return all(kind.upper() in _INTEGERS for kind in types)
+
+
+def large(rows: int) -> bool:
+    """Whether a relation of ``rows`` rows may outgrow the memory limit: its joins split
+    into ranges, and the tables its queries fill are stored compressed (DuckDB engine)."""
+    return rows > KEY_RANGE_ROWS
 
 
 def pieces(rows: int) -> int:
