@@ -228,8 +228,8 @@ class DuckDBEngine:
             self._create("table", relation, to_duckdb(query, copy=False), compressed)
             return
         keyed, bounds = ranges
-        shared = [f"{relation}__side_{join}" for join in keyed.shared_sides()]
-        for join, side in zip(keyed.shared_sides(), shared, strict=True):
+        shared = {join: f"{relation}__side_{join}" for join in keyed.shared_sides()}
+        for join, side in shared.items():
             self._create("table", side, to_duckdb(keyed.side(join)))
             keyed = keyed.with_side(join, side)
         for index, (low, high) in enumerate(bounds):
@@ -238,13 +238,13 @@ class DuckDBEngine:
                 self._create("table", relation, part, compressed)
             else:
                 self._sql(f"INSERT INTO {quote(relation)} {part}")
-        for side in shared:
+        for side in shared.values():
             self._forget(side)
 
     def _key_ranges(self, query: exp.Expr) -> tuple[KeyedQuery, list[tuple[int, int]]] | None:
         """The query split by its join key, and the key's ranges, when worth splitting."""
         keyed = keyed_query(query, self._rows_or_none)
-        if keyed is None or pieces(self.rows(keyed.source)) < 2:
+        if keyed is None or not large(self.rows(keyed.source)):
             return None
         types = [kind for _, kind in self._columns(f"({keyed.key_columns()})")]
         ((low, high),) = self._sql(keyed.bounds_query())
