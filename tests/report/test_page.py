@@ -90,3 +90,13 @@ def test_runs_newest_first_with_the_current_one_marked() -> None:
     assert [row[0] for row in rows[1:]] == ["u2u2u2u2", "u1u1u1u1"]
     assert rows[1][2] == "FAILED" and rows[1][-1] == "boom" and rows[1][6] == "13"
     assert html.count('<tr class="current">') == 1
+
+
+def test_an_up_to_date_dataset_says_so_in_the_datasets_table() -> None:
+    data = sample()
+    kept = dataclasses.replace(data.flows[1], rows_written=0, rows_quarantined=0, up_to_date=True)
+    rows = table_rows(page(dataclasses.replace(data, flows=(data.flows[0], kept))), "datasets")
+    assert [row[:3] for row in rows[1:]] == [
+        ["bronze_a", "COMPLETED", "100"],
+        ["silver_a", "up to date", "0"],
+    ]

@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.report import ReportError
 from retail_lakehouse.report.runs import PipelineView, read_events, recent_runs, update_flows
 from retail_lakehouse.storage.delta import DeltaStore
+from tests.pipeline.conftest import make_landing, run_update
 
 
 def logged(root: Path) -> list[dict[str, Any]]:
@@ -67,6 +70,27 @@ def test_flows_of_an_update_in_the_order_they_ran(reported_lakehouse: Path) -> N
     layers = {f.dataset: f.layer for f in flows}
     assert layers["silver_orders"] == "gold"  # as the pipeline says
     assert layers["bronze_orders"] == "bronze"  # not in the pipeline's view: by its name
+
+
+def test_an_up_to_date_dataset_shows_the_checks_of_the_update_that_computed_it(
+    tmp_path: Path,
+) -> None:
+    root = make_landing(tmp_path)
+    pipeline = load_pipeline(builtin_settings_path(), root)
+    first, second = run_update(pipeline), run_update(pipeline)
+    events = read_events(DeltaStore(root / "tables"), "event_log")
+    view = PipelineView({}, {})
+    flows = {f.dataset: f for f in update_flows(events, second.update_id, view, lambda d, n: None)}
+    computed = {d.name: d for d in first.datasets}
+    for name in ("silver_orders", "silver_order_items", "gold_daily_sales_summary"):
+        assert flows[name].up_to_date and flows[name].rows_written == 0
+        shown = [(e.name, e.passed_records, e.failed_records) for e in flows[name].expectations]
+        counted = [
+            (e.name, e.passed_records, e.failed_records) for e in computed[name].expectations
+        ]
+        assert shown == counted
+    assert flows["silver_orders"].expectations  # the retail pipeline checks its silver tables
+    assert not flows["bronze_orders"].up_to_date
 
 
 def test_no_event_log_is_a_report_error(tmp_path: Path) -> None:

@@ -274,7 +274,7 @@ class DatasetProgress:
             self._say(f"{name}: running")
 
     def dataset_finished(self, result: DatasetResult) -> None:
-        rows = f"{result.written_rows:,} rows"
+        rows = "up to date" if result.up_to_date else f"{result.written_rows:,} rows"
         if self._live:
             self.progress.update(self._tasks[result.name], completed=1, rows=rows)
         else:

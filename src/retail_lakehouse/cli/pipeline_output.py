@@ -48,9 +48,10 @@ def datasets_summary(update: UpdateResult) -> FittingTable:
     )
     ordered = sorted(update.datasets, key=lambda d: _LAYER_ORDER[d.layer])
     for result in ordered:
+        written = "up to date" if result.up_to_date else f"{result.written_rows:,}"
         table.add_row(
             result.layer, result.name, _KIND_LABELS[result.kind], f"{result.input_rows:,}",
-            f"{result.written_rows:,}", f"{result.quarantined_rows:,}", f"{result.seconds:.2f}",
+            written, f"{result.quarantined_rows:,}", f"{result.seconds:.2f}",
         )  # fmt: skip
     table.caption = (
         f"{update.status} in {update.seconds:.2f} s on {update.engine} "
@@ -68,6 +69,12 @@ def expectations_summary(update: UpdateResult) -> FittingTable:
             table.add_row(
                 result.name, e.name, _ACTION_LABELS[e.action], f"{e.passed_records:,}", failed
             )
+    kept = [d.name for d in update.datasets if d.up_to_date]
+    if kept:
+        table.caption = (
+            f"Up to date, not computed again: {', '.join(kept)} (the report shows the "
+            "counts of the update that last computed them)"
+        )
     return table
 
 

@@ -3,7 +3,9 @@
 Each ``flow_progress`` row carries the dataset, status, rows written and the expectations
 array (name, dataset, passed_records, failed_records), and ``details`` holds the same as
 JSON shaped like Databricks' event log, so ``details:flow_progress.data_quality.
-expectations`` queries carry over.
+expectations`` queries carry over. A materialized view the update did not compute, being
+up to date, has no expectations and says so in ``details:flow_progress.
+planning_information.maintenance_type`` (``MAINTENANCE_TYPE_NO_OP``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ EXPECTATION_TYPE = pa.struct(
         ("failed_records", pa.int64()),
     ]
 )
+NO_OP = "MAINTENANCE_TYPE_NO_OP"  # Databricks' name for a refresh that had nothing to do
 EVENT_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -55,21 +58,21 @@ def _flow_event(update: UpdateResult, result: DatasetResult) -> dict[str, Any]:
         }
         for e in result.expectations
     ]
-    details = {
-        "flow_progress": {
-            "status": result.status,
-            "metrics": {"num_output_rows": result.written_rows},
-            "data_quality": {
-                "dropped_records": result.quarantined_rows,
-                "expectations": expectations,
-            },
-        }
+    progress: dict[str, Any] = {
+        "status": result.status,
+        "metrics": {"num_output_rows": result.written_rows},
+        "data_quality": {"dropped_records": result.quarantined_rows, "expectations": expectations},
     }
+    message = f"Flow '{result.name}' has {result.status}."
+    if result.up_to_date:
+        progress["planning_information"] = {"maintenance_type": NO_OP}
+        message = f"Flow '{result.name}' is up to date: its definition and inputs did not change."
+    details = {"flow_progress": progress}
     return {
         "timestamp": result.finished,
         "event_type": "flow_progress",
         "level": "INFO" if result.status == "COMPLETED" else "ERROR",
-        "message": f"Flow '{result.name}' has {result.status}.",
+        "message": message,
         "dataset_name": result.name,
         "status": result.status,
         "rows_written": result.written_rows,

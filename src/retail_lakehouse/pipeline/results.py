@@ -35,6 +35,7 @@ class DatasetResult:
     started: datetime
     finished: datetime
     status: FlowStatus = "COMPLETED"
+    up_to_date: bool = False  # not computed: its stored rows were already its result
 
 
 @dataclass
@@ -59,6 +60,7 @@ def dataset_result(
     checked: CheckedRelation,
     timing: tuple[datetime, float],  # when it started, how many seconds it took
     status: FlowStatus,
+    up_to_date: bool = False,
 ) -> DatasetResult:
     """A dataset's result in the update; a FAILED flow wrote nothing."""
     written = (checked.kept_rows, checked.quarantined_rows) if status == "COMPLETED" else (0, 0)
@@ -70,7 +72,7 @@ def dataset_result(
     started, seconds = timing
     return DatasetResult(
         dataset.name, dataset.kind, dataset.layer, input_rows, *written, expectations, seconds,
-        started, started + timedelta(seconds=seconds), status,
+        started, started + timedelta(seconds=seconds), status, up_to_date,
     )  # fmt: skip
 
 

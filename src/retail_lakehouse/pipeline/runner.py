@@ -17,26 +17,25 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.pipeline.change_targets import ChangeTargets
-from retail_lakehouse.pipeline.commit import Committer, table_metadata
+from retail_lakehouse.pipeline.commit import Committer
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
     DatasetRelations,
     Engine,
     EngineError,
     Sources,
-    TableWrite,
 )
 from retail_lakehouse.pipeline.event_log import events_table
 from retail_lakehouse.pipeline.graph import PlannedDataset
-from retail_lakehouse.pipeline.ingest import Ingest, IngestPlanner
+from retail_lakehouse.pipeline.ingest import IngestPlanner
 from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal
 from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
 from retail_lakehouse.pipeline.progress import progress_metadata
@@ -49,22 +48,10 @@ from retail_lakehouse.pipeline.results import (
     dataset_result,
     tripped_fail_expectation,
 )
+from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY, UpToDateViews
 from retail_lakehouse.pipeline.watch import Unwatched, UpdateWatcher
-from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, StorageError, WriteMode
-from retail_lakehouse.storage.table_metadata import TableMetadata
-
-ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """A computed dataset waiting for the commit phase."""
-
-    planned: PlannedDataset
-    checked: CheckedRelation
-    ingest: Ingest
-    commit_info: Mapping[str, str]  # what the table's commit records beside its rows
-    unchanged: bool = False  # nothing new: the stored table stays as it is
+from retail_lakehouse.pipeline.writes import ComputedDataset, table_writes
+from retail_lakehouse.storage.delta import DeltaStore, StorageError
 
 
 def run_update(
@@ -110,6 +97,8 @@ class UpdateRunner:
         self.change_targets = ChangeTargets(
             engine, self.store, self.graph, full_refresh, self.started_over, self.rebuilt
         )
+        self.up_to_date = UpToDateViews(self.store, self.graph, full_refresh, self.result.update_id)
+        self.waiting: dict[str, PlannedDataset] = {}  # temporary views not computed yet
 
     def run(self) -> UpdateResult:
         """One update, holding the lakehouse's writer lock, after recovering what a killed
@@ -152,11 +141,14 @@ class UpdateRunner:
         unread = _datasets_unread_after(self.graph.order)
         idle: list[str] = []  # read by nobody any more: released once staged
         for planned in self.graph.order:
-            item = self._compute(planned)
-            if planned.dataset.is_table:
-                committer.stage(self._planned_writes(item))
-            idle += unread[planned.dataset.name]
-            idle = self._release_staged(committer, idle)
+            item = self._compute_or_keep(planned)
+            if item is not None and planned.dataset.is_table:
+                writes = table_writes(self.store, self.engine, item)
+                if writes:
+                    self.up_to_date.written.add(planned.dataset.name)
+                committer.stage(writes)
+            idle = self._release_idle(committer, idle + unread[planned.dataset.name])
+        self._record_unread_views()
         for reason, names in self.rebuilt.items():
             self.result.notes.append(f"rebuilt from all their input: {', '.join(names)} ({reason})")
         write_began = time.perf_counter()
@@ -200,7 +192,28 @@ class UpdateRunner:
 
     # --- phase one: compute ------------------------------------------------------------
 
-    def _compute(self, planned: PlannedDataset) -> _Pending:
+    def _compute_or_keep(self, planned: PlannedDataset) -> ComputedDataset | None:
+        """The dataset computed, or its stored table kept when it is up to date; None for a
+        temporary view that waits until a dataset that is computed reads it."""
+        digest = self.up_to_date.digest(planned)
+        if digest is not None and self.up_to_date.holds(planned, digest):
+            return self._keep_stored(planned)
+        if self.up_to_date.can_wait(planned):
+            self.waiting[planned.dataset.name] = planned
+            return None
+        self._compute_waiting(planned.inputs)
+        return self._compute(planned, digest)
+
+    def _compute_waiting(self, names: Sequence[str]) -> None:
+        """Compute the waiting temporary views among ``names``, after those they read."""
+        for name in names:
+            view = self.waiting.pop(name, None)
+            if view is not None:
+                self._compute_waiting(view.inputs)
+                self._compute(view, None)
+
+    def _compute(self, planned: PlannedDataset, digest: str | None) -> ComputedDataset:
+        """``digest``: what a materialized view's commit records its rows depend on."""
         dataset = planned.dataset
         self.watcher.dataset_started(dataset.name)
         started, began = datetime.now(UTC), time.perf_counter()
@@ -214,6 +227,8 @@ class UpdateRunner:
         stored = None if ingest.starts_over else self._stored_relation(dataset)
         progress = ingest.progress
         commit_info = progress_metadata(progress) if progress is not None else {}
+        if digest is not None:
+            commit_info = {**commit_info, DIGEST_KEY: digest}
         unchanged = False
         try:
             if stored is not None and not self._has_new_input(planned, sources):
@@ -241,7 +256,29 @@ class UpdateRunner:
             )
         self._publish(dataset, checked, stored)
         self._record(dataset, input_rows, checked, started, began, "COMPLETED")
-        return _Pending(planned, checked, ingest, commit_info, unchanged)
+        return ComputedDataset(planned, checked, ingest, commit_info, unchanged)
+
+    def _keep_stored(self, planned: PlannedDataset) -> ComputedDataset:
+        """An up-to-date materialized view: its stored rows, read as they are."""
+        dataset = planned.dataset
+        self.watcher.dataset_started(dataset.name)
+        started, began = datetime.now(UTC), time.perf_counter()
+        ingest = self.ingest.plan(planned, self.started_over)
+        stored = DatasetRelations(dataset.name).stored
+        self.engine.attach(stored, self.store, dataset.name)
+        checked = CheckedRelation(stored, stored, 0, 0, ())
+        self._publish(dataset, checked, None)
+        self._record(dataset, 0, checked, started, began, "COMPLETED", up_to_date=True)
+        return ComputedDataset(planned, checked, ingest, {}, unchanged=True)
+
+    def _record_unread_views(self) -> None:
+        """The temporary views no computed dataset read: up to date, as all their readers."""
+        for view in self.waiting.values():
+            self.watcher.dataset_started(view.dataset.name)
+            empty = CheckedRelation("", "", 0, 0, ())
+            began = time.perf_counter()
+            self._record(view.dataset, 0, empty, datetime.now(UTC), began, "COMPLETED", True)
+        self.waiting.clear()
 
     def _record(
         self,
@@ -251,9 +288,11 @@ class UpdateRunner:
         started: datetime,
         began: float,
         status: FlowStatus,
+        up_to_date: bool = False,
     ) -> None:
         seconds = time.perf_counter() - began
-        result = dataset_result(dataset, input_rows, checked, (started, seconds), status)
+        timing = (started, seconds)
+        result = dataset_result(dataset, input_rows, checked, timing, status, up_to_date)
         self.result.datasets.append(result)
         self.watcher.dataset_finished(result)
 
@@ -295,49 +334,12 @@ class UpdateRunner:
 
     # --- phase two: commit -------------------------------------------------------------
 
-    def _planned_writes(self, item: _Pending) -> list[TableWrite]:
-        dataset = item.planned.dataset
-        described = table_metadata(dataset)
-        if item.unchanged and self.store.describes(dataset.name, described):
-            return []  # no new change, nor a change of its metadata: no commit
-        append = dataset.appends and not item.ingest.starts_over
-        if append and self.engine.rows(item.checked.kept) and self.store.exists(dataset.name):
-            self._check_same_columns(dataset, item.checked.kept)
-        mode: WriteMode = "append" if append else "overwrite"
-        schema_mode: SchemaMode | None = None if append else "overwrite"
-        partitions = dataset.partition_by
-        targets = [
-            (dataset.name, item.checked.kept, _cluster_columns(dataset), dict(item.commit_info),
-             described),
-        ]  # fmt: skip
-        if dataset.quarantine is not None:
-            targets.append((dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata()))
-        writes = []
-        for name, relation, cluster, commit_info, metadata in targets:
-            if append and not self.engine.rows(relation) and self.store.describes(name, metadata):
-                continue  # nothing new, nor in its metadata: no commit
-            writes.append(TableWrite(
-                name, relation, mode, schema_mode, cluster, partitions, commit_info, metadata
-            ))  # fmt: skip
-        return writes
-
-    def _check_same_columns(self, dataset: Dataset, relation: str) -> None:
-        """New rows of a streaming table have the columns of its stored ones: a definition
-        that adds or drops columns needs the table rebuilt, which only a full refresh does."""
-        stored = self.store.schema(dataset.name).names
-        incoming = [name for name, _ in self.engine.described(relation)]
-        added = _not_among(incoming, stored)
-        dropped = _not_among(stored, incoming)
-        if not added and not dropped:
-            return
-        changes = [f"adds column(s) {', '.join(added)}"] if added else []
-        changes += [f"drops column(s) {', '.join(dropped)}"] if dropped else []
-        raise DefinitionError(
-            dataset.location,
-            f"'{dataset.name}' {' and '.join(changes)}, which its stored rows do not have: a "
-            "streaming table keeps its columns until a full refresh rebuilds it from all its "
-            "input",
-        )
+    def _release_idle(self, committer: Committer, idle: list[str]) -> list[str]:
+        """Release the idle datasets that no waiting view reads (once staged); the others
+        stay idle."""
+        held = {name for view in self.waiting.values() for name in view.inputs}
+        free = self._release_staged(committer, [name for name in idle if name not in held])
+        return [name for name in idle if name in held] + free
 
     def _release_staged(self, committer: Committer, idle: list[str]) -> list[str]:
         """Free the relations of the idle datasets whose files are written, so memory and
@@ -371,18 +373,3 @@ def _datasets_unread_after(order: Sequence[PlannedDataset]) -> dict[str, list[st
     for name, reader in last_reader.items():
         unread[reader].append(name)
     return unread
-
-
-def _not_among(names: Sequence[str], others: Sequence[str]) -> list[str]:
-    """The ``names`` that are none of ``others`` (names compare without case)."""
-    known = {name.lower() for name in others}
-    return [name for name in names if name.lower() not in known]
-
-
-def _cluster_columns(dataset: Dataset) -> tuple[str, ...]:
-    """CLUSTER BY columns, then those of the pipelines.autoOptimize.zOrderCols property."""
-    columns = list(dataset.cluster_by)
-    z_order = dataset.property(ZORDER_PROPERTY)
-    if z_order:
-        columns += [c.strip() for c in z_order.split(",") if c.strip() and c.strip() not in columns]
-    return tuple(columns)

@@ -42,6 +42,7 @@ class FlowRow:
     rows_quarantined: int
     seconds: float
     expectations: tuple[ExpectationRow, ...]
+    up_to_date: bool = False  # not computed: its expectations are from when it last was
 
 
 @dataclass(frozen=True)

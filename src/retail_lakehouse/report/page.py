@@ -182,7 +182,8 @@ def _timings(data: ReportData, chart: Chart | None) -> str:
 
 def _dataset_row(f: FlowRow) -> Row:
     counts = [_count(f.rows_written), _count(f.rows_quarantined)]
-    return Row([_code(f.dataset), _status(f.status), *counts, f"{f.seconds:.2f}"])
+    status = '<span class="muted">up to date</span>' if f.up_to_date else _status(f.status)
+    return Row([_code(f.dataset), status, *counts, f"{f.seconds:.2f}"])
 
 
 def _figure(chart: Chart) -> str:

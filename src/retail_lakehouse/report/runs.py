@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from retail_lakehouse.pipeline.event_log import NO_OP
 from retail_lakehouse.pipeline.model import Layer, ViolationAction, layer_of_name
 from retail_lakehouse.report import ReportError
 from retail_lakehouse.report.ground_truth import ExpectedFailures
@@ -59,12 +60,24 @@ def update_flows(
     pipeline: PipelineView,
     expected: ExpectedFailures,
 ) -> tuple[FlowRow, ...]:
-    """The datasets of one update, in the order they ran."""
-    return tuple(
-        _flow_row(event, pipeline, expected)
-        for event in _flow_events(events)
-        if event["update_id"] == update_id
-    )
+    """The datasets of one update, in the order they ran. A dataset the update found up
+    to date shows the expectations of the update that last computed it: they describe
+    its rows as they are."""
+    computed: dict[str, Event] = {}  # dataset -> its latest flow that computed it
+    rows = []
+    for event in _flow_events(events):
+        up_to_date = _up_to_date(event)
+        if event["update_id"] == update_id:
+            checked = computed.get(event["dataset_name"], event) if up_to_date else event
+            rows.append(_flow_row(event, checked, pipeline, expected))
+        elif not up_to_date and event["status"] == "COMPLETED":
+            computed[event["dataset_name"]] = event
+    return tuple(rows)
+
+
+def _up_to_date(event: Event) -> bool:
+    details = json.loads(event["details"] or "{}").get("flow_progress", {})
+    return bool(details.get("planning_information", {}).get("maintenance_type") == NO_OP)
 
 
 def _flow_events(events: Sequence[Event]) -> list[Event]:
@@ -89,7 +102,11 @@ def _run_row(event: Event, failed_records: int) -> RunRow:
     )
 
 
-def _flow_row(event: Event, pipeline: PipelineView, expected: ExpectedFailures) -> FlowRow:
+def _flow_row(
+    event: Event, checked: Event, pipeline: PipelineView, expected: ExpectedFailures
+) -> FlowRow:
+    """A dataset's flow in the update, with the expectations of ``checked`` (the flow
+    itself, or the one that last computed an up-to-date dataset)."""
     dataset: str = event["dataset_name"]
     return FlowRow(
         dataset=dataset,
@@ -98,6 +115,7 @@ def _flow_row(event: Event, pipeline: PipelineView, expected: ExpectedFailures) 
         rows_written=event["rows_written"],
         rows_quarantined=event["rows_quarantined"],
         seconds=event["duration_seconds"],
+        up_to_date=_up_to_date(event),
         expectations=tuple(
             ExpectationRow(
                 dataset=dataset,
@@ -107,6 +125,6 @@ def _flow_row(event: Event, pipeline: PipelineView, expected: ExpectedFailures) 
                 failed_records=e["failed_records"],
                 expected_failed=expected(dataset, e["name"]),
             )
-            for e in event["expectations"]
+            for e in checked["expectations"]
         ),
     )

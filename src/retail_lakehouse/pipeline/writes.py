@@ -1,0 +1,92 @@
+"""What an update commits for a dataset it computed: its table's rows and its quarantine's,
+appended or overwriting, or nothing when neither they nor the table's metadata changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from retail_lakehouse.common.errors import DefinitionError
+from retail_lakehouse.pipeline.commit import table_metadata
+from retail_lakehouse.pipeline.engine import CheckedRelation, Engine, TableWrite
+from retail_lakehouse.pipeline.graph import PlannedDataset
+from retail_lakehouse.pipeline.ingest import Ingest
+from retail_lakehouse.pipeline.model import Dataset
+from retail_lakehouse.storage.delta import DeltaStore, SchemaMode, WriteMode
+from retail_lakehouse.storage.table_metadata import TableMetadata
+
+ZORDER_PROPERTY = "pipelines.autoOptimize.zOrderCols"
+
+
+@dataclass(frozen=True)
+class ComputedDataset:
+    """A computed dataset waiting for the commit phase."""
+
+    planned: PlannedDataset
+    checked: CheckedRelation
+    ingest: Ingest
+    commit_info: Mapping[str, str]  # what the table's commit records beside its rows
+    unchanged: bool = False  # nothing new: the stored table stays as it is
+
+
+def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> list[TableWrite]:
+    """The writes that commit ``item``: none, its table's, and its quarantine's."""
+    dataset = item.planned.dataset
+    described = table_metadata(dataset)
+    if item.unchanged and store.describes(dataset.name, described):
+        return []  # no new change, nor a change of its metadata: no commit
+    append = dataset.appends and not item.ingest.starts_over
+    if append and engine.rows(item.checked.kept) and store.exists(dataset.name):
+        check_same_columns(store, engine, dataset, item.checked.kept)
+    mode: WriteMode = "append" if append else "overwrite"
+    schema_mode: SchemaMode | None = None if append else "overwrite"
+    partitions = dataset.partition_by
+    targets = [
+        (dataset.name, item.checked.kept, cluster_columns(dataset), dict(item.commit_info),
+         described),
+    ]  # fmt: skip
+    if dataset.quarantine is not None:
+        targets.append((dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata()))
+    writes = []
+    for name, relation, cluster, commit_info, metadata in targets:
+        if append and not engine.rows(relation) and store.describes(name, metadata):
+            continue  # nothing new, nor in its metadata: no commit
+        writes.append(TableWrite(
+            name, relation, mode, schema_mode, cluster, partitions, commit_info, metadata
+        ))  # fmt: skip
+    return writes
+
+
+def check_same_columns(store: DeltaStore, engine: Engine, dataset: Dataset, relation: str) -> None:
+    """New rows of a streaming table have the columns of its stored ones: a definition
+    that adds or drops columns needs the table rebuilt, which only a full refresh does."""
+    stored = store.schema(dataset.name).names
+    incoming = [name for name, _ in engine.described(relation)]
+    added = _not_among(incoming, stored)
+    dropped = _not_among(stored, incoming)
+    if not added and not dropped:
+        return
+    changes = [f"adds column(s) {', '.join(added)}"] if added else []
+    changes += [f"drops column(s) {', '.join(dropped)}"] if dropped else []
+    raise DefinitionError(
+        dataset.location,
+        f"'{dataset.name}' {' and '.join(changes)}, which its stored rows do not have: a "
+        "streaming table keeps its columns until a full refresh rebuilds it from all its "
+        "input",
+    )
+
+
+def _not_among(names: Sequence[str], others: Sequence[str]) -> list[str]:
+    """The ``names`` that are none of ``others`` (names compare without case)."""
+    known = {name.lower() for name in others}
+    return [name for name in names if name.lower() not in known]
+
+
+def cluster_columns(dataset: Dataset) -> tuple[str, ...]:
+    """CLUSTER BY columns, then those of the pipelines.autoOptimize.zOrderCols property."""
+    columns = list(dataset.cluster_by)
+    z_order = dataset.property(ZORDER_PROPERTY)
+    if z_order:
+        columns += [c.strip() for c in z_order.split(",") if c.strip() and c.strip() not in columns]
+    return tuple(columns)

@@ -1,0 +1,156 @@
+"""Materialized views an update need not compute: their stored rows stay when neither their
+definition nor any table they read changed since they were computed.
+
+Each test runs the retail pipeline over a small landing zone, changes one thing (nothing,
+a query, a landing file, a table's owner), runs again, and checks which datasets were
+computed against the tables' versions and rows."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from retail_lakehouse.backends import EngineName
+from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline.commit import table_metadata
+from retail_lakehouse.pipeline.event_log import NO_OP
+from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
+from retail_lakehouse.pipeline.results import UpdateResult
+from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY
+from retail_lakehouse.storage.delta import DeltaStore
+from tests.pipeline.conftest import (
+    ENGINE_FACTORIES,
+    ENGINE_PARAMS,
+    custom_pipeline,
+    make_landing,
+    run_update,
+)
+
+EVENT_LOG = "event_log"
+
+
+def views(pipeline: LoadedPipeline) -> set[str]:
+    """The materialized and temporary views defined in SQL."""
+    return {
+        p.dataset.name for p in pipeline.graph.order if p.tree is not None and not p.dataset.appends
+    }
+
+
+def up_to_date(result: UpdateResult) -> set[str]:
+    return {d.name for d in result.datasets if d.up_to_date}
+
+
+def table_versions(root: Path) -> dict[str, int | None]:
+    store = DeltaStore(root / "tables")
+    return {n: store.version(n).version for n in store.list_tables() if n != EVENT_LOG}
+
+
+def sorted_rows(root: Path, name: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = DeltaStore(root / "tables").read(name).to_pylist()
+    return sorted(rows, key=lambda row: json.dumps(row, default=str, sort_keys=True))
+
+
+def changed(before: dict[str, int | None], after: dict[str, int | None]) -> set[str]:
+    return {name for name, version in after.items() if before.get(name) != version}
+
+
+@pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
+def test_a_rerun_with_nothing_new_computes_no_view(tmp_path: Path, engine_name: EngineName) -> None:
+    root = make_landing(tmp_path)
+    pipeline = load_pipeline(builtin_settings_path(), root)
+    engine = ENGINE_FACTORIES[engine_name]()
+    try:
+        first = run_update(pipeline, engine=engine)
+        before = table_versions(root)
+        rows = {name: sorted_rows(root, name) for name in before}
+        second = run_update(pipeline, engine=engine)
+    finally:
+        engine.close()
+    assert not up_to_date(first)
+    assert up_to_date(second) == views(pipeline)
+    assert table_versions(root) == before  # nothing committed but the event log
+    assert {name: sorted_rows(root, name) for name in before} == rows
+    kept = [d for d in second.datasets if d.up_to_date]
+    assert all(d.written_rows == 0 and not d.expectations for d in kept)
+    events = DeltaStore(root / "tables").read(EVENT_LOG).to_pylist()
+    no_ops = {
+        e["dataset_name"]
+        for e in events
+        if e["update_id"] == second.update_id
+        and e["event_type"] == "flow_progress"
+        and json.loads(e["details"])["flow_progress"].get("planning_information")
+        == {"maintenance_type": NO_OP}
+    }
+    assert no_ops == views(pipeline)
+
+
+def test_a_changed_query_recomputes_its_view_and_what_reads_it(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    run_update(load_pipeline(custom_pipeline(root), root))
+    before = table_versions(root)
+    shutil.rmtree(root / "pipeline")
+    edit = ("count(DISTINCT customer_id) AS unique_customers", "count(*) AS unique_customers")
+    edited = load_pipeline(custom_pipeline(root, {"03_gold.sql": edit}), root)
+    result = run_update(edited)
+    assert changed(before, table_versions(root)) == {"gold_daily_sales_summary"}
+    recomputed = {"gold_daily_sales_summary", "revenue_orders", "revenue_lines"}
+    assert up_to_date(result) == views(edited) - recomputed
+    # the temporary view it reads is computed for it, after the one that view reads
+    computed = [d.name for d in result.datasets if not d.up_to_date]
+    assert computed.index("revenue_lines") < computed.index("revenue_orders")
+
+
+def test_new_rows_recompute_every_view_downstream_and_no_other(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    pipeline = load_pipeline(builtin_settings_path(), root)
+    run_update(pipeline)
+    before = table_versions(root)
+    products = sorted((root / "landing" / "products").glob("*.parquet"))[0]
+    shutil.copy(products, products.with_name("part-99999.parquet"))  # every product again
+    result = run_update(pipeline)
+    downstream = {
+        "bronze_products", "silver_products", "silver_products_quarantine",
+        "silver_order_items", "silver_order_items_quarantine", "gold_product_performance",
+        "gold_customer_lifetime_value", "gold_daily_sales_summary", "gold_category_performance",
+    }  # fmt: skip
+    assert changed(before, table_versions(root)) == downstream
+    assert up_to_date(result) == {"silver_customers", "silver_orders"}
+    full = run_update(pipeline, full_refresh=True)
+    assert not up_to_date(full)
+
+
+def test_the_digest_counts_the_tables_read_and_their_writers(tmp_path: Path) -> None:
+    """A view whose stored table another writer replaced, or one that calls the current
+    time, is computed again."""
+    root = make_landing(tmp_path)
+    clock = "CREATE OR REFRESH MATERIALIZED VIEW stamped AS SELECT now() AS at, count(*) AS n"
+    pipeline = load_pipeline(custom_pipeline(root, extra=f"{clock} FROM silver_orders;\n"), root)
+    run_update(pipeline)
+    store = DeltaStore(root / "tables")
+    names = ("silver_orders", "gold_daily_sales_summary", "stamped")
+    digests = {name: store.history(name, 1)[0].get(DIGEST_KEY) for name in names}
+    assert None not in [digests[n] for n in ("silver_orders", "gold_daily_sales_summary")]
+    assert digests["stamped"] is None
+    summary = store.read("gold_daily_sales_summary")
+    store.write("gold_daily_sales_summary", summary.slice(0, 3), "overwrite")  # another writer
+    result = run_update(pipeline)
+    assert not {"stamped", "gold_daily_sales_summary"} & up_to_date(result)
+    assert "silver_orders" in up_to_date(result)
+    assert store.read("gold_daily_sales_summary").num_rows == summary.num_rows
+
+
+def test_a_new_comment_rewrites_the_table(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    run_update(load_pipeline(custom_pipeline(root), root))
+    shutil.rmtree(root / "pipeline")
+    comment = "COMMENT 'Per category: revenue, units sold,"
+    edit = (comment, comment.replace("Per category", "By category"))
+    edited = load_pipeline(custom_pipeline(root, {"03_gold.sql": edit}), root)
+    result = run_update(edited)
+    assert "gold_category_performance" not in up_to_date(result)
+    dataset = edited.graph.get("gold_category_performance").dataset
+    assert DeltaStore(root / "tables").describes(dataset.name, table_metadata(dataset))
