@@ -73,8 +73,8 @@ class UpToDateViews:
         """Whether the view's stored table was computed from what ``digest`` stands for,
         and describes the view as it is defined now (comment, properties)."""
         name = planned.dataset.name
-        if not self.store.exists(name):
-            return False
+        if self._reads_written(planned) or not self.store.exists(name):
+            return False  # an input written now never matches: no need to read the log
         if latest_commit_value(self.store, name, DIGEST_KEY) != digest:
             return False
         return self.store.describes(name, table_metadata(planned.dataset))
