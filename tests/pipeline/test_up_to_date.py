@@ -7,6 +7,7 @@ computed against the tables' versions and rows."""
 
 from __future__ import annotations
 
+import doctest
 import json
 import shutil
 from pathlib import Path
@@ -20,6 +21,7 @@ from retail_lakehouse.pipeline.commit import table_metadata
 from retail_lakehouse.pipeline.event_log import NO_OP
 from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
+from retail_lakehouse.pipeline import up_to_date as up_to_date_module
 from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import (
@@ -31,6 +33,10 @@ from tests.pipeline.conftest import (
 )
 
 EVENT_LOG = "event_log"
+
+
+def test_the_doctests_pass() -> None:
+    assert doctest.testmod(up_to_date_module).failed == 0
 
 
 def views(pipeline: LoadedPipeline) -> set[str]:
@@ -128,17 +134,19 @@ def test_the_digest_counts_the_tables_read_and_their_writers(tmp_path: Path) -> 
     time, is computed again."""
     root = make_landing(tmp_path)
     clock = "CREATE OR REFRESH MATERIALIZED VIEW stamped AS SELECT now() AS at, count(*) AS n"
-    pipeline = load_pipeline(custom_pipeline(root, extra=f"{clock} FROM silver_orders;\n"), root)
+    sample = "CREATE OR REFRESH MATERIALIZED VIEW sampled AS SELECT order_id FROM silver_orders"
+    extra = f"{clock} FROM silver_orders;\n{sample} TABLESAMPLE (10 PERCENT);\n"
+    pipeline = load_pipeline(custom_pipeline(root, extra=extra), root)
     run_update(pipeline)
     store = DeltaStore(root / "tables")
-    names = ("silver_orders", "gold_daily_sales_summary", "stamped")
+    names = ("silver_orders", "gold_daily_sales_summary", "stamped", "sampled")
     digests = {name: store.history(name, 1)[0].get(DIGEST_KEY) for name in names}
     assert None not in [digests[n] for n in ("silver_orders", "gold_daily_sales_summary")]
-    assert digests["stamped"] is None
+    assert digests["stamped"] is None and digests["sampled"] is None
     summary = store.read("gold_daily_sales_summary")
     store.write("gold_daily_sales_summary", summary.slice(0, 3), "overwrite")  # another writer
     result = run_update(pipeline)
-    assert not {"stamped", "gold_daily_sales_summary"} & up_to_date(result)
+    assert not {"stamped", "sampled", "gold_daily_sales_summary"} & up_to_date(result)
     assert "silver_orders" in up_to_date(result)
     assert store.read("gold_daily_sales_summary").num_rows == summary.num_rows
 

@@ -13,7 +13,7 @@ matches an earlier digest, so a view downstream of new data is always computed.
 
 A full refresh computes everything; so does any view this cannot vouch for: a Python
 dataset, a query that reads files or streams, or one that calls a function whose value
-changes from run to run (the current time, random numbers, UUIDs).
+changes from run to run (the current time, random numbers, UUIDs) or a table function.
 """
 
 from __future__ import annotations
@@ -32,18 +32,28 @@ from retail_lakehouse.pipeline.progress import latest_commit_value
 from retail_lakehouse.storage.delta import DeltaStore
 
 DIGEST_KEY = "retail_lakehouse.inputs_digest"  # commit info: what the view's rows depend on
-_VOLATILE: tuple[type[exp.Expr], ...] = (
+_VOLATILE: tuple[type[exp.Expr], ...] = (  # the clock, chance, the session, a sample
     exp.CurrentDate,
     exp.CurrentDatetime,
     exp.CurrentTime,
     exp.CurrentTimestamp,
     exp.CurrentTimestampLTZ,
+    exp.CurrentTimezone,
+    exp.CurrentUser,
     exp.Localtimestamp,
     exp.Rand,
     exp.Randn,
+    exp.Randstr,
+    exp.Shuffle,
+    exp.TableSample,
+    exp.Uniform,
     exp.Uuid,
 )
-_VOLATILE_NAMES = frozenset({"now", "random", "rand", "uuid", "gen_random_uuid", "today"})
+_VOLATILE_NAMES = frozenset(
+    {"now", "random", "rand", "uuid", "gen_random_uuid", "today", "localtimestamp"}
+    | {"monotonically_increasing_id", "input_file_name", "spark_partition_id"}
+    | {"reflect", "java_method", "try_reflect"}
+)
 
 
 @dataclass
@@ -99,7 +109,9 @@ class UpToDateViews:
         """The definition of ``planned`` and of what it reads, or None when it cannot be
         vouched for."""
         dataset, tree = planned.dataset, planned.tree
-        if tree is None or planned.streamed or planned.file_sources or _volatile(tree):
+        if tree is None or planned.streamed or planned.file_sources:
+            return None
+        if _volatile(tree) or _reads_table_functions(tree):
             return None
         expectations = [(e.name, e.condition, e.action) for e in dataset.expectations]
         layout = [list(dataset.partition_by), list(dataset.cluster_by)]
@@ -128,7 +140,29 @@ class UpToDateViews:
 
 
 def _volatile(tree: exp.Expr) -> bool:
-    """Whether the query calls a function whose value changes from run to run."""
+    """Whether the query calls a function whose value changes from run to run.
+
+    >>> import sqlglot
+    >>> [_volatile(sqlglot.parse_one(f"SELECT {e} FROM t", read="databricks"))
+    ...  for e in ("now()", "unix_timestamp()", "unix_timestamp(ts)", "input_file_name()", "k")]
+    [True, True, False, True, False]
+    """
     if tree.find(*_VOLATILE):
         return True
-    return any(call.name.lower() in _VOLATILE_NAMES for call in tree.find_all(exp.Anonymous))
+    if any(not clock.this for clock in tree.find_all(exp.StrToUnix)):  # unix_timestamp()
+        return True
+    names = [call.name for call in tree.find_all(exp.Anonymous)]
+    names += [column.name for column in tree.find_all(exp.Column) if not column.table]
+    return any(name.lower() in _VOLATILE_NAMES for name in names)
+
+
+def _reads_table_functions(tree: exp.Expr) -> bool:
+    """Whether the query reads a table function (``read_parquet('x')``): what it returns
+    is nothing the digest covers.
+
+    >>> import sqlglot
+    >>> [_reads_table_functions(sqlglot.parse_one(q, read="databricks"))
+    ...  for q in ("SELECT * FROM read_parquet('x')", "SELECT * FROM a JOIN b ON a.k = b.k")]
+    [True, False]
+    """
+    return any(not isinstance(table.this, exp.Identifier) for table in tree.find_all(exp.Table))
