@@ -162,3 +162,50 @@ def test_a_new_comment_rewrites_the_table(tmp_path: Path) -> None:
     assert "gold_category_performance" not in up_to_date(result)
     dataset = edited.graph.get("gold_category_performance").dataset
     assert DeltaStore(root / "tables").describes(dataset.name, table_metadata(dataset))
+
+
+def test_a_temporary_view_nothing_reads_is_computed_when_its_input_changed(
+    tmp_path: Path,
+) -> None:
+    root = make_landing(tmp_path)
+    leaf = (
+        "CREATE TEMPORARY VIEW cheap_products (CONSTRAINT cheap EXPECT (list_price < 20)) "
+        "AS SELECT product_id, list_price FROM silver_products;\n"
+    )
+    pipeline = load_pipeline(custom_pipeline(root, extra=leaf), root)
+    first = run_update(pipeline)
+    products = sorted((root / "landing" / "products").glob("*.parquet"))[0]
+    shutil.copy(products, products.with_name("part-99999.parquet"))
+    second, third = run_update(pipeline), run_update(pipeline)
+    counted = [
+        next(d for d in update.datasets if d.name == "cheap_products") for update in (first, second)
+    ]
+    assert all(d.expectations and not d.up_to_date for d in counted)
+    assert "cheap_products" in up_to_date(third)
+
+
+def test_a_changed_temporary_view_recomputes_the_views_that_read_it(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    run_update(load_pipeline(custom_pipeline(root), root))
+    before = table_versions(root)
+    shutil.rmtree(root / "pipeline")
+    edit = ("sum(line_total) AS order_value", "sum(line_total) AS order_value, count(*) AS lines")
+    result = run_update(load_pipeline(custom_pipeline(root, {"03_gold.sql": edit}), root))
+    readers = {"gold_customer_lifetime_value", "gold_daily_sales_summary"}  # of revenue_orders
+    assert changed(before, table_versions(root)) == readers
+    assert {"gold_product_performance", "silver_orders"} <= up_to_date(result)
+
+
+def test_a_changed_expectation_recomputes_its_view(tmp_path: Path) -> None:
+    root = make_landing(tmp_path)
+    first = run_update(load_pipeline(custom_pipeline(root), root))
+    shutil.rmtree(root / "pipeline")
+    edit = ("EXPECT (quantity > 0)", "EXPECT (quantity > 1)")
+    result = run_update(load_pipeline(custom_pipeline(root, {"02_silver.sql": edit}), root))
+    assert "silver_order_items" not in up_to_date(result)
+    assert "silver_orders" in up_to_date(result)
+    counts = [
+        {e.name: e.failed_records for d in update.datasets for e in d.expectations}
+        for update in (first, result)
+    ]
+    assert counts[1]["positive_quantity"] > counts[0]["positive_quantity"]
