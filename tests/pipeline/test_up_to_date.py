@@ -17,11 +17,11 @@ import pytest
 
 from retail_lakehouse.backends import EngineName
 from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline import up_to_date as up_to_date_module
 from retail_lakehouse.pipeline.commit import table_metadata
 from retail_lakehouse.pipeline.event_log import NO_OP
 from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
-from retail_lakehouse.pipeline import up_to_date as up_to_date_module
 from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline.conftest import (
