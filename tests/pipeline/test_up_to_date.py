@@ -46,6 +46,11 @@ def views(pipeline: LoadedPipeline) -> set[str]:
     }
 
 
+def change_targets(pipeline: LoadedPipeline) -> set[str]:
+    """The AUTO CDC targets: up to date too when no new change arrived."""
+    return {p.dataset.name for p in pipeline.graph.order if p.dataset.changes is not None}
+
+
 def up_to_date(result: UpdateResult) -> set[str]:
     return {d.name for d in result.datasets if d.up_to_date}
 
@@ -77,7 +82,8 @@ def test_a_rerun_with_nothing_new_computes_no_view(tmp_path: Path, engine_name: 
     finally:
         engine.close()
     assert not up_to_date(first)
-    assert up_to_date(second) == views(pipeline)
+    assert change_targets(pipeline)
+    assert up_to_date(second) == views(pipeline) | change_targets(pipeline)
     assert table_versions(root) == before  # nothing committed but the event log
     assert {name: sorted_rows(root, name) for name in before} == rows
     kept = [d for d in second.datasets if d.up_to_date]
@@ -91,7 +97,7 @@ def test_a_rerun_with_nothing_new_computes_no_view(tmp_path: Path, engine_name: 
         and json.loads(e["details"])["flow_progress"].get("planning_information")
         == {"maintenance_type": NO_OP}
     }
-    assert no_ops == views(pipeline)
+    assert no_ops == views(pipeline) | change_targets(pipeline)
 
 
 def test_a_changed_query_recomputes_its_view_and_what_reads_it(tmp_path: Path) -> None:
@@ -104,7 +110,7 @@ def test_a_changed_query_recomputes_its_view_and_what_reads_it(tmp_path: Path) -
     result = run_update(edited)
     assert changed(before, table_versions(root)) == {"gold_daily_sales_summary"}
     recomputed = {"gold_daily_sales_summary", "revenue_orders", "revenue_lines"}
-    assert up_to_date(result) == views(edited) - recomputed
+    assert up_to_date(result) == (views(edited) | change_targets(edited)) - recomputed
     # the temporary view it reads is computed for it, after the one that view reads
     computed = [d.name for d in result.datasets if not d.up_to_date]
     assert computed.index("revenue_lines") < computed.index("revenue_orders")
@@ -124,7 +130,7 @@ def test_new_rows_recompute_every_view_downstream_and_no_other(tmp_path: Path) -
         "gold_customer_lifetime_value", "gold_daily_sales_summary", "gold_category_performance",
     }  # fmt: skip
     assert changed(before, table_versions(root)) == downstream
-    assert up_to_date(result) == {"silver_customers", "silver_orders"}
+    assert up_to_date(result) == {"silver_customers", "silver_orders"} | change_targets(pipeline)
     full = run_update(pipeline, full_refresh=True)
     assert not up_to_date(full)
 

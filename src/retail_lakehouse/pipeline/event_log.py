@@ -3,9 +3,10 @@
 Each ``flow_progress`` row carries the dataset, status, rows written and the expectations
 array (name, dataset, passed_records, failed_records), and ``details`` holds the same as
 JSON shaped like Databricks' event log, so ``details:flow_progress.data_quality.
-expectations`` queries carry over. A materialized view the update did not compute, being
-up to date, has no expectations and says so in ``details:flow_progress.
-planning_information.maintenance_type`` (``MAINTENANCE_TYPE_NO_OP``).
+expectations`` queries carry over. A dataset the update found up to date (a materialized
+view it did not compute, an AUTO CDC target no new change reached) wrote no rows, has no
+expectations and says so in ``details:flow_progress.planning_information.
+maintenance_type`` (``MAINTENANCE_TYPE_NO_OP``).
 """
 
 from __future__ import annotations

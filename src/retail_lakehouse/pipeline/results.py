@@ -35,7 +35,7 @@ class DatasetResult:
     started: datetime
     finished: datetime
     status: FlowStatus = "COMPLETED"
-    up_to_date: bool = False  # not computed: its stored rows were already its result
+    up_to_date: bool = False  # its stored rows were already its result: nothing written
 
 
 @dataclass
@@ -62,12 +62,14 @@ def dataset_result(
     status: FlowStatus,
     up_to_date: bool = False,
 ) -> DatasetResult:
-    """A dataset's result in the update; a FAILED flow wrote nothing."""
-    written = (checked.kept_rows, checked.quarantined_rows) if status == "COMPLETED" else (0, 0)
+    """A dataset's result in the update; a FAILED flow wrote nothing, nor did an up-to-date
+    one, which checked nothing either."""
+    wrote = status == "COMPLETED" and not up_to_date
+    written = (checked.kept_rows, checked.quarantined_rows) if wrote else (0, 0)
     actions = {e.name: e.action for e in dataset.expectations}
     expectations = tuple(
         ExpectationResult(c.name, dataset.name, actions[c.name], c.passed, c.failed)
-        for c in checked.counts
+        for c in (() if up_to_date else checked.counts)
     )
     started, seconds = timing
     return DatasetResult(

@@ -25,7 +25,7 @@ from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.common.faults import crash_point
 from retail_lakehouse.common.lock import writer_lock
 from retail_lakehouse.pipeline.change_targets import ChangeTargets
-from retail_lakehouse.pipeline.commit import Committer
+from retail_lakehouse.pipeline.commit import Committer, table_metadata
 from retail_lakehouse.pipeline.engine import (
     CheckedRelation,
     DatasetRelations,
@@ -255,7 +255,8 @@ class UpdateRunner:
                 f"for {tripped.failed} rows (ON VIOLATION FAIL UPDATE): no table was changed"
             )
         self._publish(dataset, checked, stored)
-        self._record(dataset, input_rows, checked, started, began, "COMPLETED")
+        kept = unchanged and self.store.describes(dataset.name, table_metadata(dataset))
+        self._record(dataset, input_rows, checked, started, began, "COMPLETED", kept)
         return ComputedDataset(planned, checked, ingest, commit_info, unchanged)
 
     def _keep_stored(self, planned: PlannedDataset) -> ComputedDataset:
