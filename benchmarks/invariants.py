@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.datasets import dataset_folder
-from retail_lakehouse.pipeline.event_log import NO_OP
+from retail_lakehouse.pipeline.event_log import found_up_to_date
 from retail_lakehouse.report.ground_truth import expected_failures, load_ground_truth
 from retail_lakehouse.storage.delta import DeltaStore
 
@@ -96,7 +96,7 @@ def _expectations_equal_the_manifest(store: DeltaStore, manifest: dict[str, Any]
     checked: dict[str, dict[str, Any]] = {}  # dataset -> the last completed flow computing it
     flows = [e for e in events if e["event_type"] == "flow_progress"]
     for event in flows:
-        if event["update_id"] in completed and not _up_to_date(event):
+        if event["update_id"] in completed and not found_up_to_date(event):
             checked[event["dataset_name"]] = event
     problems = []
     for event in checked.values():
@@ -107,12 +107,6 @@ def _expectations_equal_the_manifest(store: DeltaStore, manifest: dict[str, Any]
                     f"{e['dataset']}.{e['name']}: failed {e['failed_records']}, manifest {want}"
                 )
     return problems
-
-
-def _up_to_date(event: dict[str, Any]) -> bool:
-    """Whether the flow's dataset was up to date: not computed, so nothing counted."""
-    progress = json.loads(event["details"] or "{}").get("flow_progress", {})
-    return bool(progress.get("planning_information", {}).get("maintenance_type") == NO_OP)
 
 
 def _gold_agrees(store: DeltaStore) -> list[str]:

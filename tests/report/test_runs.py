@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from retail_lakehouse.datasets import builtin_settings_path
+from retail_lakehouse.pipeline.model import ExpectationFailedError
 from retail_lakehouse.pipeline.project import load_pipeline
 from retail_lakehouse.report import ReportError
 from retail_lakehouse.report.runs import PipelineView, read_events, recent_runs, update_flows
 from retail_lakehouse.storage.delta import DeltaStore
-from tests.pipeline.conftest import make_landing, run_update
+from tests.pipeline.conftest import custom_pipeline, make_landing, run_update
 
 
 def logged(root: Path) -> list[dict[str, Any]]:
@@ -91,6 +93,32 @@ def test_an_up_to_date_dataset_shows_the_checks_of_the_update_that_computed_it(
         assert shown == counted
     assert flows["silver_orders"].expectations  # the retail pipeline checks its silver tables
     assert not flows["bronze_orders"].up_to_date
+
+
+def test_counts_of_a_failed_update_are_not_shown_for_an_up_to_date_dataset(
+    tmp_path: Path,
+) -> None:
+    """A failed update computed silver_order_items with another expectation, then a gold
+    FAIL UPDATE stopped it: nothing was committed, so the next update finds the table up
+    to date, and its counts are still the first update's."""
+    root = make_landing(tmp_path)
+    first = run_update(load_pipeline(custom_pipeline(root), root))
+    shutil.rmtree(root / "pipeline")
+    gold = "CREATE OR REFRESH MATERIALIZED VIEW gold_category_performance\n"
+    trips = gold.replace("\n", " (CONSTRAINT never EXPECT (false) ON VIOLATION FAIL UPDATE)\n")
+    edits = {"02_silver.sql": ("EXPECT (quantity > 0)", "EXPECT (quantity > 1)"),
+             "03_gold.sql": (gold, trips)}  # fmt: skip
+    with pytest.raises(ExpectationFailedError):
+        run_update(load_pipeline(custom_pipeline(root, edits), root))
+    shutil.rmtree(root / "pipeline")
+    third = run_update(load_pipeline(custom_pipeline(root), root))
+    events = read_events(DeltaStore(root / "tables"), "event_log")
+    flows = {f.dataset: f for f in update_flows(events, third.update_id, PipelineView({}, {}),
+                                                lambda d, n: None)}  # fmt: skip
+    items = flows["silver_order_items"]
+    assert items.up_to_date
+    counted = next(d for d in first.datasets if d.name == "silver_order_items").expectations
+    assert [e.failed_records for e in items.expectations] == [e.failed_records for e in counted]
 
 
 def test_no_event_log_is_a_report_error(tmp_path: Path) -> None:

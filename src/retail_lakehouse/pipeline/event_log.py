@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,3 +114,9 @@ def events_table(update: UpdateResult) -> pa.Table:
     for row in rows:
         row.update(id=str(uuid.uuid4()), pipeline_name=update.pipeline, update_id=update.update_id)
     return pa.Table.from_pylist(rows, schema=EVENT_SCHEMA)
+
+
+def found_up_to_date(event: Mapping[str, Any]) -> bool:
+    """Whether a stored ``flow_progress`` event says its dataset was up to date."""
+    progress = json.loads(event["details"] or "{}").get("flow_progress", {})
+    return bool(progress.get("planning_information", {}).get("maintenance_type") == NO_OP)

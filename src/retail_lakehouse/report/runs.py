@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from retail_lakehouse.pipeline.event_log import NO_OP
+from retail_lakehouse.pipeline.event_log import found_up_to_date
 from retail_lakehouse.pipeline.model import Layer, ViolationAction, layer_of_name
 from retail_lakehouse.report import ReportError
 from retail_lakehouse.report.ground_truth import ExpectedFailures
@@ -63,21 +63,21 @@ def update_flows(
     """The datasets of one update, in the order they ran. A dataset the update found up
     to date shows the expectations of the update that last computed it: they describe
     its rows as they are."""
-    computed: dict[str, Event] = {}  # dataset -> its latest flow that computed it
+    completed = {
+        e["update_id"]
+        for e in events
+        if e["event_type"] == "update_progress" and e["status"] == "COMPLETED"
+    }
+    computed: dict[str, Event] = {}  # dataset -> the latest completed update's flow computing it
     rows = []
     for event in _flow_events(events):
-        up_to_date = _up_to_date(event)
+        up_to_date = found_up_to_date(event)
         if event["update_id"] == update_id:
             checked = computed.get(event["dataset_name"], event) if up_to_date else event
             rows.append(_flow_row(event, checked, pipeline, expected))
-        elif not up_to_date and event["status"] == "COMPLETED":
+        elif not up_to_date and event["update_id"] in completed:
             computed[event["dataset_name"]] = event
     return tuple(rows)
-
-
-def _up_to_date(event: Event) -> bool:
-    details = json.loads(event["details"] or "{}").get("flow_progress", {})
-    return bool(details.get("planning_information", {}).get("maintenance_type") == NO_OP)
 
 
 def _flow_events(events: Sequence[Event]) -> list[Event]:
@@ -115,7 +115,7 @@ def _flow_row(
         rows_written=event["rows_written"],
         rows_quarantined=event["rows_quarantined"],
         seconds=event["duration_seconds"],
-        up_to_date=_up_to_date(event),
+        up_to_date=found_up_to_date(event),
         expectations=tuple(
             ExpectationRow(
                 dataset=dataset,
