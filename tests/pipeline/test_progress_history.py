@@ -24,6 +24,7 @@ from deltalake import DeltaTable
 from retail_lakehouse.common.lakehouse import Lakehouse
 from retail_lakehouse.pipeline.progress import (
     PROGRESS_KEY,
+    ROWS_UNCHANGED,
     fingerprint,
     latest_commit_value,
     list_source_files,
@@ -134,6 +135,21 @@ def test_latest_commit_value_follows_restores_and_skips_optimize(
 ) -> None:
     with within(5):
         assert latest_commit_value(StubStore(history), "t", KEY) == expected
+
+
+def test_the_rows_writer_passes_commits_that_only_change_metadata() -> None:
+    """A comment or a property altered in a later update records that update too, but the
+    rows are still the ones the earlier write left."""
+    altered = [
+        {"version": 3, "operation": operation, KEY: "c"}
+        for operation in ("UPDATE TABLE METADATA", "SET TBLPROPERTIES", "UPDATE FIELD METADATA")
+    ]
+    for commit in altered:
+        history = [commit, optimize(2), write(1, "b"), write(0, "a")]
+        assert latest_commit_value(StubStore(history), "t", KEY) == "c"  # as before
+        assert latest_commit_value(StubStore(history), "t", KEY, ROWS_UNCHANGED) == "b"
+    restored = [restore(4, 2), altered[0], optimize(2), write(1, "b"), write(0, "a")]
+    assert latest_commit_value(StubStore(restored), "t", KEY, ROWS_UNCHANGED) == "b"
 
 
 @pytest.mark.parametrize(

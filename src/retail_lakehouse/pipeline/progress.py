@@ -28,6 +28,12 @@ from retail_lakehouse.storage.delta import DeltaStore
 PROGRESS_KEY = "retail_lakehouse.progress"
 SAMPLE_BYTES = 1 << 16  # of each end of a file, for its fingerprint
 _UNCHANGED = frozenset({"OPTIMIZE", "VACUUM START", "VACUUM END"})
+# commits that leave the rows as they were: the above, and delta-rs' metadata alterations
+ROWS_UNCHANGED = _UNCHANGED | {
+    "UPDATE TABLE METADATA",
+    "SET TBLPROPERTIES",
+    "UPDATE FIELD METADATA",
+}
 
 FileId = tuple[int, str]  # size in bytes, content fingerprint
 
@@ -87,22 +93,24 @@ def read_progress(store: DeltaStore, table: str) -> Progress | None:
     return _parse(text) if text is not None else None
 
 
-def latest_commit_value(store: DeltaStore, table: str, key: str) -> str | None:
+def latest_commit_value(
+    store: DeltaStore, table: str, key: str, passing: frozenset[str] = _UNCHANGED
+) -> str | None:
     """``key`` of the commit info of the table's latest data commit (a RESTORE commit
-    stands for the version it restored; an OPTIMIZE commit is skipped); None when that
-    commit has none."""
+    stands for the version it restored; a commit whose operation is in ``passing``, an
+    OPTIMIZE by default, is skipped); None when that commit has none."""
     history = {int(entry["version"]): entry for entry in store.history(table)}
     version: int | None = max(history, default=None)
     seen: set[int] = set()
     while version is not None and version in history and version not in seen:
         seen.add(version)
         entry = history[version]
-        if key in entry:
-            return str(entry[key])
-        if entry.get("operation") == "RESTORE":
-            version = int(entry.get("operationParameters", {}).get("version", -1))
-        elif entry.get("operation") in _UNCHANGED:
+        if entry.get("operation") in passing:
             version -= 1
+        elif key in entry:
+            return str(entry[key])
+        elif entry.get("operation") == "RESTORE":
+            version = int(entry.get("operationParameters", {}).get("version", -1))
         else:
             return None
     return None

@@ -50,7 +50,7 @@ from retail_lakehouse.pipeline.results import (
 )
 from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY, UpToDateViews
 from retail_lakehouse.pipeline.watch import Unwatched, UpdateWatcher
-from retail_lakehouse.pipeline.writes import ComputedDataset, table_writes
+from retail_lakehouse.pipeline.writes import ComputedDataset, changes_rows, table_writes
 from retail_lakehouse.storage.delta import DeltaStore, StorageError
 
 
@@ -144,7 +144,7 @@ class UpdateRunner:
             item = self._compute_or_keep(planned)
             if item is not None and planned.dataset.is_table:
                 writes = table_writes(self.store, self.engine, item)
-                if writes:
+                if changes_rows(self.engine, writes, planned.dataset.name):
                     self.up_to_date.written.add(planned.dataset.name)
                 committer.stage(writes)
             idle = self._release_idle(committer, idle + unread[planned.dataset.name])

@@ -5,7 +5,8 @@ Each commit of a materialized view records a digest of what its rows depend on: 
 definition (query, declared columns, expectations, layout, this package's version) and,
 for every stored table it reads (directly or through temporary views, whose definitions
 count too), the update that wrote that table's rows: the update id of the table's latest
-data commit, or this update's id when the table is written now. Before computing a view,
+commit that changed rows (not one that only changed its comment or properties), or this
+update's id when the table is written now. Before computing a view,
 an update computes the same digest; when it equals the one the view's latest commit
 recorded, no input changed since, and the update neither computes nor commits the view
 (Databricks reports such a refresh as a no-op). An input written in this update never
@@ -28,7 +29,7 @@ from retail_lakehouse import __version__
 from retail_lakehouse.pipeline.commit import table_metadata
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
 from retail_lakehouse.pipeline.journal import UPDATE_KEY
-from retail_lakehouse.pipeline.progress import latest_commit_value
+from retail_lakehouse.pipeline.progress import ROWS_UNCHANGED, latest_commit_value
 from retail_lakehouse.storage.delta import DeltaStore
 
 DIGEST_KEY = "retail_lakehouse.inputs_digest"  # commit info: what the view's rows depend on
@@ -134,7 +135,8 @@ class UpToDateViews:
         if name in self.written:
             return [name, self.update_id]
         if name not in self.writers:  # the same until this update commits
-            self.writers[name] = latest_commit_value(self.store, name, UPDATE_KEY)
+            writer = latest_commit_value(self.store, name, UPDATE_KEY, ROWS_UNCHANGED)
+            self.writers[name] = writer
         writer = self.writers[name]
         return None if writer is None else [name, writer]
 

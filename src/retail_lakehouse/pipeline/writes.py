@@ -58,6 +58,14 @@ def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> li
     return writes
 
 
+def changes_rows(engine: Engine, writes: Sequence[TableWrite], table: str) -> bool:
+    """Whether ``writes`` change the rows of ``table``: an overwrite, or an append of some
+    rows (an append of none only brings its metadata up to date)."""
+    return any(
+        w.name == table and (w.mode == "overwrite" or engine.rows(w.relation)) for w in writes
+    )
+
+
 def check_same_columns(store: DeltaStore, engine: Engine, dataset: Dataset, relation: str) -> None:
     """New rows of a streaming table have the columns of its stored ones: a definition
     that adds or drops columns needs the table rebuilt, which only a full refresh does."""
