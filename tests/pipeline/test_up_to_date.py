@@ -10,6 +10,7 @@ from __future__ import annotations
 import doctest
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,26 @@ def changed(before: dict[str, int | None], after: dict[str, int | None]) -> set[
     return {name for name, version in after.items() if before.get(name) != version}
 
 
+@dataclass(frozen=True)
+class Edited:
+    """The retail pipeline run once, then again with one text of one SQL file replaced."""
+
+    root: Path
+    pipeline: LoadedPipeline  # as edited
+    first: UpdateResult
+    before: dict[str, int | None]  # the tables' versions after the first update
+    result: UpdateResult  # the update after the edit
+
+
+def rerun_edited(tmp_path: Path, file: str, old: str, new: str) -> Edited:
+    root = make_landing(tmp_path)
+    first = run_update(load_pipeline(custom_pipeline(root), root))
+    before = table_versions(root)
+    shutil.rmtree(root / "pipeline")
+    edited = load_pipeline(custom_pipeline(root, {file: (old, new)}), root)
+    return Edited(root, edited, first, before, run_update(edited))
+
+
 @pytest.mark.parametrize("engine_name", ENGINE_PARAMS)
 def test_a_rerun_with_nothing_new_computes_no_view(tmp_path: Path, engine_name: EngineName) -> None:
     root = make_landing(tmp_path)
@@ -101,18 +122,14 @@ def test_a_rerun_with_nothing_new_computes_no_view(tmp_path: Path, engine_name: 
 
 
 def test_a_changed_query_recomputes_its_view_and_what_reads_it(tmp_path: Path) -> None:
-    root = make_landing(tmp_path)
-    run_update(load_pipeline(custom_pipeline(root), root))
-    before = table_versions(root)
-    shutil.rmtree(root / "pipeline")
-    edit = ("count(DISTINCT customer_id) AS unique_customers", "count(*) AS unique_customers")
-    edited = load_pipeline(custom_pipeline(root, {"03_gold.sql": edit}), root)
-    result = run_update(edited)
-    assert changed(before, table_versions(root)) == {"gold_daily_sales_summary"}
+    old = "count(DISTINCT customer_id) AS unique_customers"
+    edit = rerun_edited(tmp_path, "03_gold.sql", old, "count(*) AS unique_customers")
+    assert changed(edit.before, table_versions(edit.root)) == {"gold_daily_sales_summary"}
     recomputed = {"gold_daily_sales_summary", "revenue_orders", "revenue_lines"}
-    assert up_to_date(result) == (views(edited) | change_targets(edited)) - recomputed
+    everything = views(edit.pipeline) | change_targets(edit.pipeline)
+    assert up_to_date(edit.result) == everything - recomputed
     # the temporary view it reads is computed for it, after the one that view reads
-    computed = [d.name for d in result.datasets if not d.up_to_date]
+    computed = [d.name for d in edit.result.datasets if not d.up_to_date]
     assert computed.index("revenue_lines") < computed.index("revenue_orders")
 
 
@@ -158,16 +175,12 @@ def test_the_digest_counts_the_tables_read_and_their_writers(tmp_path: Path) -> 
 
 
 def test_a_new_comment_rewrites_the_table(tmp_path: Path) -> None:
-    root = make_landing(tmp_path)
-    run_update(load_pipeline(custom_pipeline(root), root))
-    shutil.rmtree(root / "pipeline")
     comment = "COMMENT 'Per category: revenue, units sold,"
-    edit = (comment, comment.replace("Per category", "By category"))
-    edited = load_pipeline(custom_pipeline(root, {"03_gold.sql": edit}), root)
-    result = run_update(edited)
-    assert "gold_category_performance" not in up_to_date(result)
-    dataset = edited.graph.get("gold_category_performance").dataset
-    assert DeltaStore(root / "tables").describes(dataset.name, table_metadata(dataset))
+    renamed = comment.replace("Per category", "By category")
+    edit = rerun_edited(tmp_path, "03_gold.sql", comment, renamed)
+    assert "gold_category_performance" not in up_to_date(edit.result)
+    dataset = edit.pipeline.graph.get("gold_category_performance").dataset
+    assert DeltaStore(edit.root / "tables").describes(dataset.name, table_metadata(dataset))
 
 
 def test_a_temporary_view_nothing_reads_is_computed_when_its_input_changed(
@@ -191,27 +204,19 @@ def test_a_temporary_view_nothing_reads_is_computed_when_its_input_changed(
 
 
 def test_a_changed_temporary_view_recomputes_the_views_that_read_it(tmp_path: Path) -> None:
-    root = make_landing(tmp_path)
-    run_update(load_pipeline(custom_pipeline(root), root))
-    before = table_versions(root)
-    shutil.rmtree(root / "pipeline")
-    edit = ("sum(line_total) AS order_value", "sum(line_total) AS order_value, count(*) AS lines")
-    result = run_update(load_pipeline(custom_pipeline(root, {"03_gold.sql": edit}), root))
+    value = "sum(line_total) AS order_value"
+    edit = rerun_edited(tmp_path, "03_gold.sql", value, f"{value}, count(*) AS lines")
     readers = {"gold_customer_lifetime_value", "gold_daily_sales_summary"}  # of revenue_orders
-    assert changed(before, table_versions(root)) == readers
-    assert {"gold_product_performance", "silver_orders"} <= up_to_date(result)
+    assert changed(edit.before, table_versions(edit.root)) == readers
+    assert {"gold_product_performance", "silver_orders"} <= up_to_date(edit.result)
 
 
 def test_a_changed_expectation_recomputes_its_view(tmp_path: Path) -> None:
-    root = make_landing(tmp_path)
-    first = run_update(load_pipeline(custom_pipeline(root), root))
-    shutil.rmtree(root / "pipeline")
-    edit = ("EXPECT (quantity > 0)", "EXPECT (quantity > 1)")
-    result = run_update(load_pipeline(custom_pipeline(root, {"02_silver.sql": edit}), root))
-    assert "silver_order_items" not in up_to_date(result)
-    assert "silver_orders" in up_to_date(result)
+    edit = rerun_edited(tmp_path, "02_silver.sql", "EXPECT (quantity > 0)", "EXPECT (quantity > 1)")
+    assert "silver_order_items" not in up_to_date(edit.result)
+    assert "silver_orders" in up_to_date(edit.result)
     counts = [
         {e.name: e.failed_records for d in update.datasets for e in d.expectations}
-        for update in (first, result)
+        for update in (edit.first, edit.result)
     ]
     assert counts[1]["positive_quantity"] > counts[0]["positive_quantity"]
