@@ -257,7 +257,7 @@ class UpdateRunner:
         self._publish(dataset, checked, stored)
         kept = unchanged and self.store.describes(dataset.name, table_metadata(dataset))
         self._record(dataset, input_rows, checked, started, began, "COMPLETED", kept)
-        return ComputedDataset(planned, checked, ingest, commit_info, unchanged)
+        return ComputedDataset(planned, checked, ingest, commit_info, kept)
 
     def _keep_stored(self, planned: PlannedDataset) -> ComputedDataset:
         """An up-to-date materialized view: its stored rows, read as they are."""
@@ -270,7 +270,7 @@ class UpdateRunner:
         checked = CheckedRelation(stored, stored, 0, 0, ())
         self._publish(dataset, checked, None)
         self._record(dataset, 0, checked, started, began, "COMPLETED", up_to_date=True)
-        return ComputedDataset(planned, checked, ingest, {}, unchanged=True)
+        return ComputedDataset(planned, checked, ingest, {}, up_to_date=True)
 
     def _record_unread_views(self) -> None:
         """The temporary views no computed dataset read: up to date, as all their readers."""

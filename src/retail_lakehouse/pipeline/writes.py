@@ -27,15 +27,16 @@ class ComputedDataset:
     checked: CheckedRelation
     ingest: Ingest
     commit_info: Mapping[str, str]  # what the table's commit records beside its rows
-    unchanged: bool = False  # nothing new: the stored table stays as it is
+    # nothing new, nor in its metadata: the stored table stays as it is, uncommitted
+    up_to_date: bool = False
 
 
 def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> list[TableWrite]:
     """The writes that commit ``item``: none, its table's, and its quarantine's."""
     dataset = item.planned.dataset
+    if item.up_to_date:
+        return []
     described = table_metadata(dataset)
-    if item.unchanged and store.describes(dataset.name, described):
-        return []  # no new change, nor a change of its metadata: no commit
     append = dataset.appends and not item.ingest.starts_over
     if append and engine.rows(item.checked.kept) and store.exists(dataset.name):
         check_same_columns(store, engine, dataset, item.checked.kept)
