@@ -150,6 +150,8 @@ def test_new_rows_recompute_every_view_downstream_and_no_other(tmp_path: Path) -
     assert up_to_date(result) == {"silver_customers", "silver_orders"} | change_targets(pipeline)
     full = run_update(pipeline, full_refresh=True)
     assert not up_to_date(full)
+    # the full refresh recorded what its views were computed from
+    assert up_to_date(run_update(pipeline)) == views(pipeline) | change_targets(pipeline)
 
 
 def test_the_digest_counts_the_tables_read_and_their_writers(tmp_path: Path) -> None:

@@ -12,9 +12,10 @@ recorded, no input changed since, and the update neither computes nor commits th
 (Databricks reports such a refresh as a no-op). An input written in this update never
 matches an earlier digest, so a view downstream of new data is always computed.
 
-A full refresh computes everything; so does any view this cannot vouch for: a Python
-dataset, a query that reads files or streams, or one that calls a function whose value
-changes from run to run (the current time, random numbers, UUIDs) or a table function.
+A full refresh computes everything (and records the digests for the next update); so does
+any view this cannot vouch for: a Python dataset, a query that reads files or streams, or
+one that calls a function whose value changes from run to run (the current time, random
+numbers, UUIDs) or a table function.
 """
 
 from __future__ import annotations
@@ -72,7 +73,7 @@ class UpToDateViews:
         """What a materialized view's rows depend on now, or None when it is not a
         materialized view whose rows this can vouch for."""
         dataset = planned.dataset
-        if not dataset.is_table or dataset.appends or self.full_refresh:
+        if not dataset.is_table or dataset.appends:
             return None
         parts = self._parts(planned)
         if parts is None:
@@ -84,6 +85,8 @@ class UpToDateViews:
         """Whether the view's stored table was computed from what ``digest`` stands for,
         and describes the view as it is defined now (comment, properties)."""
         name = planned.dataset.name
+        if self.full_refresh:  # it computes everything, and records each digest for later
+            return False
         if self._reads_written(planned) or not self.store.exists(name):
             return False  # an input written now never matches: no need to read the log
         if latest_commit_value(self.store, name, DIGEST_KEY) != digest:
