@@ -6,7 +6,9 @@ JSON shaped like Databricks' event log, so ``details:flow_progress.data_quality.
 expectations`` queries carry over. A dataset the update found up to date (a materialized
 view it did not compute, an AUTO CDC target no new change reached) wrote no rows, has no
 expectations and says so in ``details:flow_progress.planning_information.
-maintenance_type`` (``MAINTENANCE_TYPE_NO_OP``).
+maintenance_type`` (``MAINTENANCE_TYPE_NO_OP``); a view refreshed by key (only the keys new
+rows reached computed again) says ``MAINTENANCE_TYPE_ROW_BASED`` there, with expectation
+counts over all its rows, as a full computation has them.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ EXPECTATION_TYPE = pa.struct(
     ]
 )
 NO_OP = "MAINTENANCE_TYPE_NO_OP"  # Databricks' name for a refresh that had nothing to do
+ROW_BASED = "MAINTENANCE_TYPE_ROW_BASED"  # ... and for one that computed only what changed
 EVENT_SCHEMA = pa.schema(
     [
         ("id", pa.string()),
@@ -69,6 +72,8 @@ def _flow_event(update: UpdateResult, result: DatasetResult) -> dict[str, Any]:
     if result.up_to_date:
         progress["planning_information"] = {"maintenance_type": NO_OP}
         message = f"Flow '{result.name}' is up to date: its definition and inputs did not change."
+    elif result.by_keys:
+        progress["planning_information"] = {"maintenance_type": ROW_BASED}
     details = {"flow_progress": progress}
     return {
         "timestamp": result.finished,

@@ -7,6 +7,7 @@ the order they were defined wherever their inputs allow.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -119,3 +120,17 @@ def _check_no_window_over_streams(dataset: Dataset, tree: exp.Expr) -> None:
             "function on a stream (NON_TIME_WINDOW_NOT_SUPPORTED_IN_STREAMING): read the "
             "input without STREAM, or de-duplicate a stream with AUTO CDC",
         )
+
+
+def unread_after(order: Sequence[PlannedDataset]) -> dict[str, list[str]]:
+    """Dataset -> the datasets no later dataset reads once it is computed (their last
+    reader, or themselves when nothing reads them)."""
+    last_reader = {planned.dataset.name: planned.dataset.name for planned in order}
+    for planned in order:
+        for name in planned.inputs:
+            if name in last_reader:  # not a table from outside the pipeline
+                last_reader[name] = planned.dataset.name
+    unread: dict[str, list[str]] = {planned.dataset.name: [] for planned in order}
+    for name, reader in last_reader.items():
+        unread[reader].append(name)
+    return unread

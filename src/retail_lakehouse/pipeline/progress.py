@@ -99,6 +99,15 @@ def latest_commit_value(
     """``key`` of the commit info of the table's latest data commit (a RESTORE commit
     stands for the version it restored; a commit whose operation is in ``passing``, an
     OPTIMIZE by default, is skipped); None when that commit has none."""
+    entry = latest_commit_with(store, table, key, passing)
+    return None if entry is None else str(entry[key])
+
+
+def latest_commit_with(
+    store: DeltaStore, table: str, key: str, passing: frozenset[str] = _UNCHANGED
+) -> dict[str, Any] | None:
+    """The commit info of the table's latest data commit, as :func:`latest_commit_value`
+    finds it, when it has ``key``; None otherwise."""
     history = {int(entry["version"]): entry for entry in store.history(table)}
     version: int | None = max(history, default=None)
     seen: set[int] = set()
@@ -108,7 +117,7 @@ def latest_commit_value(
         if entry.get("operation") in passing:
             version -= 1
         elif key in entry:
-            return str(entry[key])
+            return entry
         elif entry.get("operation") == "RESTORE":
             version = int(entry.get("operationParameters", {}).get("version", -1))
         else:

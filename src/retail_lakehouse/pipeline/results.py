@@ -36,6 +36,7 @@ class DatasetResult:
     finished: datetime
     status: FlowStatus = "COMPLETED"
     up_to_date: bool = False  # its stored rows were already its result: nothing written
+    by_keys: bool = False  # a view that computed only the keys new rows reached again
 
 
 @dataclass
@@ -61,6 +62,7 @@ def dataset_result(
     timing: tuple[datetime, float],  # when it started, how many seconds it took
     status: FlowStatus,
     up_to_date: bool = False,
+    by_keys: bool = False,
 ) -> DatasetResult:
     """A dataset's result in the update; a FAILED flow wrote nothing, nor did an up-to-date
     one, which checked nothing either."""
@@ -74,7 +76,7 @@ def dataset_result(
     started, seconds = timing
     return DatasetResult(
         dataset.name, dataset.kind, dataset.layer, input_rows, *written, expectations, seconds,
-        started, started + timedelta(seconds=seconds), status, up_to_date,
+        started, started + timedelta(seconds=seconds), status, up_to_date, by_keys,
     )  # fmt: skip
 
 

@@ -34,9 +34,10 @@ from retail_lakehouse.pipeline.engine import (
     Sources,
 )
 from retail_lakehouse.pipeline.event_log import events_table
-from retail_lakehouse.pipeline.graph import PlannedDataset
+from retail_lakehouse.pipeline.graph import PlannedDataset, unread_after
 from retail_lakehouse.pipeline.ingest import IngestPlanner
 from retail_lakehouse.pipeline.journal import UPDATE_KEY, UpdateJournal
+from retail_lakehouse.pipeline.keyed_refresh import KeyedRefresh, counts_metadata
 from retail_lakehouse.pipeline.model import Dataset, ExpectationFailedError
 from retail_lakehouse.pipeline.progress import progress_metadata
 from retail_lakehouse.pipeline.project import LoadedPipeline
@@ -99,6 +100,9 @@ class UpdateRunner:
         )
         self.up_to_date = UpToDateViews(self.store, self.graph, full_refresh, self.result.update_id)
         self.waiting: dict[str, PlannedDataset] = {}  # temporary views not computed yet
+        self.keyed = KeyedRefresh(
+            engine, self.store, self.graph, self.up_to_date, self.result.update_id
+        )
 
     def run(self) -> UpdateResult:
         """One update, holding the lakehouse's writer lock, after recovering what a killed
@@ -138,7 +142,7 @@ class UpdateRunner:
         """Compute every dataset, staging each table as soon as it is computed, then commit
         them all and the event log. ``write_seconds`` is the time the writes took beyond
         the computing."""
-        unread = _datasets_unread_after(self.graph.order)
+        unread = unread_after(self.graph.order)
         idle: list[str] = []  # read by nobody any more: released once staged
         for planned in self.graph.order:
             item = self._compute_or_keep(planned)
@@ -146,6 +150,8 @@ class UpdateRunner:
                 writes = table_writes(self.store, self.engine, item)
                 if changes_rows(self.engine, writes, planned.dataset.name):
                     self.up_to_date.written.add(planned.dataset.name)
+                if item.appends:
+                    self.keyed.appended[planned.dataset.name] = item.new_rows
                 committer.stage(writes)
             idle = self._release_idle(committer, idle + unread[planned.dataset.name])
         self._record_unread_views()
@@ -202,6 +208,10 @@ class UpdateRunner:
             self.waiting[planned.dataset.name] = planned
             return None
         self._compute_waiting(planned.inputs)
+        if digest is not None:
+            refreshed = self._refresh_by_keys(planned, digest)
+            if refreshed is not None:
+                return refreshed
         return self._compute(planned, digest)
 
     def _compute_waiting(self, names: Sequence[str]) -> None:
@@ -247,17 +257,53 @@ class UpdateRunner:
         except EngineError as exc:
             raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
         checked = self._check(dataset, result)
+        if digest is not None:
+            commit_info = {**commit_info, **counts_metadata(checked.counts)}
+        self._stop_if_tripped(dataset, input_rows, checked, started, began)
+        self._publish(dataset, checked, stored)
+        kept = unchanged and self.store.describes(dataset.name, table_metadata(dataset))
+        self._record(dataset, input_rows, checked, started, began, "COMPLETED", kept)
+        return ComputedDataset(planned, checked, ingest, commit_info, kept)
+
+    def _refresh_by_keys(self, planned: PlannedDataset, digest: str) -> ComputedDataset | None:
+        """The view refreshed by key (``keyed_refresh``), or None: it is computed whole."""
+        dataset = planned.dataset
+        started, began = datetime.now(UTC), time.perf_counter()
+        try:
+            refreshed = self.keyed.refresh(planned)
+        except EngineError as exc:
+            raise DefinitionError(dataset.location, f"'{dataset.name}': {exc}") from None
+        if refreshed is None:
+            return None
+        self.watcher.dataset_started(dataset.name)
+        checked = refreshed.checked
+        self._stop_if_tripped(dataset, refreshed.input_rows, checked, started, began)
+        self._publish(dataset, checked, refreshed.stored)
+        self._record(dataset, refreshed.input_rows, checked, started, began, by_keys=True)
+        commit_info = {DIGEST_KEY: digest, **counts_metadata(checked.counts)}
+        ingest = self.ingest.plan(planned, self.started_over)
+        replaces = refreshed.replaces_quarantine
+        return ComputedDataset(
+            planned, checked, ingest, commit_info, by_keys=True, replaces_quarantine=replaces
+        )
+
+    def _stop_if_tripped(
+        self,
+        dataset: Dataset,
+        input_rows: int,
+        checked: CheckedRelation,
+        started: datetime,
+        began: float,
+    ) -> None:
+        """Fail the update when a FAIL UPDATE expectation failed, logging the flow with its
+        counts so the event log says which."""
         tripped = tripped_fail_expectation(dataset, checked.counts)
-        if tripped is not None:  # logged with its counts, so the event log says which
+        if tripped is not None:
             self._record(dataset, input_rows, checked, started, began, "FAILED")
             raise ExpectationFailedError(
                 f"{dataset.location}: expectation '{tripped.name}' of '{dataset.name}' failed "
                 f"for {tripped.failed} rows (ON VIOLATION FAIL UPDATE): no table was changed"
             )
-        self._publish(dataset, checked, stored)
-        kept = unchanged and self.store.describes(dataset.name, table_metadata(dataset))
-        self._record(dataset, input_rows, checked, started, began, "COMPLETED", kept)
-        return ComputedDataset(planned, checked, ingest, commit_info, kept)
 
     def _keep_stored(self, planned: PlannedDataset) -> ComputedDataset:
         """An up-to-date materialized view: its stored rows, read as they are."""
@@ -288,12 +334,13 @@ class UpdateRunner:
         checked: CheckedRelation,
         started: datetime,
         began: float,
-        status: FlowStatus,
+        status: FlowStatus = "COMPLETED",
         up_to_date: bool = False,
+        by_keys: bool = False,
     ) -> None:
         seconds = time.perf_counter() - began
         timing = (started, seconds)
-        result = dataset_result(dataset, input_rows, checked, timing, status, up_to_date)
+        result = dataset_result(dataset, input_rows, checked, timing, status, up_to_date, by_keys)
         self.result.datasets.append(result)
         self.watcher.dataset_finished(result)
 
@@ -360,17 +407,3 @@ class UpdateRunner:
         metadata = {UPDATE_KEY: self.result.update_id}
         with contextlib.suppress(Exception):  # the update's own error is the one to report
             self.store.write(self.event_log, events_table(self.result), "append", metadata=metadata)
-
-
-def _datasets_unread_after(order: Sequence[PlannedDataset]) -> dict[str, list[str]]:
-    """Dataset -> the datasets no later dataset reads once it is computed (their last
-    reader, or themselves when nothing reads them)."""
-    last_reader = {planned.dataset.name: planned.dataset.name for planned in order}
-    for planned in order:
-        for name in planned.inputs:
-            if name in last_reader:  # not a table from outside the pipeline
-                last_reader[name] = planned.dataset.name
-    unread: dict[str, list[str]] = {planned.dataset.name: [] for planned in order}
-    for name, reader in last_reader.items():
-        unread[reader].append(name)
-    return unread

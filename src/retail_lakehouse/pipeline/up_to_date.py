@@ -69,13 +69,14 @@ class UpToDateViews:
     written: set[str] = field(default_factory=set)  # tables this update writes, so far
     writers: dict[str, str | None] = field(default_factory=dict)  # table -> its rows' update
 
-    def digest(self, planned: PlannedDataset) -> str | None:
-        """What a materialized view's rows depend on now, or None when it is not a
-        materialized view whose rows this can vouch for."""
+    def digest(self, planned: PlannedDataset, before_this_update: bool = False) -> str | None:
+        """What a materialized view's rows depend on now (or depended on before this
+        update wrote any table), or None when it is not a materialized view whose rows
+        this can vouch for."""
         dataset = planned.dataset
         if not dataset.is_table or dataset.appends:
             return None
-        parts = self._parts(planned)
+        parts = self._parts(planned, before_this_update)
         if parts is None:
             return None
         text = json.dumps([__version__, parts], sort_keys=True, separators=(",", ":"))
@@ -109,7 +110,7 @@ class UpToDateViews:
                 return True
         return False
 
-    def _parts(self, planned: PlannedDataset) -> list[object] | None:
+    def _parts(self, planned: PlannedDataset, before: bool = False) -> list[object] | None:
         """The definition of ``planned`` and of what it reads, or None when it cannot be
         vouched for."""
         dataset, tree = planned.dataset, planned.tree
@@ -123,19 +124,19 @@ class UpToDateViews:
             dataset.name, tree.sql(dialect="spark"), list(dataset.columns), expectations, layout
         ]  # fmt: skip
         for name in planned.inputs:
-            read = self._input(name)
+            read = self._input(name, before)
             if read is None:
                 return None
             parts.append(read)
         return parts
 
-    def _input(self, name: str) -> object | None:
-        """A stored table by the update that wrote its rows; a temporary view by its own
-        definition and inputs."""
+    def _input(self, name: str, before: bool) -> object | None:
+        """A stored table by the update that wrote its rows (``before``: before this
+        update); a temporary view by its own definition and inputs."""
         planned = self.graph.get(name)
         if not planned.dataset.is_table:
-            return self._parts(planned)
-        if name in self.written:
+            return self._parts(planned, before)
+        if name in self.written and not before:
             return [name, self.update_id]
         if name not in self.writers:  # the same until this update commits
             writer = latest_commit_value(self.store, name, UPDATE_KEY, ROWS_UNCHANGED)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from retail_lakehouse.common.errors import DefinitionError
 from retail_lakehouse.pipeline.commit import table_metadata
-from retail_lakehouse.pipeline.engine import CheckedRelation, Engine, TableWrite
+from retail_lakehouse.pipeline.engine import CheckedRelation, DatasetRelations, Engine, TableWrite
 from retail_lakehouse.pipeline.graph import PlannedDataset
 from retail_lakehouse.pipeline.ingest import Ingest
 from retail_lakehouse.pipeline.model import Dataset
@@ -29,6 +29,20 @@ class ComputedDataset:
     commit_info: Mapping[str, str]  # what the table's commit records beside its rows
     # nothing new, nor in its metadata: the stored table stays as it is, uncommitted
     up_to_date: bool = False
+    # a materialized view refreshed by key: its new rows are appended
+    by_keys: bool = False
+    replaces_quarantine: bool = False  # ... and its quarantine is new, not appended to
+
+    @property
+    def new_rows(self) -> str:
+        """The relation of the rows the update adds to the table."""
+        return DatasetRelations(self.planned.dataset.name).new_rows
+
+    @property
+    def appends(self) -> bool:
+        """Whether the update appends the computed rows to the stored table."""
+        dataset = self.planned.dataset
+        return self.by_keys or (dataset.appends and not self.ingest.starts_over)
 
 
 def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> list[TableWrite]:
@@ -36,27 +50,46 @@ def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> li
     dataset = item.planned.dataset
     if item.up_to_date:
         return []
-    described = table_metadata(dataset)
-    append = dataset.appends and not item.ingest.starts_over
+    append = item.appends
     if append and engine.rows(item.checked.kept) and store.exists(dataset.name):
         check_same_columns(store, engine, dataset, item.checked.kept)
-    mode: WriteMode = "append" if append else "overwrite"
-    schema_mode: SchemaMode | None = None if append else "overwrite"
-    partitions = dataset.partition_by
-    targets = [
-        (dataset.name, item.checked.kept, cluster_columns(dataset), dict(item.commit_info),
-         described),
-    ]  # fmt: skip
+    table = _Target(
+        dataset.name, item.checked.kept, cluster_columns(dataset), dict(item.commit_info),
+        table_metadata(dataset), append,
+    )  # fmt: skip
+    targets = [table]
     if dataset.quarantine is not None:
-        targets.append((dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata()))
-    writes = []
-    for name, relation, cluster, commit_info, metadata in targets:
-        if append and not engine.rows(relation) and store.describes(name, metadata):
-            continue  # nothing new, nor in its metadata: no commit
-        writes.append(TableWrite(
-            name, relation, mode, schema_mode, cluster, partitions, commit_info, metadata
+        quarantine_appends = append and not item.replaces_quarantine
+        targets.append(_Target(
+            dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata(),
+            quarantine_appends,
         ))  # fmt: skip
-    return writes
+    return [
+        t.write(dataset.partition_by)
+        for t in targets
+        if not t.appends or engine.rows(t.relation)
+        or not store.describes(t.name, t.metadata)  # an append of nothing: metadata alone
+    ]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Target:
+    """One table an item commits to, and how."""
+
+    name: str
+    relation: str
+    cluster_by: tuple[str, ...]
+    commit_info: dict[str, str]
+    metadata: TableMetadata
+    appends: bool
+
+    def write(self, partition_by: tuple[str, ...]) -> TableWrite:
+        mode: WriteMode = "append" if self.appends else "overwrite"
+        schema_mode: SchemaMode | None = None if self.appends else "overwrite"
+        return TableWrite(
+            self.name, self.relation, mode, schema_mode, self.cluster_by, partition_by,
+            self.commit_info, self.metadata,
+        )  # fmt: skip
 
 
 def changes_rows(engine: Engine, writes: Sequence[TableWrite], table: str) -> bool:
