@@ -66,6 +66,16 @@ def test_a_looked_up_table_reports_the_columns_the_query_reads() -> None:
     assert (lookup.table, lookup.column, lookup.via, lookup.reads) == (
         "products", "id", "product_id", ("active", "id")
     )  # fmt: skip
+    grouped_beside = key_partition(parsed(
+        "SELECT i.id, p.active FROM items AS i LEFT JOIN products AS p ON i.product_id = p.id "
+        "LEFT JOIN (SELECT product_id, count(*) AS n FROM sales GROUP BY product_id) AS s "
+        "ON i.product_id = s.product_id"
+    ))  # fmt: skip
+    assert grouped_beside is not None
+    assert [lookup.reads for lookup in grouped_beside.lookups] == [
+        ("active", "id"),
+        ("product_id",),
+    ]
     unqualified = key_partition(parsed(
         "SELECT i.id, active FROM items AS i LEFT JOIN products AS p ON i.product_id = p.id"
     ))  # fmt: skip

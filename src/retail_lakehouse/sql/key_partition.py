@@ -263,10 +263,9 @@ def _columns_read(select: exp.Select, source: exp.Expr) -> tuple[str, ...] | Non
             return None
     else:
         joined = source.alias_or_name
-        columns = [c for c in select.find_all(exp.Column) if c.table == joined]
-        if any(not c.table for c in select.find_all(exp.Column)) or any(
-            isinstance(c.this, exp.Star) for c in columns
-        ):
+        own = [c for c in select.find_all(exp.Column) if c.find_ancestor(exp.Select) is select]
+        columns = [c for c in own if c.table == joined]
+        if any(not c.table for c in own) or any(isinstance(c.this, exp.Star) for c in columns):
             return None
     return tuple(sorted({c.name for c in columns}))
 
