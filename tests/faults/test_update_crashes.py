@@ -84,3 +84,45 @@ def test_a_recovery_killed_midway_runs_again(states: States, tmp_path: Path) -> 
     assert table_signatures(root) == before
     logged = [e["status"] for e in update_events(root) if e["update_id"] == journal["update_id"]]
     assert logged == ["FAILED"]  # once
+
+
+@pytest.fixture(scope="module")
+def appended_states(tmp_path_factory: pytest.TempPathFactory) -> States:
+    """A lakehouse in state A with a day appended to its landing zone, and the signatures of
+    state A and of state B, the update of that day, which refreshes views by key."""
+    base = tmp_path_factory.mktemp("appended") / "lakehouse"
+    assert generate(base, seed=1).returncode == 0
+    assert run(base).returncode == 0
+    before = table_signatures(base)
+    assert retail("generate", "--append", "--lakehouse", base).returncode == 0
+    reference = copy_lakehouse(base, tmp_path_factory.mktemp("reference") / "lakehouse")
+    assert run(reference).returncode == 0
+    assert {"silver_orders", "silver_order_items"} <= refreshed_by_key(reference)
+    return base, before, table_signatures(reference)
+
+
+def refreshed_by_key(root: Path) -> set[str]:
+    """The datasets the latest update refreshed by key."""
+    latest = update_events(root)[-1]["update_id"]
+    events = DeltaStore(root / "tables").read("event_log").to_pylist()
+    return {
+        e["dataset_name"]
+        for e in events
+        if e["update_id"] == latest and e["event_type"] == "flow_progress"
+        and "MAINTENANCE_TYPE_ROW_BASED" in str(e["details"])
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("point", ["update:committing", "update:commit:5", "update:logged"])
+def test_a_killed_refresh_by_key_is_all_or_nothing_and_the_next_one_is_right(
+    appended_states: States, tmp_path: Path, point: str
+) -> None:
+    base, before, after = appended_states
+    root = copy_lakehouse(base, tmp_path / "lakehouse")
+    assert run(root, crash_at=point).returncode == KILLED
+    assert retail("lineage", "--lakehouse", root).returncode == 0
+    assert table_signatures(root) == before
+    assert run(root).returncode == 0
+    assert {"silver_orders", "silver_order_items"} <= refreshed_by_key(root)
+    assert check_lakehouse(root) == []
+    assert table_signatures(root) == after
