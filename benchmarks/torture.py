@@ -2,9 +2,11 @@
 
 ``uv run python -m benchmarks.torture [--kills 50] [--scale 0.1] [--seed 0]`` builds a
 lakehouse, then again and again starts one of ``retail run``, ``retail run
---full-refresh``, ``retail run --regenerate --seed N`` or ``retail generate --seed N`` and
-kills it: at a random moment of the time it takes uncut, or, for half of the updates, at a
-random moment of its first 0.3 s of commits (from when its journal says it commits).
+--full-refresh``, ``retail run --regenerate --seed N``, ``retail generate --seed N`` or
+``retail run`` after a day appended uncut (``retail generate --append``, so views are
+refreshed by key) and kills it: at a random moment of the time it takes uncut, or, for
+half of the updates, at a random moment of its first 0.3 s of commits (from when its
+journal says it commits).
 After each kill the next command (``retail lineage``) must recover: no journal or staging
 folder left, and the tables consistent among themselves (silver + quarantine = bronze, the
 gold tables agree).
@@ -53,14 +55,25 @@ def retail(root: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "retail_lakehouse.cli.main", *args, "--lakehouse", str(root)]
 
 
+APPENDED = "run after --append"  # a day is appended uncut first: views are refreshed by key
+PREPARE = {APPENDED: ["generate", "--append"]}
+
+
 def commands(scale: str, seed: int) -> dict[str, list[str]]:
     small = ["--scale", scale, "--workers", "2"]
     return {
         "run": ["run", *small],
+        APPENDED: ["run", *small],
         "run --full-refresh": ["run", *small, "--full-refresh"],
         "run --regenerate": ["run", *small, "--regenerate", "--seed", str(seed)],
         "generate": ["generate", *small, "--seed", str(seed)],
     }
+
+
+def prepare(root: Path, name: str) -> None:
+    """Run what the command ``name`` needs first, uncut."""
+    if name in PREPARE:
+        subprocess.run(retail(root, *PREPARE[name]), check=True, capture_output=True)
 
 
 def timed(command: list[str]) -> float:
@@ -107,12 +120,16 @@ def torture(
     root: Path, kills: int, scale: str, rng: random.Random, console: Console
 ) -> dict[str, Tally]:
     subprocess.run(retail(root, "run", "--scale", scale), check=True, capture_output=True)
-    durations = {name: timed(retail(root, *args)) for name, args in commands(scale, 1).items()}
+    durations = {}
+    for name, args in commands(scale, 1).items():
+        prepare(root, name)
+        durations[name] = timed(retail(root, *args))
     tallies = {name: Tally() for name in durations}
     done = 0
     while done < kills:
         name = rng.choice(list(durations))
         args = commands(scale, rng.randrange(1, 1000))[name]
+        prepare(root, name)
         command = retail(root, *args)
         if name != "generate" and rng.random() < IN_COMMITS:
             journal = root / "tables" / "_update_journal.json"
