@@ -127,6 +127,25 @@ def test_each_write_is_one_commit_and_returns_its_version(store: DeltaStore) -> 
     assert store.read("t").column("id").to_pylist() == [8, 9, 10, 11]
 
 
+def test_a_store_reads_again_a_table_another_writer_committed_to(store: DeltaStore) -> None:
+    store.write("t", sample_table(4), "overwrite")
+    assert store.version("t").version == 0
+    assert len(store.history("t")) == 1
+    DeltaStore(store.root).write("t", sample_table(8), "append")  # not through this store
+    assert store.version("t").version == 1
+    assert [entry["version"] for entry in store.history("t")] == [1, 0]
+    assert store.read("t").num_rows == sample_table(4).num_rows + sample_table(8).num_rows
+
+
+def test_a_table_made_again_with_as_many_commits_is_read_again(store: DeltaStore) -> None:
+    store.write("t", sample_table(4), "overwrite")
+    assert store.schema("t").names == sample_table(4).schema.names
+    shutil.rmtree(store.table_path("t"))
+    DeltaStore(store.root).write("t", pa.table({"other": [1, 2]}), "overwrite")
+    assert store.schema("t").names == ["other"]
+    assert store.read("t").num_rows == 2
+
+
 def test_append_accepts_lossless_widening(store: DeltaStore) -> None:
     store.write("t", pa.table({"n": pa.array([1], pa.int64()), "s": ["a"]}), "overwrite")
 

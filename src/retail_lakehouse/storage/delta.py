@@ -278,12 +278,45 @@ def restore_table(before: TableVersion, metadata: Mapping[str, str] | None = Non
 # --- facade ---------------------------------------------------------------------------------
 
 
+def _log_state(path: Path) -> tuple[str, ...] | None:
+    """The log folder's identity and the names of its files: a new version adds a file,
+    and a table made again has a new folder, so an equal state is the same latest
+    version; None without a log."""
+    log = path / LOG_DIR
+    try:
+        folder = log.stat()
+        names = sorted(entry.name for entry in log.iterdir())
+        return (str(folder.st_ino), str(folder.st_mtime_ns), *names)
+    except OSError:
+        return None
+
+
 class DeltaStore:
-    """Delta tables stored as folders directly under ``root``; one table per name."""
+    """Delta tables stored as folders directly under ``root``; one table per name.
+
+    A table's log is parsed once per version this store sees: reading the table again
+    (its version, history, schema, files) lists the log's folder, and parses it again
+    only when a commit has added a file since."""
 
     def __init__(self, root: Path) -> None:
         check_delta_folder(root)
         self.root = root
+        self._loaded: dict[Path, tuple[tuple[str, ...], DeltaTable]] = {}
+        self._histories: dict[tuple[Path, tuple[str, ...]], list[dict[str, Any]]] = {}
+
+    def _load(self, path: Path) -> DeltaTable:
+        """The table's latest version, loaded again only when its log changed."""
+        state = _log_state(path)
+        cached = self._loaded.get(path)
+        if cached is not None and state is not None and cached[0] == state:
+            return cached[1]
+        table = load_table(path)
+        if state is not None:
+            self._loaded[path] = (state, table)
+        return table
+
+    def _load_if_present(self, path: Path) -> DeltaTable | None:
+        return None if _is_absent(path) else self._load(path)
 
     def table_path(self, name: str) -> Path:
         if not _TABLE_NAME.match(name):
@@ -297,7 +330,7 @@ class DeltaStore:
 
     def version(self, name: str) -> TableVersion:
         path = self.table_path(name)
-        table = load_table_if_present(path)
+        table = self._load_if_present(path)
         return TableVersion(path, None if table is None else table.version())
 
     def list_tables(self) -> list[str]:
@@ -311,11 +344,11 @@ class DeltaStore:
 
     def dataset(self, name: str) -> pds.Dataset:
         path = self.table_path(name)
-        return open_dataset(path, load_table(path))
+        return open_dataset(path, self._load(path))
 
     def files(self, name: str) -> StoredFiles:
         path = self.table_path(name)
-        return stored_files(path, load_table(path))
+        return stored_files(path, self._load(path))
 
     def read(self, name: str) -> pa.Table:
         path = self.table_path(name)
@@ -341,11 +374,11 @@ class DeltaStore:
 
     def schema(self, name: str) -> pa.Schema:
         """The table's schema, from its log alone (no data file is opened)."""
-        return pa.schema(load_table(self.table_path(name)).schema())
+        return pa.schema(self._load(self.table_path(name)).schema())
 
     def describes(self, name: str, metadata: TableMetadata) -> bool:
         """Whether the table exists and its metadata says all that ``metadata`` says."""
-        table = load_table_if_present(self.table_path(name))
+        table = self._load_if_present(self.table_path(name))
         return table is not None and metadata_changes(table, metadata).empty
 
     def set_aside(self, name: str, folder: str) -> None:
@@ -365,7 +398,13 @@ class DeltaStore:
         """Commit infos, newest first (as delta-rs returns them, custom metadata at the top
         level); each has a ``version`` key. ``limit``: only the newest that many."""
         path = self.table_path(name)
+        state = _log_state(path)
+        if limit is None and state is not None and (path, state) in self._histories:
+            return [dict(entry) for entry in self._histories[(path, state)]]
         try:
-            return [dict(entry) for entry in load_table(path).history(limit)]
+            entries = [dict(entry) for entry in self._load(path).history(limit)]
         except DeltaError as exc:
             raise StorageError(path, f"cannot read the history: {one_line(exc)}") from exc
+        if limit is None and state is not None:
+            self._histories[(path, state)] = entries
+        return [dict(entry) for entry in entries]
