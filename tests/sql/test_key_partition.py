@@ -83,9 +83,11 @@ def test_a_looked_up_table_reports_the_columns_the_query_reads() -> None:
 
 
 QUERY = (
-    "SELECT CAST(o.id AS BIGINT) AS id, c.id IS NOT NULL AS found, "
+    "SELECT CAST(o.id AS BIGINT) AS id, c.id IS NOT NULL AS found, i.n, "
     "row_number() OVER (PARTITION BY o.id ORDER BY o.t) AS rank "
-    "FROM orders AS o LEFT JOIN customers AS c ON o.customer_id = c.id"
+    "FROM orders AS o LEFT JOIN customers AS c ON o.customer_id = c.id "
+    "LEFT JOIN (SELECT order_id, count(*) AS n FROM items GROUP BY order_id) AS i "
+    "ON o.id = i.order_id"
 )
 
 
@@ -100,11 +102,15 @@ def test_the_keys_new_rows_reach_are_computed_as_the_whole_query_computes_them()
         "(2, 20, 2), (NULL, 10, 3), (3, 30, 1), (4, 40, 1)) AS o(id, customer_id, t)"
     )
     connection.sql("CREATE TABLE customers AS SELECT * FROM (VALUES (10), (20), (40)) AS c(id)")
+    connection.sql(
+        "CREATE TABLE items AS SELECT * FROM (VALUES (1), (2), (2), (4), (NULL)) AS i(order_id)"
+    )
     connection.sql("CREATE TABLE new_orders AS SELECT * FROM orders WHERE t = 2 OR id IS NULL")
     connection.sql("CREATE TABLE new_customers AS SELECT * FROM (VALUES (40)) AS c(id)")
     tree = parsed(QUERY)
     plan = key_partition(tree)
     assert plan is not None
+    assert "items" in restricted(tree, plan, "keys").sql("duckdb")
     keys = affected_keys(plan, {"orders": "new_orders", "customers": "new_customers"})
     assert keys is not None
     connection.sql(f"CREATE TABLE keys AS {keys.sql('duckdb')}")

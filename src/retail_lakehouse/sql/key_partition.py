@@ -169,21 +169,39 @@ def matching(column: exp.Column, keys: str) -> exp.Exists:
 
 def restricted(tree: exp.Select, plan: KeyPartition, keys: str) -> exp.Select:
     """The query over the driving rows of the keys in relation ``keys`` only: the rows the
-    whole query gives for those keys.
+    whole query gives for those keys. A source joined on the key itself is read for those
+    keys only too (its other rows match no driving row left).
 
     >>> import sqlglot
-    >>> q = sqlglot.parse_one("SELECT t.k FROM t LEFT JOIN u ON t.k = u.k", read="databricks")
+    >>> q = sqlglot.parse_one("SELECT t.k FROM t LEFT JOIN u ON t.k = u.k "
+    ...                       "LEFT JOIN w ON t.v = w.v", read="databricks")
     >>> restricted(q, key_partition(q), "keys").sql("databricks")
     'SELECT t.k FROM (SELECT * FROM t AS t WHERE EXISTS(SELECT 1 FROM keys WHERE keys.__key IS \
-NOT DISTINCT FROM t.k)) AS t LEFT JOIN u ON t.k = u.k'
+NOT DISTINCT FROM t.k)) AS t LEFT JOIN (SELECT * FROM u AS u WHERE EXISTS(SELECT 1 FROM keys \
+WHERE keys.__key IS NOT DISTINCT FROM u.k)) AS u ON t.k = u.k LEFT JOIN w ON t.v = w.v'
     """
     copy = tree.copy()
     source = copy.args.get("from_")
     assert source is not None
-    driving = exp.to_table(plan.driving).as_(plan.alias)
-    rows = exp.select("*").from_(driving).where(matching(exp.column(plan.key, plan.alias), keys))
-    source.this.replace(rows.subquery(plan.alias))
+    source.this.replace(_rows_of_keys(source.this, plan.key, keys))
+    for join, lookup in zip(copy.args.get("joins") or [], plan.lookups, strict=True):
+        if lookup.via == plan.key:
+            join.this.replace(_rows_of_keys(join.this, lookup.column, keys))
     return copy
+
+
+def _rows_of_keys(source: exp.Expr, column: str, keys: str) -> exp.Expr:
+    """A table or subquery of a FROM or JOIN, read only where ``column`` is a key of
+    ``keys`` (in a subquery, its table's column: it keeps that column's values apart)."""
+    alias = source.alias_or_name
+    if isinstance(source, exp.Table):
+        table = exp.to_table(source.name).as_(alias)
+        rows = exp.select("*").from_(table).where(matching(exp.column(column, alias), keys))
+        return rows.subquery(alias)
+    select = source.this.copy()
+    inner = select.args["from_"].this.alias_or_name
+    select = select.where(matching(exp.column(column, inner), keys))
+    return select.subquery(alias)
 
 
 # --- the proof -------------------------------------------------------------------------
