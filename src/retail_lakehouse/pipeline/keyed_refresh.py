@@ -144,7 +144,7 @@ class KeyedRefresh:
     def _changed_rows(self, plan: KeyPartition, relations: _Relations) -> dict[str, str]:
         """Input table -> a relation of its rows this update changes: the new rows of an
         appended table; the rows, in the columns the view reads, that a rewritten one
-        gains or loses."""
+        gains or loses (:func:`_changed_in`)."""
         changed = {
             name: self.appended[name] for name in self._tables(plan) if name in self.appended
         }
@@ -153,15 +153,7 @@ class KeyedRefresh:
                 continue
             before = relations.before(lookup.table)
             self.engine.attach(before, self.store, lookup.table)
-            now = exp.select(*lookup.reads).from_(lookup.table)
-            then = exp.select(*lookup.reads).from_(before)
-            gained = exp.except_(now, then, distinct=False)
-            lost = exp.except_(then.copy(), now.copy(), distinct=False)
-            either = exp.union(
-                exp.select("*").from_(gained.subquery("gained")),
-                exp.select("*").from_(lost.subquery("lost")),
-                distinct=False,
-            )
+            either = _changed_in(lookup.reads, lookup.table, before)
             self.engine.run_query(relations.changed(lookup.table), either, Sources())
             changed[lookup.table] = relations.changed(lookup.table)
         return changed
@@ -252,6 +244,25 @@ class _Relations:
     @property
     def quarantine(self) -> str:
         return f"{self.result}__new_quarantine"
+
+
+def _changed_in(columns: Sequence[str], now: str, before: str) -> exp.Select:
+    """The rows, in ``columns``, that ``now`` has more or fewer times than ``before``: one
+    aggregation over both, each row counted +1 now and -1 before.
+
+    >>> _changed_in(["k"], "t", "old").sql("duckdb")
+    'SELECT k FROM (SELECT k, 1 AS __side FROM t UNION ALL SELECT k, -1 AS __side FROM old) \
+AS sides GROUP BY k HAVING SUM(__side) <> 0'
+    """
+    sides = exp.union(
+        exp.select(*columns, exp.alias_(exp.Literal.number(1), "__side")).from_(now),
+        exp.select(*columns, exp.alias_(exp.Literal.number(-1), "__side")).from_(before),
+        distinct=False,
+    )
+    grouped = exp.select(*columns).from_(sides.subquery("sides")).group_by(*columns)
+    return grouped.having(
+        exp.NEQ(this=exp.Sum(this=exp.column("__side")), expression=exp.Literal.number(0))
+    )
 
 
 def counts_metadata(counts: Sequence[ExpectationCounts]) -> dict[str, str]:

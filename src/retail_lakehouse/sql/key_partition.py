@@ -198,10 +198,10 @@ def _rows_of_keys(source: exp.Expr, column: str, keys: str) -> exp.Expr:
         table = exp.to_table(source.name).as_(alias)
         rows = exp.select("*").from_(table).where(matching(exp.column(column, alias), keys))
         return rows.subquery(alias)
-    select = source.this.copy()
+    assert isinstance(source.this, exp.Select)  # as key_partition found it
+    select: exp.Select = source.this.copy()
     inner = select.args["from_"].this.alias_or_name
-    select = select.where(matching(exp.column(column, inner), keys))
-    return select.subquery(alias)
+    return select.where(matching(exp.column(column, inner), keys)).subquery(alias)
 
 
 # --- the proof -------------------------------------------------------------------------
