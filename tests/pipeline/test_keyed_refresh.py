@@ -4,7 +4,7 @@ counts equal those of a full refresh over the same landing zone.
 
 The landing files are written here, batch by batch, so each batch can bring what the
 refresh must handle: new keys, a NULL key, a customer that makes an earlier order valid
-(a quarantined row leaving the quarantine), a key seen before (the view computed whole)."""
+(a quarantined row leaving the quarantine), a key seen before (its rows replaced)."""
 
 from __future__ import annotations
 
@@ -132,7 +132,7 @@ BATCHES: list[tuple[list[Order], list[int]]] = [
     ([(1, 1, 5.0), (2, 1, 13.0), (2, 2, 7.0), (None, 3, 4.0), (5, 4, 3.0)], [1, 2, 3]),
     ([(6, 2, 2.0), (None, 1, 20.0), (7, 9, 1.0)], [4]),  # customer 4 makes order 5 valid
     ([(8, 3, 6.0)], []),
-    ([(2, 3, 1.0), (9, 1, 1.0)], []),  # order 2 again: computed whole
+    ([(2, 3, 1.0), (9, 1, 1.0)], []),  # order 2 again: its rows replaced, the table rewritten
 ]
 
 
@@ -154,7 +154,10 @@ def test_new_keys_are_appended_and_equal_a_full_refresh(
             assert counts(result) == counts(full), number
     finally:
         engine.close()
-    assert refreshed == [set(), {VIEW}, {VIEW}, set()]
+    assert refreshed == [set(), {VIEW}, {VIEW}, {VIEW}]
+    history = DeltaStore(root / "keyed").history(VIEW)
+    modes = [entry["operationParameters"]["mode"] for entry in reversed(history)]
+    assert modes == ["ErrorIfExists", "Append", "Append", "Overwrite"]  # created, ..., replaced
     quarantined = rows(root, QUARANTINE)
     assert not any('"order_id": 5' in row for row in quarantined)  # left the quarantine
     assert sum('"order_id": null' in row for row in quarantined) == 2

@@ -146,9 +146,13 @@ def test_new_rows_recompute_every_view_downstream_and_no_other(tmp_path: Path) -
         "gold_product_performance", "gold_category_performance",
     }  # fmt: skip
     assert changed(before, table_versions(root)) == downstream
-    # the copies change no product's kept row: silver_order_items, refreshed by key, gains
-    # no row, and the views that read it alone stay up to date
-    assert {d.name for d in result.datasets if d.by_keys} == {"silver_order_items"}
+    # every product's key came back: silver_products replaces their rows by key; the copies
+    # change no kept row, so silver_order_items, refreshed by key, gains none, and the views
+    # that read it alone stay up to date
+    assert {d.name for d in result.datasets if d.by_keys} == {
+        "silver_products",
+        "silver_order_items",
+    }
     kept = {"silver_customers", "silver_orders", "gold_customer_lifetime_value"}
     kept |= {"gold_daily_sales_summary", "revenue_orders", "customers_current"}
     assert up_to_date(result) == kept | change_targets(pipeline)

@@ -8,11 +8,12 @@ or a view refreshed this way), and its stored table was computed from those tabl
 they were before this update: its latest commit's digest equals the digest of their
 previous writers. Then the keys the new rows reach are computed alone (their driving
 rows, looking up in the whole inputs); when the stored table holds none of those keys
-the new rows are appended to it, and the quarantine drops its rows of those keys for the
-new ones. Otherwise (a key seen before came back, say) the view is computed whole.
+the new rows are appended to it, and when it does (a key seen before came back, say) the
+table is written again without its rows of those keys and with the new ones; the
+quarantine likewise. A table it rewrites counts as rewritten for the views that read it.
 
 Every view's commit records its expectation counts over all its rows. A refresh by key
-reports the same: the stored counts, less those of the quarantined rows it replaces (their
+reports the same: the stored counts, less those of the stored rows it replaces (their
 expectations evaluated again), plus those of the new rows. So an update's counts are the
 view's whole counts however it was computed, and a full refresh gives the same.
 """
@@ -33,6 +34,7 @@ from retail_lakehouse.pipeline.engine import (
     Sources,
 )
 from retail_lakehouse.pipeline.graph import PipelineGraph, PlannedDataset
+from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.pipeline.progress import latest_commit_with
 from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY, UpToDateViews
 from retail_lakehouse.sql.key_partition import (
@@ -50,13 +52,14 @@ COUNTS_KEY = "retail_lakehouse.expectation_counts"  # commit info: counts over a
 
 @dataclass(frozen=True)
 class Refreshed:
-    """A view refreshed by key: its new rows (``checked.kept``, to append), its quarantine
-    (``checked.quarantine``: its new rows to append, or the whole new quarantine when it
-    lost rows) and counts, and its stored rows for readers."""
+    """A view refreshed by key: its rows (``checked.kept``: the new ones to append, or the
+    whole table when keys it held were computed again), its quarantine likewise, its
+    counts, and the stored rows its new rows are appended to (None: replaced)."""
 
     checked: CheckedRelation
-    stored: str
+    stored: str | None
     input_rows: int  # the rows computed again
+    replaces_rows: bool
     replaces_quarantine: bool
 
 
@@ -87,25 +90,32 @@ class KeyedRefresh:
         self.engine.run_query(relations.output_keys, output_keys(plan, relations.keys), Sources())
         stored = DatasetRelations(planned.dataset.name).stored
         self.engine.attach(stored, self.store, planned.dataset.name)
-        if self._holds_any(stored, plan, relations):
-            self.engine.release(relations.result)
-            return None
         assert planned.tree is not None and isinstance(planned.tree, exp.Select)
         tree = restricted(planned.tree, plan, relations.keys)
         rows = self.engine.run_query(relations.result, tree, Sources())
         expectations = planned.dataset.expectations
         checked = self.engine.check(relations.result, expectations, self.update_id)
         columns = [name for name, _ in self.engine.described(stored)]
-        removed = self._removed_quarantine(planned, plan, relations, columns)
-        quarantine = checked.quarantine
-        if removed is not None:
-            self.engine.union(relations.quarantine, [relations.kept_quarantine, quarantine])
-            quarantine = relations.quarantine
-        whole = _combined(counts, removed or (), checked.counts)
-        refreshed = CheckedRelation(
-            checked.kept, quarantine, checked.kept_rows, checked.quarantined_rows, whole
+        split = _Split(self.engine, plan, relations, expectations, self.update_id, columns)
+        kept_removed = split.stored_rows(stored, "kept")
+        quarantine_removed = self._split_quarantine(planned, split)
+        table, quarantine = checked.kept, checked.quarantine
+        if kept_removed is not None:  # keys seen before: the table is written whole again
+            self.engine.union(relations.whole("kept"), [relations.rest("kept"), table])
+            table = relations.whole("kept")
+        if quarantine_removed is not None:
+            self.engine.union(
+                relations.whole("quarantine"), [relations.rest("quarantine"), quarantine]
+            )
+            quarantine = relations.whole("quarantine")
+        removed = [*(kept_removed or ()), *(quarantine_removed or ())]
+        whole = _combined(counts, removed, checked.counts)
+        kept_rows = self.engine.rows(table)
+        refreshed = CheckedRelation(table, quarantine, kept_rows, checked.quarantined_rows, whole)
+        replaces = kept_removed is not None
+        return Refreshed(
+            refreshed, None if replaces else stored, rows, replaces, quarantine_removed is not None
         )
-        return Refreshed(refreshed, stored, rows, replaces_quarantine=removed is not None)
 
     def _plan(self, planned: PlannedDataset) -> KeyPartition | None:
         """The view's key partitioning, when it has a stored table and quarantine and
@@ -173,36 +183,43 @@ class KeyedRefresh:
         wanted = {e.name for e in planned.dataset.expectations}
         return counts if counts is not None and set(counts) == wanted else None
 
-    def _holds_any(self, stored: str, plan: KeyPartition, relations: _Relations) -> bool:
-        """Whether the stored rows hold any of the keys to compute again."""
-        found = matching(exp.column(plan.output, "s"), relations.output_keys)
-        query = exp.select("1").from_(exp.to_table(stored).as_("s")).where(found).limit(1)
-        return self.engine.run_query(relations.clash, query, Sources()) > 0
-
-    def _removed_quarantine(
-        self,
-        planned: PlannedDataset,
-        plan: KeyPartition,
-        relations: _Relations,
-        columns: Sequence[str],  # the view's
+    def _split_quarantine(
+        self, planned: PlannedDataset, split: _Split
     ) -> tuple[ExpectationCounts, ...] | None:
-        """The counts of the stored quarantined rows of the keys computed again, with the
-        quarantine without them in ``relations.kept_quarantine``; None when it has none."""
+        """The stored quarantine split as :meth:`_Split.stored_rows` splits the table."""
         quarantine = planned.dataset.quarantine
         if quarantine is None:
             return None
-        self.engine.attach(relations.stored_quarantine, self.store, quarantine)
-        table = exp.to_table(relations.stored_quarantine).as_("q")
-        found = matching(exp.column(plan.output, "q"), relations.output_keys)
-        selected = [exp.column(c, "q", quoted=True) for c in columns]
+        stored = split.relations.stored_quarantine
+        self.engine.attach(stored, self.store, quarantine)
+        return split.stored_rows(stored, "quarantine")
+
+
+@dataclass(frozen=True)
+class _Split:
+    """Splits a view's stored rows (table or quarantine) by the keys computed again."""
+
+    engine: Engine
+    plan: KeyPartition
+    relations: _Relations
+    expectations: Sequence[Expectation]
+    update_id: str
+    columns: Sequence[str]  # the view's
+
+    def stored_rows(self, stored: str, part: str) -> tuple[ExpectationCounts, ...] | None:
+        """The expectation counts of the stored rows whose keys are computed again, with
+        the other rows in ``relations.rest(part)``; None when no stored row has those keys
+        (the new rows are then appended)."""
+        table = exp.to_table(stored).as_("q")
+        found = matching(exp.column(self.plan.output, "q"), self.relations.output_keys)
+        selected = [exp.column(c, "q", quoted=True) for c in self.columns]
         removed = exp.select(*selected).from_(table.copy()).where(found.copy())
-        if not self.engine.run_query(relations.removed, removed, Sources()):
+        if not self.engine.run_query(self.relations.removed(part), removed, Sources()):
             return None
-        expectations = planned.dataset.expectations
-        counted = self.engine.check(relations.removed, expectations, self.update_id).counts
-        kept = exp.select("*").from_(table).where(exp.not_(found))
-        self.engine.run_query(relations.kept_quarantine, kept, Sources())
-        return counted
+        counted = self.engine.check(self.relations.removed(part), self.expectations, self.update_id)
+        rest = exp.select("*").from_(table).where(exp.not_(found))
+        self.engine.run_query(self.relations.rest(part), rest, Sources())
+        return counted.counts
 
 
 @dataclass(frozen=True)
@@ -226,24 +243,17 @@ class _Relations:
         return f"{self.result}__changed_{table}"
 
     @property
-    def clash(self) -> str:
-        return f"{self.result}__clash"
-
-    @property
     def stored_quarantine(self) -> str:
         return f"{self.result}__stored_quarantine"
 
-    @property
-    def removed(self) -> str:
-        return f"{self.result}__removed"
+    def removed(self, part: str) -> str:
+        return f"{self.result}__removed_{part}"
 
-    @property
-    def kept_quarantine(self) -> str:
-        return f"{self.result}__kept_quarantine"
+    def rest(self, part: str) -> str:
+        return f"{self.result}__rest_{part}"
 
-    @property
-    def quarantine(self) -> str:
-        return f"{self.result}__new_quarantine"
+    def whole(self, part: str) -> str:
+        return f"{self.result}__whole_{part}"
 
 
 def _changed_in(columns: Sequence[str], now: str, before: str) -> exp.Select:
@@ -298,15 +308,14 @@ def _combined(
 ) -> tuple[ExpectationCounts, ...]:
     """The stored counts, less the removed rows', plus the new rows', in ``added``'s order.
 
-    >>> _combined({"e": (3, 10)}, [ExpectationCounts("e", 1, 1)], [ExpectationCounts("e", 2, 4)])
-    (ExpectationCounts(name='e', failed=4, passed=13),)
+    >>> gone = [ExpectationCounts("e", 1, 1), ExpectationCounts("e", 0, 2)]
+    >>> _combined({"e": (3, 10)}, gone, [ExpectationCounts("e", 2, 4)])
+    (ExpectationCounts(name='e', failed=4, passed=11),)
     """
-    less = {c.name: c for c in removed}
     whole = []
     for count in added:
         failed, passed = stored[count.name]
-        gone = less.get(count.name, ExpectationCounts(count.name, 0, 0))
-        whole.append(ExpectationCounts(
-            count.name, failed - gone.failed + count.failed, passed - gone.passed + count.passed
-        ))  # fmt: skip
+        failed -= sum(c.failed for c in removed if c.name == count.name)
+        passed -= sum(c.passed for c in removed if c.name == count.name)
+        whole.append(ExpectationCounts(count.name, failed + count.failed, passed + count.passed))
     return tuple(whole)

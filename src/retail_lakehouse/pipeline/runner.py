@@ -282,10 +282,11 @@ class UpdateRunner:
         self._record(dataset, refreshed.input_rows, checked, started, began, by_keys=True)
         commit_info = {DIGEST_KEY: digest, **counts_metadata(checked.counts)}
         ingest = self.ingest.plan(planned, self.started_over)
-        replaces = refreshed.replaces_quarantine
         return ComputedDataset(
-            planned, checked, ingest, commit_info, by_keys=True, replaces_quarantine=replaces
-        )
+            planned, checked, ingest, commit_info, by_keys=True,
+            replaces_rows=refreshed.replaces_rows,
+            replaces_quarantine=refreshed.replaces_quarantine,
+        )  # fmt: skip
 
     def _stop_if_tripped(
         self,

@@ -29,9 +29,12 @@ class ComputedDataset:
     commit_info: Mapping[str, str]  # what the table's commit records beside its rows
     # nothing new, nor in its metadata: the stored table stays as it is, uncommitted
     up_to_date: bool = False
-    # a materialized view refreshed by key: its new rows are appended
+    # a materialized view refreshed by key: its new rows are appended, unless keys it held
+    # were computed again, which replaces its table (``checked.kept`` is then all of it),
+    # and likewise its quarantine
     by_keys: bool = False
-    replaces_quarantine: bool = False  # ... and its quarantine is new, not appended to
+    replaces_rows: bool = False
+    replaces_quarantine: bool = False
 
     @property
     def new_rows(self) -> str:
@@ -42,7 +45,9 @@ class ComputedDataset:
     def appends(self) -> bool:
         """Whether the update appends the computed rows to the stored table."""
         dataset = self.planned.dataset
-        return self.by_keys or (dataset.appends and not self.ingest.starts_over)
+        if self.by_keys:
+            return not self.replaces_rows
+        return dataset.appends and not self.ingest.starts_over
 
 
 def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> list[TableWrite]:
@@ -59,7 +64,7 @@ def table_writes(store: DeltaStore, engine: Engine, item: ComputedDataset) -> li
     )  # fmt: skip
     targets = [table]
     if dataset.quarantine is not None:
-        quarantine_appends = append and not item.replaces_quarantine
+        quarantine_appends = (append or item.by_keys) and not item.replaces_quarantine
         targets.append(_Target(
             dataset.quarantine, item.checked.quarantine, (), {}, TableMetadata(),
             quarantine_appends,
