@@ -85,9 +85,32 @@ def test_the_workers_of_a_killed_generation_do_not_keep_the_lock(
         while not list(root.glob(".landing.staging-*/orders/part-*")):
             assert time.monotonic() < deadline and generation.poll() is None
             time.sleep(0.01)
+        workers = children(generation.pid)
     finally:
         os.kill(generation.pid, signal.SIGKILL)
         generation.wait()
     after = retail("lineage", "--lakehouse", root)
     assert after.returncode == 0, after.stderr
     assert files_of(root / "landing") == old
+    assert len(workers) == 2
+    deadline = time.monotonic() + 10  # the workers end with their parent, not later
+    while any(running(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"workers {workers} outlived their parent"
+        time.sleep(0.05)
+
+
+def running(pid: int) -> bool:
+    """Whether the process is alive: neither gone nor a zombie left for its reaper."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux's /proc)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found

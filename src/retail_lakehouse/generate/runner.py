@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -77,6 +78,7 @@ __all__ = [
     "write_part",
 ]
 DEFAULT_BLOCK_ROWS = 1 << 18
+PARENT_WATCH_SECONDS = 0.2  # how soon a worker notices that its parent is gone
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,21 @@ def _start_worker(feeds: BaseFeeds) -> None:
     """A forked worker: Ctrl-C is the parent's to handle (it discards the staged landing zone
     and stops the pool), not every worker's to print a traceback for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_parent(os.getppid())
     _install_worker_state(feeds)
+
+
+def _end_with_parent(parent: int) -> None:
+    """End this worker once the process that forked it is gone (killed with SIGKILL, say):
+    its sibling workers hold the pool's pipes open, so no end of file would tell it, and
+    it would wait for work for ever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def run_block(task: BlockTask) -> BlockResult:
