@@ -59,8 +59,11 @@ class Refreshed:
     checked: CheckedRelation
     stored: str | None
     input_rows: int  # the rows computed again
-    replaces_rows: bool
     replaces_quarantine: bool
+
+    @property
+    def replaces_rows(self) -> bool:
+        return self.stored is None
 
 
 @dataclass
@@ -97,25 +100,14 @@ class KeyedRefresh:
         checked = self.engine.check(relations.result, expectations, self.update_id)
         columns = [name for name, _ in self.engine.described(stored)]
         split = _Split(self.engine, plan, relations, expectations, self.update_id, columns)
-        kept_removed = split.stored_rows(stored, "kept")
-        quarantine_removed = self._split_quarantine(planned, split)
-        table, quarantine = checked.kept, checked.quarantine
-        if kept_removed is not None:  # keys seen before: the table is written whole again
-            self.engine.union(relations.whole("kept"), [relations.rest("kept"), table])
-            table = relations.whole("kept")
-        if quarantine_removed is not None:
-            self.engine.union(
-                relations.whole("quarantine"), [relations.rest("quarantine"), quarantine]
-            )
-            quarantine = relations.whole("quarantine")
+        table, kept_removed = split.merged(stored, checked.kept, "kept")
+        quarantine, quarantine_removed = self._merged_quarantine(planned, split, checked)
         removed = [*(kept_removed or ()), *(quarantine_removed or ())]
         whole = _combined(counts, removed, checked.counts)
         kept_rows = self.engine.rows(table)
         refreshed = CheckedRelation(table, quarantine, kept_rows, checked.quarantined_rows, whole)
-        replaces = kept_removed is not None
-        return Refreshed(
-            refreshed, None if replaces else stored, rows, replaces, quarantine_removed is not None
-        )
+        appended_to = stored if kept_removed is None else None
+        return Refreshed(refreshed, appended_to, rows, quarantine_removed is not None)
 
     def _plan(self, planned: PlannedDataset) -> KeyPartition | None:
         """The view's key partitioning, when it has a stored table and quarantine and
@@ -183,16 +175,16 @@ class KeyedRefresh:
         wanted = {e.name for e in planned.dataset.expectations}
         return counts if counts is not None and set(counts) == wanted else None
 
-    def _split_quarantine(
-        self, planned: PlannedDataset, split: _Split
-    ) -> tuple[ExpectationCounts, ...] | None:
-        """The stored quarantine split as :meth:`_Split.stored_rows` splits the table."""
+    def _merged_quarantine(
+        self, planned: PlannedDataset, split: _Split, checked: CheckedRelation
+    ) -> tuple[str, tuple[ExpectationCounts, ...] | None]:
+        """The quarantine to write, as :meth:`_Split.merged` gives the table's rows."""
         quarantine = planned.dataset.quarantine
         if quarantine is None:
-            return None
+            return checked.quarantine, None
         stored = split.relations.stored_quarantine
         self.engine.attach(stored, self.store, quarantine)
-        return split.stored_rows(stored, "quarantine")
+        return split.merged(stored, checked.quarantine, "quarantine")
 
 
 @dataclass(frozen=True)
@@ -205,6 +197,19 @@ class _Split:
     expectations: Sequence[Expectation]
     update_id: str
     columns: Sequence[str]  # the view's
+
+    def merged(
+        self, stored: str, new: str, part: str
+    ) -> tuple[str, tuple[ExpectationCounts, ...] | None]:
+        """The rows to write for ``part`` (the table or its quarantine): ``new`` alone, to
+        append, when no stored row has the keys computed again (counts: None); otherwise
+        the stored rows without those keys and ``new``, to write whole, with the
+        expectation counts of the stored rows left out."""
+        removed = self.stored_rows(stored, part)
+        if removed is None:
+            return new, None
+        self.engine.union(self.relations.whole(part), [self.relations.rest(part), new])
+        return self.relations.whole(part), removed
 
     def stored_rows(self, stored: str, part: str) -> tuple[ExpectationCounts, ...] | None:
         """The expectation counts of the stored rows whose keys are computed again, with
