@@ -302,11 +302,12 @@ class DeltaStore:
         check_delta_folder(root)
         self.root = root
         self._loaded: dict[Path, tuple[tuple[str, ...], DeltaTable]] = {}
-        self._histories: dict[tuple[Path, tuple[str, ...]], list[dict[str, Any]]] = {}
+        self._histories: dict[Path, tuple[tuple[str, ...], list[dict[str, Any]]]] = {}
 
-    def _load(self, path: Path) -> DeltaTable:
-        """The table's latest version, loaded again only when its log changed."""
-        state = _log_state(path)
+    def _load(self, path: Path, state: tuple[str, ...] | None = None) -> DeltaTable:
+        """The table's latest version, loaded again only when its log changed (``state``:
+        its log's, when the caller has just read it)."""
+        state = state or _log_state(path)
         cached = self._loaded.get(path)
         if cached is not None and state is not None and cached[0] == state:
             return cached[1]
@@ -353,7 +354,7 @@ class DeltaStore:
     def read(self, name: str) -> pa.Table:
         path = self.table_path(name)
         try:
-            return open_dataset(path, load_table(path)).to_table()
+            return open_dataset(path, self._load(path)).to_table()
         except (OSError, pa.ArrowException) as exc:
             raise StorageError(path, f"cannot read data files: {one_line(exc)}") from exc
 
@@ -399,12 +400,13 @@ class DeltaStore:
         level); each has a ``version`` key. ``limit``: only the newest that many."""
         path = self.table_path(name)
         state = _log_state(path)
-        if limit is None and state is not None and (path, state) in self._histories:
-            return [dict(entry) for entry in self._histories[(path, state)]]
+        cached = self._histories.get(path)
+        if limit is None and state is not None and cached is not None and cached[0] == state:
+            return [dict(entry) for entry in cached[1]]
         try:
-            entries = [dict(entry) for entry in self._load(path).history(limit)]
+            entries = [dict(entry) for entry in self._load(path, state).history(limit)]
         except DeltaError as exc:
             raise StorageError(path, f"cannot read the history: {one_line(exc)}") from exc
         if limit is None and state is not None:
-            self._histories[(path, state)] = entries
+            self._histories[path] = (state, entries)
         return [dict(entry) for entry in entries]
