@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from benchmarks.invariants import check_lakehouse, table_signatures
 
+from retail_lakehouse.pipeline.event_log import ROW_BASED, maintenance_type
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.faults.harness import KILLED, copy_lakehouse, generate, retail, run
 
@@ -109,7 +110,7 @@ def refreshed_by_key(root: Path) -> set[str]:
         e["dataset_name"]
         for e in events
         if e["update_id"] == latest and e["event_type"] == "flow_progress"
-        and "MAINTENANCE_TYPE_ROW_BASED" in str(e["details"])
+        and maintenance_type(e) == ROW_BASED
     }  # fmt: skip
 
 

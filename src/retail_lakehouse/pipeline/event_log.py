@@ -123,5 +123,12 @@ def events_table(update: UpdateResult) -> pa.Table:
 
 def found_up_to_date(event: Mapping[str, Any]) -> bool:
     """Whether a stored ``flow_progress`` event says its dataset was up to date."""
+    return maintenance_type(event) == NO_OP
+
+
+def maintenance_type(event: Mapping[str, Any]) -> str | None:
+    """How a stored ``flow_progress`` event says its dataset was refreshed (``NO_OP``,
+    ``ROW_BASED``), None when it says nothing (computed whole)."""
     progress = json.loads(event["details"] or "{}").get("flow_progress", {})
-    return bool(progress.get("planning_information", {}).get("maintenance_type") == NO_OP)
+    found = progress.get("planning_information", {}).get("maintenance_type")
+    return None if found is None else str(found)

@@ -303,8 +303,8 @@ def _reads_across_rows(select: exp.Select) -> bool:
 
 
 def _window_key(select: exp.Select, alias: str, single_table: bool) -> str | None:
-    """The driving column every window partitions by; with no window, the first driving
-    column the query outputs."""
+    """The driving column every window partitions by; with no window, the query's first
+    output column when it is a driving column as it is or cast (None otherwise)."""
     windows = list(select.find_all(exp.Window))
     if not windows:
         first = next((_driving_column(p, alias, single_table) for p in select.expressions), None)
