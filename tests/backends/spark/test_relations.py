@@ -16,7 +16,7 @@ import pytest
 import sqlglot
 
 from retail_lakehouse.backends.spark.engine import SparkEngine
-from retail_lakehouse.pipeline.engine import Sources, TableWrite
+from retail_lakehouse.pipeline.engine import EngineError, Sources, TableWrite
 from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.storage.delta import DeltaStore
 from retail_lakehouse.storage.delta_files import commit_files
@@ -103,3 +103,11 @@ def test_an_expectation_on_the_current_time_splits_the_rows_once(
     store = DeltaStore(tmp_path)
     assert written_rows(engine, store, "kept", checked.kept) == 4
     assert written_rows(engine, store, "bad", checked.quarantine) == 0
+
+
+def test_a_java_error_is_told_by_its_own_words(engine: SparkEngine) -> None:
+    # py4j's first line only names the failed call ("An error occurred while calling ...")
+    jvm = engine.spark.sparkContext._jvm
+    assert jvm is not None
+    with pytest.raises(EngineError, match=r"^java\.util\.NoSuchElementException: No value"):
+        engine._guard(lambda: jvm.java.util.Optional.empty().get())

@@ -84,7 +84,9 @@ class SparkEngine:
         try:
             return action()
         except (PySparkException, Py4JJavaError) as exc:
-            text = str(exc).strip()
+            # a Java error's own text says what failed; py4j's first line only names the call
+            cause = exc.java_exception if isinstance(exc, Py4JJavaError) else exc
+            text = str(cause).strip()
             raise EngineError(text.splitlines()[0] if text else type(exc).__name__) from None
 
     def _keep(self, relation: str, frame: DataFrame, rows: int | None = None) -> None:
