@@ -1,6 +1,6 @@
 """How the Spark engine keeps relations: each row computed once, freed on release.
 
-A query's result is persisted by the job that counts it; the kept and quarantined rows are
+A query's result is a local checkpoint, counted once; the kept and quarantined rows are
 filters over it, so checking, staging and reading downstream compute no row again. Two
 relations never share one cache, and expectations whose value changes between
 evaluations still split the rows once.
@@ -67,16 +67,18 @@ def test_checking_staging_and_reading_downstream_compute_each_row_once(
     assert evaluations.value == 10
 
 
-def test_release_frees_the_persisted_result(engine: SparkEngine) -> None:
-    from pyspark import StorageLevel
-
+def test_release_frees_the_checkpointed_result(engine: SparkEngine) -> None:
     run(engine, "r", "SELECT id FROM range(5)")
     engine.check("r", (Expectation("small", "id < 3", "drop"),), "update-1")
-    frame = engine.frames["r"]
-    assert frame.storageLevel == StorageLevel.MEMORY_AND_DISK
+    rdd = engine.checkpoints["r"].id()
+
+    def stored() -> set[int]:
+        return set(engine.spark.sparkContext._jsc.getPersistentRDDs().keySet())
+
+    assert rdd in stored()
     engine.release("r")
-    assert frame.storageLevel == StorageLevel.NONE
-    assert not engine.frames
+    assert rdd not in stored()
+    assert not engine.frames and not engine.checkpoints
     assert not engine.spark.catalog.tableExists("r__kept")
 
 

@@ -1,9 +1,10 @@
 """The Spark engine: the pipeline's SQL run natively in Spark SQL, tables committed to Delta.
 
-Relations are DataFrames registered as temporary views. A query's result is computed once,
-persisted (in memory, spilling to disk) by the same job that counts it, so counts,
-downstream reads and writes all see the same rows (``current_timestamp()`` and window ties
-are evaluated once) and releasing a relation frees its memory at once. The rows kept by
+Relations are DataFrames registered as temporary views. A query's result is computed once
+into a local checkpoint (in memory, spilling to disk), so counts, downstream reads and
+writes all see the same rows (``current_timestamp()`` and window ties are evaluated once),
+each later job is planned over those rows rather than over every relation before them,
+and releasing a relation frees its rows at once. The rows kept by
 expectations and the quarantine are filters over that result, evaluated by each reader; a
 condition whose value changes between evaluations (``rand()``, the current time) has its
 flags persisted first, so every reader still sees one split. Tables are written as
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlglot import exp
 
@@ -75,6 +76,7 @@ class SparkEngine:
         self.frames: dict[str, DataFrame] = {}
         self.counts: dict[str, int] = {}
         self.views: set[str] = set()
+        self.checkpoints: dict[str, Any] = {}  # relation -> its checkpoint's JVM RDD
 
     def _guard(self, action: Callable[[], T]) -> T:
         """Spark's errors as one-line EngineErrors."""
@@ -126,6 +128,8 @@ class SparkEngine:
         """Keep ``frame``'s rows, computed once, as ``relation``; returns their count."""
         stored, rows = self._guard(lambda: _computed_once(frame))
         self._keep(relation, stored, rows)
+        # a checkpoint's rows stay until the JVM collects its RDD: release() frees them
+        self.checkpoints[relation] = stored._jdf.queryExecution().logical().rdd()
         return rows
 
     def _register_files(self, read: FileRead) -> list[str]:
@@ -269,6 +273,9 @@ class SparkEngine:
     def release(self, relation: str) -> None:
         for name in [n for n in self.frames if derived_from(n, relation)]:
             self.frames.pop(name).unpersist()
+            checkpoint = self.checkpoints.pop(name, None)
+            if checkpoint is not None:
+                checkpoint.unpersist(False)
             self.counts.pop(name, None)
             if name in self.views:
                 self.spark.catalog.dropTempView(name)
@@ -279,26 +286,20 @@ class SparkEngine:
             self.spark.catalog.dropTempView(view)
         for frame in self.frames.values():
             frame.unpersist()
+        for checkpoint in self.checkpoints.values():
+            checkpoint.unpersist(False)
+        self.checkpoints.clear()
         self.views.clear()
         self.frames.clear()
         self.counts.clear()
 
 
 def _computed_once(frame: DataFrame) -> tuple[DataFrame, int]:
-    """``frame`` persisted and counted by one job: later reads scan the stored rows."""
-    from pyspark import StorageLevel
-
-    if frame.storageLevel != StorageLevel.NONE:
-        # the same plan is cached for another relation already: one cache for both would
-        # vanish when either is released, so this one gets rows of its own
-        checkpoint = frame.localCheckpoint(eager=False)
-        return checkpoint, checkpoint.count()
-    persisted = _persisted(frame)
-    try:
-        return persisted, persisted.count()
-    except BaseException:
-        persisted.unpersist()
-        raise
+    """``frame`` computed once into a local checkpoint (in memory, spilling to disk), and
+    counted: later reads scan the stored rows, and Spark plans and schedules them over
+    those rows alone, not over the chain of relations that made them."""
+    checkpoint = frame.localCheckpoint(eager=True)
+    return checkpoint, checkpoint.count()
 
 
 def _persisted(frame: DataFrame) -> DataFrame:
