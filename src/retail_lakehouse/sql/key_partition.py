@@ -2,10 +2,16 @@
 
 A query is *partitioned* by a column ``k`` of its driving table (the one after FROM) when
 the rows it gives for one value of ``k`` depend only on that table's rows with that value
-and on what those rows look up: every window is partitioned by ``k``; nothing aggregates
-across rows; each join is an inner or left equi-join of a driving column to a column of a
-table, or of a subquery that keeps that column's values apart (grouped by it, distinct
-on it, or a plain projection); and the key reaches the result as it is or cast. For such a
+and on what those rows look up:
+
+* every window is partitioned by ``k``;
+* nothing aggregates across rows, or the query groups by ``k`` (each group then holds
+  rows of one key);
+* each join is an inner or left equi-join of a driving column to a column of a table, or
+  of a subquery that keeps that column's values apart (grouped by it, distinct on it, or
+  a plain projection);
+* the key reaches the result as it is or cast.
+ For such a
 query, the rows of a set of keys can be computed alone: :func:`restricted` reads only
 those keys' driving rows, and the other keys' rows are what they were.
 
@@ -59,6 +65,7 @@ class KeyPartition:
     output: str  # the result's column that carries the key
     output_expression: exp.Expr  # that column's expression, over the driving key
     lookups: tuple[Lookup, ...]
+    reads: tuple[str, ...] | None = None  # the driving table's columns read (None: any)
 
 
 def key_partition(tree: exp.Expr) -> KeyPartition | None:
@@ -74,7 +81,10 @@ def key_partition(tree: exp.Expr) -> KeyPartition | None:
     >>> plan("SELECT k AS id, row_number() OVER (PARTITION BY k ORDER BY t) AS r FROM t")
     ('k', 'id', ())
     >>> plan("SELECT k, row_number() OVER (ORDER BY t) AS r FROM t")  # across keys
-    >>> plan("SELECT k, count(*) FROM t GROUP BY k")  # aggregates are not handled
+    >>> plan("SELECT k, count(*) FROM t")  # an aggregate over every row
+    >>> plan("SELECT d, k, count(*) AS n FROM t GROUP BY d, k")  # groups of one key each
+    ('d', 'd', ())
+    >>> plan("SELECT k, count(*) FROM t GROUP BY ROLLUP (k)")  # a total across keys
     >>> plan("SELECT t.k FROM t JOIN (SELECT k, count(*) AS n FROM u GROUP BY k) AS u "
     ...      "ON t.k = u.k")
     ('k', 'k', (Lookup(table='u', column='k', via='k', reads=('k',)),))
@@ -93,16 +103,19 @@ def key_partition(tree: exp.Expr) -> KeyPartition | None:
         if lookup is None:
             return None
         lookups.append(lookup)
-    if _reads_across_rows(tree):
+    grouped = tree.args.get("group") is not None
+    if _reads_across_rows(tree, grouped):
         return None
-    key = _window_key(tree, alias, single_table=not lookups)
+    single_table = not lookups
+    key = (_group_key if grouped else _window_key)(tree, alias, single_table)
     if key is None:
         return None
-    output = _output_of(tree, alias, key, single_table=not lookups)
+    output = _output_of(tree, alias, key, single_table)
     if output is None:
         return None
     name, expression = output
-    return KeyPartition(driving.name, alias, key, name, expression, tuple(lookups))
+    reads = _driving_columns_read(tree, alias, single_table)
+    return KeyPartition(driving.name, alias, key, name, expression, tuple(lookups), reads)
 
 
 def affected_keys(plan: KeyPartition, new_rows: Mapping[str, str]) -> exp.Select | None:
@@ -208,11 +221,16 @@ def _rows_of_keys(source: exp.Expr, column: str, keys: str) -> exp.Expr:
 
 
 def _plain_select(select: exp.Select) -> bool:
-    """No clause that works across rows or adds rows from elsewhere."""
-    across = ("group", "having", "qualify", "limit", "offset", "order", "with_", "distinct")
-    if any(select.args.get(arg) for arg in across):
+    """No clause that works across rows or adds rows from elsewhere; a GROUP BY of plain
+    groups only (no rollup, cube, grouping sets or ALL), and no window beside it."""
+    across = ("qualify", "limit", "offset", "order", "with_", "distinct")
+    if any(select.args.get(arg) for arg in across) or select.find(*_ROW_SOURCES):
         return False
-    return not select.find(*_ROW_SOURCES)
+    group = select.args.get("group")
+    if group is None:
+        return select.args.get("having") is None
+    totals = ("grouping_sets", "cube", "rollup", "totals", "all")
+    return not any(group.args.get(arg) for arg in totals) and not select.find(exp.Window)
 
 
 def _named_table(source: exp.Expr | None) -> exp.Table | None:
@@ -288,18 +306,47 @@ def _columns_read(select: exp.Select, source: exp.Expr) -> tuple[str, ...] | Non
     return tuple(sorted({c.name for c in columns}))
 
 
-def _reads_across_rows(select: exp.Select) -> bool:
-    """Whether the query's own clauses (not its joined sources) aggregate or read other
-    queries outside windows."""
+def _reads_across_rows(select: exp.Select, grouped: bool) -> bool:
+    """Whether the query's own clauses (not its joined sources) read other queries, or
+    aggregate outside windows when it does not group."""
     clauses = [*select.expressions]
-    where = select.args.get("where")
-    if where is not None:
-        clauses.append(where)
+    for arg in ("where", "having"):
+        clause = select.args.get(arg)
+        if clause is not None:
+            clauses.append(clause)
     for clause in clauses:
         for node in clause.find_all(*_ACROSS_ROWS):
-            if not isinstance(node, exp.AggFunc) or node.find_ancestor(exp.Window) is None:
+            if not isinstance(node, exp.AggFunc):
+                return True
+            if not grouped and node.find_ancestor(exp.Window) is None:
                 return True
     return False
+
+
+def _group_key(select: exp.Select, alias: str, single_table: bool) -> str | None:
+    """The first driving column the query groups by as it is and outputs."""
+    for grouped in select.args["group"].expressions:
+        if not isinstance(grouped, exp.Column) or not _of_driving(grouped, alias, single_table):
+            continue
+        if _output_of(select, alias, grouped.name, single_table) is not None:
+            return grouped.name
+    return None
+
+
+def _driving_columns_read(
+    select: exp.Select, alias: str, single_table: bool
+) -> tuple[str, ...] | None:
+    """The driving table's columns the query reads, sorted; None when it may read any (a
+    star)."""
+    own = [c for c in select.find_all(exp.Column) if c.find_ancestor(exp.Select) is select]
+    columns = [c for c in own if _of_driving(c, alias, single_table)]
+    if any(not c.table for c in own) and not single_table:
+        return None
+    if any(isinstance(c.this, exp.Star) for c in columns):
+        return None
+    if any(isinstance(p, exp.Star) for p in select.expressions):
+        return None
+    return tuple(sorted({c.name for c in columns}))
 
 
 def _window_key(select: exp.Select, alias: str, single_table: bool) -> str | None:
