@@ -4,7 +4,8 @@ counts equal those of a full refresh over the same landing zone.
 
 The landing files are written here, batch by batch, so each batch can bring what the
 refresh must handle: new keys, a NULL key, a customer that makes an earlier order valid
-(a quarantined row leaving the quarantine), a key seen before (its rows replaced)."""
+(a quarantined row leaving the quarantine), a key seen before (its rows replaced), a
+customer seen before (a view grouped by its key replaces that group)."""
 
 from __future__ import annotations
 
@@ -60,8 +61,20 @@ AS SELECT
   ) AS INT) AS _rank
 FROM raw_orders AS o
 LEFT JOIN known_customers AS c ON o.customer_id = c.customer_id;
+
+CREATE OR REFRESH MATERIALIZED VIEW order_totals
+AS SELECT count(*) AS orders, sum(cost) AS cost FROM clean_orders;
+
+CREATE OR REFRESH MATERIALIZED VIEW customer_orders
+AS SELECT c.customer_id, c.copies, coalesce(o.orders, 0) AS orders
+FROM known_customers AS c
+LEFT JOIN (
+  SELECT customer_id, count(*) AS orders FROM clean_orders GROUP BY customer_id
+) AS o ON o.customer_id = c.customer_id;
 """
 VIEW, QUARANTINE = "clean_orders", "clean_orders_quarantine"
+KNOWN, TOTALS = "known_customers", "order_totals"  # grouped by its key; over every row
+PER_CUSTOMER = "customer_orders"  # driven by a view that may be rewritten
 Order = tuple[int | None, int, float]  # order id, customer id, cost
 
 
@@ -125,13 +138,14 @@ def full_refresh_of(root: Path, copy: Path) -> tuple[dict[str, list[str]], Updat
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(root / "landing", copy / "landing")
     result = run_update(load_pipeline(pipeline_settings(copy), copy), full_refresh=True)
-    return {name: rows(copy, name) for name in (VIEW, QUARANTINE)}, result
+    compared = (VIEW, QUARANTINE, KNOWN, TOTALS, PER_CUSTOMER)
+    return {name: rows(copy, name) for name in compared}, result
 
 
 BATCHES: list[tuple[list[Order], list[int]]] = [
     ([(1, 1, 5.0), (2, 1, 13.0), (2, 2, 7.0), (None, 3, 4.0), (5, 4, 3.0)], [1, 2, 3]),
     ([(6, 2, 2.0), (None, 1, 20.0), (7, 9, 1.0)], [4]),  # customer 4 makes order 5 valid
-    ([(8, 3, 6.0)], []),
+    ([(8, 3, 6.0)], [1]),  # customer 1 again: its group replaced, its orders looked up again
     ([(2, 3, 1.0), (9, 1, 1.0)], []),  # order 2 again: its rows replaced, the table rewritten
 ]
 
@@ -154,10 +168,13 @@ def test_new_keys_are_appended_and_equal_a_full_refresh(
             assert counts(result) == counts(full), number
     finally:
         engine.close()
-    assert refreshed == [set(), {VIEW}, {VIEW}, {VIEW}]
-    history = DeltaStore(root / "keyed").history(VIEW)
-    modes = [entry["operationParameters"]["mode"] for entry in reversed(history)]
+    keyed = {VIEW, KNOWN, PER_CUSTOMER}  # customer_orders: its driving view appended to,
+    assert refreshed == [set(), keyed, keyed, {VIEW, PER_CUSTOMER}]  # rewritten, left alone
+    store = DeltaStore(root / "keyed")
+    modes = [entry["operationParameters"]["mode"] for entry in reversed(store.history(VIEW))]
     assert modes == ["ErrorIfExists", "Append", "Append", "Overwrite"]  # created, ..., replaced
+    known = [entry["operationParameters"]["mode"] for entry in reversed(store.history(KNOWN))]
+    assert known == ["ErrorIfExists", "Append", "Overwrite"]  # customer 4 new, customer 1 not
     quarantined = rows(root, QUARANTINE)
     assert not any('"order_id": 5' in row for row in quarantined)  # left the quarantine
     assert sum('"order_id": null' in row for row in quarantined) == 2
@@ -175,14 +192,14 @@ def test_a_refresh_by_key_appends_only_the_new_rows(tmp_path: Path) -> None:
     assert history[0]["operationParameters"]["mode"] == "Append"
 
 
-def test_a_view_that_aggregates_is_computed_whole(tmp_path: Path) -> None:
+def test_a_view_that_aggregates_over_every_row_is_computed_whole(tmp_path: Path) -> None:
     root = tmp_path / "daily"
     for number, (orders, customers) in enumerate(BATCHES[:2]):
         land(root, number, orders, customers)
         result = run_update(load_pipeline(pipeline_settings(root), root))
-    assert by_keys(root, result) == {VIEW}  # not known_customers, grouped by its key
-    known = next(d for d in result.datasets if d.name == "known_customers")
-    assert known.written_rows == 4
+    assert by_keys(root, result) == {VIEW, KNOWN, PER_CUSTOMER}  # not the totals
+    totals = next(d for d in result.datasets if d.name == TOTALS)
+    assert totals.written_rows == 1 and not totals.by_keys
 
 
 orders_strategy = st.lists(

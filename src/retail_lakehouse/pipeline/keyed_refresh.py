@@ -1,16 +1,22 @@
 """Materialized views refreshed by key: an update computes again only the keys its new
 rows reach, and appends them (Databricks' row-based incremental refresh).
 
-A view qualifies when its query is partitioned by a key of the table it reads first
-(:mod:`retail_lakehouse.sql.key_partition`), every table it reads is a table of the
-pipeline that this update either left alone or only appended rows to (a streaming table,
-or a view refreshed this way), and its stored table was computed from those tables as
-they were before this update: its latest commit's digest equals the digest of their
-previous writers. Then the keys the new rows reach are computed alone (their driving
-rows, looking up in the whole inputs); when the stored table holds none of those keys
-the new rows are appended to it, and when it does (a key seen before came back, say) the
-table is written again without its rows of those keys and with the new ones; the
-quarantine likewise. A table it rewrites counts as rewritten for the views that read it.
+A view qualifies when:
+
+* its query is partitioned by a key of the table it reads first
+  (:mod:`retail_lakehouse.sql.key_partition`), grouped by it or not;
+* every table it reads is a table of the pipeline that this update left alone, only
+  appended rows to (a streaming table, or a view refreshed this way), or rewrote, when
+  the columns the view reads of it are known (its rows that changed in those columns
+  are then found by comparing both versions);
+* its stored table was computed from those tables as they were before this update: its
+  latest commit's digest equals the digest of their previous writers.
+
+Then the keys the new or changed rows reach are computed alone (their driving rows,
+looking up in the whole inputs). When the stored table holds none of those keys the new
+rows are appended to it; when it does (a key seen before came back, say) the table is
+written again without its rows of those keys and with the new ones; the quarantine
+likewise. A table it rewrites counts as rewritten for the views that read it.
 
 Every view's commit records its expectation counts over all its rows. A refresh by key
 reports the same: the stored counts, less those of the stored rows it replaces (their
@@ -133,11 +139,8 @@ class KeyedRefresh:
         names = {p.dataset.name for p in self.graph.order}
         if not all(n in names and self.graph.get(n).dataset.is_table for n in planned.inputs):
             return False
-        if self._rewritten(plan.driving):
-            return False
-        return all(
-            lookup.reads is not None for lookup in plan.lookups if self._rewritten(lookup.table)
-        )
+        read = _columns_read(plan)
+        return all(read[table] is not None for table in read if self._rewritten(table))
 
     def _rewritten(self, table: str) -> bool:
         """Whether this update writes the table otherwise than by appending rows."""
@@ -150,14 +153,13 @@ class KeyedRefresh:
         changed = {
             name: self.appended[name] for name in self._tables(plan) if name in self.appended
         }
-        for lookup in plan.lookups:
-            if not self._rewritten(lookup.table) or lookup.reads is None:
-                continue
-            before = relations.before(lookup.table)
-            self.engine.attach(before, self.store, lookup.table)
-            either = _changed_in(lookup.reads, lookup.table, before)
-            self.engine.run_query(relations.changed(lookup.table), either, Sources())
-            changed[lookup.table] = relations.changed(lookup.table)
+        for table, reads in _columns_read(plan).items():
+            if self._rewritten(table) and reads is not None:
+                before = relations.before(table)
+                self.engine.attach(before, self.store, table)
+                either = _changed_in(reads, table, before)
+                self.engine.run_query(relations.changed(table), either, Sources())
+                changed[table] = relations.changed(table)
         return changed
 
     @staticmethod
@@ -259,6 +261,25 @@ class _Relations:
 
     def whole(self, part: str) -> str:
         return f"{self.result}__whole_{part}"
+
+
+def _columns_read(plan: KeyPartition) -> dict[str, tuple[str, ...] | None]:
+    """Each table the query reads -> its columns read, over every place it reads it (None:
+    any column).
+
+    >>> from retail_lakehouse.sql.key_partition import Lookup
+    >>> lookups = (Lookup("t", "k", "p", ("k", "w")), Lookup("u", "k", "p", None))
+    >>> _columns_read(KeyPartition("t", "a", "k", "k", exp.column("k"), lookups, ("k", "v")))
+    {'t': ('k', 'v', 'w'), 'u': None}
+    """
+    read: dict[str, tuple[str, ...] | None] = {plan.driving: plan.reads}
+    for lookup in plan.lookups:
+        before = read.get(lookup.table, ())
+        if before is None or lookup.reads is None:
+            read[lookup.table] = None
+        else:
+            read[lookup.table] = tuple(sorted({*before, *lookup.reads}))
+    return read
 
 
 def _changed_in(columns: Sequence[str], now: str, before: str) -> exp.Select:

@@ -16,7 +16,8 @@ from retail_lakehouse.pipeline.project import load_pipeline
 from tests.backends.duckdb.conftest import stored_rows
 from tests.pipeline.conftest import ENGINE_FACTORIES, run_update
 
-BY_KEY = {"silver_orders", "silver_order_items"}  # at this scale a day brings no new product
+# at this scale a day brings no new product; gold_category_performance groups by category
+BY_KEY = {"silver_orders", "silver_order_items", "gold_category_performance"}
 
 
 @pytest.mark.spark
