@@ -84,7 +84,7 @@ def test_fail_update_leaves_every_table_as_it_was(
         ({"02_silver.sql": ("EXPECT (list_price > 0)", "EXPECT (list_prize > 0)")}, None,
          "02_silver.sql:29: an expectation of 'silver_products'"),
         ({"03_gold.sql": ("count(order_id) AS total_orders", "count(order_key) AS total_orders")},
-         None, "03_gold.sql:37: 'gold_customer_lifetime_value'"),
+         None, "03_gold.sql:43: 'gold_customer_lifetime_value'"),
     ],
     ids=["syntax", "unknown-table", "cycle", "unknown-variable", "bad-action", "not-create",
          "unknown-expectation-column", "unknown-query-column"],

@@ -72,7 +72,7 @@ def rows(table: pa.Table) -> list[str]:
 
 def test_every_table_has_the_same_columns_types_and_rows(updated: Updated) -> None:
     sql, python = updated.tables("sql"), updated.tables("python")
-    assert sorted(python) == sorted(sql) and len(sql) == 20
+    assert sorted(python) == sorted(sql) and len(sql) == 23
     for name, table in sql.items():
         assert python[name].schema == table.schema, name
         assert rows(python[name]) == rows(table), name

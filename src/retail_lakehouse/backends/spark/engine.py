@@ -275,11 +275,16 @@ class SparkEngine:
             self.frames.pop(name).unpersist()
             checkpoint = self.checkpoints.pop(name, None)
             if checkpoint is not None:
-                checkpoint.unpersist(False)
+                self._free(checkpoint)
             self.counts.pop(name, None)
             if name in self.views:
                 self.spark.catalog.dropTempView(name)
                 self.views.discard(name)
+
+    def _free(self, checkpoint: Any) -> None:
+        """Drop a checkpoint's blocks. Through the context rather than ``RDD.unpersist``,
+        which warns on stderr, for every checkpoint, that its rows cannot be recomputed."""
+        self.spark.sparkContext._jsc.sc().unpersistRDD(checkpoint.id(), False)
 
     def close(self) -> None:
         for view in self.views:
@@ -287,7 +292,7 @@ class SparkEngine:
         for frame in self.frames.values():
             frame.unpersist()
         for checkpoint in self.checkpoints.values():
-            checkpoint.unpersist(False)
+            self._free(checkpoint)
         self.checkpoints.clear()
         self.views.clear()
         self.frames.clear()

@@ -16,7 +16,7 @@ def average_order_value(total: str, orders: str):
     return F.expr(f"(CAST({total} * 200 AS BIGINT) + {orders}) DIV (2 * {orders}) * 0.01")
 
 
-@dp.temporary_view(comment="Items of orders that count towards revenue, with their order.")
+@dp.materialized_view(comment="Items of orders that count towards revenue, with their order.")
 def revenue_lines():
     orders = spark.read.table("silver_orders").where(~F.col("status").isin(*NOT_COUNTED))
     items = spark.read.table("silver_order_items").select(
@@ -38,16 +38,16 @@ def revenue_lines():
     )
 
 
-@dp.temporary_view(comment="Orders that count towards revenue, with their value.")
+@dp.materialized_view(comment="Orders that count towards revenue, with their value.")
 def revenue_orders():
     return (
         spark.read.table("revenue_lines")
         .groupBy("order_id", "customer_id", "order_ts", "order_date")
-        .agg(F.sum("line_total").alias("order_value"))
+        .agg(F.sum("line_total").cast("decimal(18,2)").alias("order_value"))
     )
 
 
-@dp.temporary_view(
+@dp.materialized_view(
     comment="Each customer as the change feed says it is now: the open version of its history."
 )
 def customers_current():

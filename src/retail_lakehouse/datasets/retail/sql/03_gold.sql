@@ -7,7 +7,11 @@
 --   (cents x 2 + orders) DIV (orders x 2), so every engine gives the same cent (DuckDB
 --   divides decimals in floating point, Spark exactly).
 
-CREATE TEMPORARY VIEW revenue_lines
+-- revenue_lines, revenue_orders and customers_current are stored, though only gold reads
+-- them: an appended day then refreshes them by key (a few thousand rows), and the gold
+-- tables over them find which of their keys the day reached.
+
+CREATE OR REFRESH MATERIALIZED VIEW revenue_lines
 COMMENT 'Items of orders that count towards revenue, with their order.'
 AS SELECT
   o.order_id,
@@ -22,13 +26,15 @@ FROM silver_orders AS o
 JOIN silver_order_items AS i ON i.order_id = o.order_id
 WHERE o.status NOT IN ('cancelled', 'returned');
 
-CREATE TEMPORARY VIEW revenue_orders
+CREATE OR REFRESH MATERIALIZED VIEW revenue_orders
 COMMENT 'Orders that count towards revenue, with their value.'
-AS SELECT order_id, customer_id, order_ts, order_date, sum(line_total) AS order_value
+AS SELECT
+  order_id, customer_id, order_ts, order_date,
+  CAST(sum(line_total) AS DECIMAL(18, 2)) AS order_value  -- one type on every engine
 FROM revenue_lines
 GROUP BY order_id, customer_id, order_ts, order_date;
 
-CREATE TEMPORARY VIEW customers_current
+CREATE OR REFRESH MATERIALIZED VIEW customers_current
 COMMENT 'Each customer as the change feed says it is now: the open version of its history.'
 AS SELECT customer_id, country, city, loyalty_tier, __START_AT.sequence_ts AS current_since
 FROM silver_customers_history
