@@ -117,7 +117,7 @@ class KeyedRefresh:
 
     def _plan(self, planned: PlannedDataset) -> KeyPartition | None:
         """The view's key partitioning, when it has a stored table and quarantine and
-        reads only tables this update appended to or left alone (or rewrote, looked up)."""
+        reads only tables whose changes in this update can be found."""
         dataset = planned.dataset
         if self.up_to_date.full_refresh or not self.store.exists(dataset.name):
             return None
@@ -126,20 +126,20 @@ class KeyedRefresh:
         if not isinstance(planned.tree, exp.Select):
             return None
         plan = key_partition(planned.tree)
-        if plan is None or not self._reads_appended_tables(planned, plan):
+        if plan is None or not self._reads_known_changes(planned, plan):
             return None
         return plan
 
-    def _reads_appended_tables(self, planned: PlannedDataset, plan: KeyPartition) -> bool:
-        """Whether the view reads only the pipeline's tables, and its partitioning names
-        them all: the driving one unwritten or appended to in this update, a looked-up one
-        also rewritten when the columns the view reads of it are known."""
-        if set(self._tables(plan)) != set(planned.inputs):
+    def _reads_known_changes(self, planned: PlannedDataset, plan: KeyPartition) -> bool:
+        """Whether the view reads only the pipeline's tables, its partitioning names them
+        all, and each was left alone or appended to in this update, or rewritten with the
+        columns the view reads of it known."""
+        read = _columns_read(plan)
+        if set(read) != set(planned.inputs):
             return False
         names = {p.dataset.name for p in self.graph.order}
         if not all(n in names and self.graph.get(n).dataset.is_table for n in planned.inputs):
             return False
-        read = _columns_read(plan)
         return all(read[table] is not None for table in read if self._rewritten(table))
 
     def _rewritten(self, table: str) -> bool:
@@ -150,10 +150,9 @@ class KeyedRefresh:
         """Input table -> a relation of its rows this update changes: the new rows of an
         appended table; the rows, in the columns the view reads, that a rewritten one
         gains or loses (:func:`_changed_in`)."""
-        changed = {
-            name: self.appended[name] for name in self._tables(plan) if name in self.appended
-        }
-        for table, reads in _columns_read(plan).items():
+        read = _columns_read(plan)
+        changed = {name: self.appended[name] for name in read if name in self.appended}
+        for table, reads in read.items():
             if self._rewritten(table) and reads is not None:
                 before = relations.before(table)
                 self.engine.attach(before, self.store, table)
@@ -161,10 +160,6 @@ class KeyedRefresh:
                 self.engine.run_query(relations.changed(table), either, Sources())
                 changed[table] = relations.changed(table)
         return changed
-
-    @staticmethod
-    def _tables(plan: KeyPartition) -> list[str]:
-        return [plan.driving, *(lookup.table for lookup in plan.lookups)]
 
     def _stored_counts(self, planned: PlannedDataset) -> dict[str, tuple[int, int]] | None:
         """The expectation counts of the view's stored rows, when its latest commit

@@ -11,9 +11,9 @@ and on what those rows look up:
   of a subquery that keeps that column's values apart (grouped by it, distinct on it, or
   a plain projection);
 * the key reaches the result as it is or cast.
- For such a
-query, the rows of a set of keys can be computed alone: :func:`restricted` reads only
-those keys' driving rows, and the other keys' rows are what they were.
+
+For such a query, the rows of a set of keys can be computed alone: :func:`restricted`
+reads only those keys' driving rows, and the other keys' rows are what they were.
 
 :func:`affected_keys` says which keys new rows of the inputs can reach: the driving table's
 new rows by their key, a looked-up table's new rows through the driving rows that look
