@@ -250,3 +250,20 @@ def test_a_changed_expectation_recomputes_its_view(tmp_path: Path) -> None:
         for update in (edit.first, edit.result)
     ]
     assert counts[1]["positive_quantity"] > counts[0]["positive_quantity"]
+
+
+def test_a_temporary_view_stored_from_now_on_is_computed_whole(tmp_path: Path) -> None:
+    """The views between silver and gold become tables between two updates, while new
+    products arrive: the gold views that read them cannot be refreshed by key from tables
+    that did not exist before, and are computed whole, as a full refresh computes them."""
+    root = make_landing(tmp_path)
+    run_update(load_pipeline(with_temporary_views(custom_pipeline(root)), root))
+    products = sorted((root / "landing" / "products").glob("*.parquet"))[0]
+    shutil.copy(products, products.with_name("part-99999.parquet"))
+    pipeline = load_pipeline(builtin_settings_path(), root)
+    result = run_update(pipeline)
+    assert set(STORED_BETWEEN) <= {d.name for d in result.datasets if not d.up_to_date}
+    assert "gold_product_performance" not in {d.name for d in result.datasets if d.by_keys}
+    incremental = {name: sorted_rows(root, name) for name in views(pipeline)}
+    run_update(pipeline, full_refresh=True)
+    assert {name: sorted_rows(root, name) for name in incremental} == incremental
