@@ -70,11 +70,12 @@ def open_backend(
     resources: Resources = DEFAULT_RESOURCES,
 ) -> Backend:
     """The backend called ``name``; ``master`` is the Spark master URL (DuckDB has none);
-    ``resources`` bound the embedded engine (Spark takes its own from its master)."""
+    ``resources`` bound the embedded engine (Spark takes its memory and threads from its
+    master, and only the scratch folder from ``resources``)."""
     if name is EngineName.SPARK:
         from retail_lakehouse.backends.spark.backend import SparkBackend
 
-        return SparkBackend(master)
+        return SparkBackend(master, scratch=resources.scratch)
     from retail_lakehouse.backends.duckdb.backend import DuckDBBackend
 
     return DuckDBBackend(resources)

@@ -1,6 +1,7 @@
 """How the Spark engine keeps relations: each row computed once, freed on release.
 
-A query's result is a local checkpoint, counted once; the kept and quarantined rows are
+A query's result is written once as Parquet files in the engine's scratch folder and read
+back, counted from their footers; the kept and quarantined rows are
 filters over it, so checking, staging and reading downstream compute no row again. Two
 relations never share one cache, and expectations whose value changes between
 evaluations still split the rows once.
@@ -8,6 +9,7 @@ evaluations still split the rows once.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from pathlib import Path
 import pytest
 import sqlglot
 
+from retail_lakehouse.backends.spark.backend import SparkBackend
 from retail_lakehouse.backends.spark.engine import SparkEngine
 from retail_lakehouse.pipeline.engine import EngineError, Sources, TableWrite
 from retail_lakehouse.pipeline.model import Expectation
@@ -67,19 +70,28 @@ def test_checking_staging_and_reading_downstream_compute_each_row_once(
     assert evaluations.value == 10
 
 
-def test_release_frees_the_checkpointed_result(engine: SparkEngine) -> None:
+def test_release_deletes_the_results_files(engine: SparkEngine) -> None:
     run(engine, "r", "SELECT id FROM range(5)")
+    run(engine, "other", "SELECT id FROM range(2)")
     engine.check("r", (Expectation("small", "id < 3", "drop"),), "update-1")
-    rdd = engine.checkpoints["r"].id()
-
-    def stored() -> set[int]:
-        return set(engine.spark.sparkContext._jsc.getPersistentRDDs().keySet())
-
-    assert rdd in stored()
+    folder = engine.results["r"]
+    assert folder.parent == engine.scratch and list(folder.glob("*.parquet"))
     engine.release("r")
-    assert rdd not in stored()
-    assert not engine.frames and not engine.checkpoints
+    assert not folder.exists() and engine.results["other"].exists()
+    assert set(engine.frames) == {"other"}
     assert not engine.spark.catalog.tableExists("r__kept")
+    engine.close()
+    assert not engine.scratch.exists()
+
+
+def test_the_backend_keeps_results_in_the_lakehouse_scratch(tmp_path: Path) -> None:
+    scratch = tmp_path / ".scratch"
+    backend = SparkBackend(session=spark_session(), scratch=scratch)
+    engine = backend.engine()
+    run(engine, "r", "SELECT id FROM range(5)")
+    assert engine.results["r"].parent == scratch / f"spark-{os.getpid()}"
+    backend.close()
+    assert not scratch.exists()  # removed with the engine
 
 
 def test_relations_of_the_same_query_keep_their_rows_when_either_is_released(

@@ -1,10 +1,11 @@
 """The Spark engine: the pipeline's SQL run natively in Spark SQL, tables committed to Delta.
 
 Relations are DataFrames registered as temporary views. A query's result is computed once
-into a local checkpoint (in memory, spilling to disk), so counts, downstream reads and
-writes all see the same rows (``current_timestamp()`` and window ties are evaluated once),
-each later job is planned over those rows rather than over every relation before them,
-and releasing a relation frees its rows at once. The rows kept by
+and written as Parquet files into the engine's scratch folder, then read back from them,
+so counts, downstream reads and writes all see the same rows (``current_timestamp()`` and
+window ties are evaluated once), each later job is planned over those files rather than
+over every relation before them, readers load only the columns they use, the rows wait on
+disk rather than in the JVM's memory, and releasing a relation deletes its files. The rows kept by
 expectations and the quarantine are filters over that result, evaluated by each reader; a
 condition whose value changes between evaluations (``rand()``, the current time) has its
 flags persisted first, so every reader still sees one split. Tables are written as
@@ -16,8 +17,12 @@ and ``retail query`` read, with the same rollback as the embedded engine.
 from __future__ import annotations
 
 import functools
+import itertools
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlglot import exp
 
@@ -66,8 +71,12 @@ class SparkEngine:
     name = EngineName.SPARK
     storage = STORAGE
 
-    def __init__(self, spark: SparkSession) -> None:
+    def __init__(self, spark: SparkSession, scratch: Path | None = None) -> None:
+        """``scratch``: a folder of this engine's own for the results' files, which every
+        executor can reach (the lakehouse's scratch space); by default a new temporary
+        folder, which suits a local master."""
         self.spark = prepare_session(spark)
+        self.scratch = scratch or Path(tempfile.mkdtemp(prefix="retail-lakehouse-spark-"))
         conf = self.spark.sparkContext.getConf()
         self.resources = (
             f"master {conf.get('spark.master', '?')}, "
@@ -76,7 +85,8 @@ class SparkEngine:
         self.frames: dict[str, DataFrame] = {}
         self.counts: dict[str, int] = {}
         self.views: set[str] = set()
-        self.checkpoints: dict[str, Any] = {}  # relation -> its checkpoint's JVM RDD
+        self.results: dict[str, Path] = {}  # relation -> the folder of its result's files
+        self._folders = itertools.count()
 
     def _guard(self, action: Callable[[], T]) -> T:
         """Spark's errors as one-line EngineErrors."""
@@ -126,10 +136,12 @@ class SparkEngine:
 
     def _materialize(self, relation: str, frame: DataFrame) -> int:
         """Keep ``frame``'s rows, computed once, as ``relation``; returns their count."""
-        stored, rows = self._guard(lambda: _computed_once(frame))
+        folder = self.scratch / f"result-{next(self._folders)}"
+        self.results[relation] = folder
+        self._guard(lambda: frame.write.mode("error").parquet(str(folder)))
+        stored = self.spark.read.parquet(str(folder))
+        rows = self._guard(stored.count)  # from the files' footers
         self._keep(relation, stored, rows)
-        # a checkpoint's rows stay until the JVM collects its RDD: release() frees them
-        self.checkpoints[relation] = stored._jdf.queryExecution().logical().rdd()
         return rows
 
     def _register_files(self, read: FileRead) -> list[str]:
@@ -273,38 +285,24 @@ class SparkEngine:
     def release(self, relation: str) -> None:
         for name in [n for n in self.frames if derived_from(n, relation)]:
             self.frames.pop(name).unpersist()
-            checkpoint = self.checkpoints.pop(name, None)
-            if checkpoint is not None:
-                self._free(checkpoint)
+            folder = self.results.pop(name, None)
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
             self.counts.pop(name, None)
             if name in self.views:
                 self.spark.catalog.dropTempView(name)
                 self.views.discard(name)
-
-    def _free(self, checkpoint: Any) -> None:
-        """Drop a checkpoint's blocks. Through the context rather than ``RDD.unpersist``,
-        which warns on stderr, for every checkpoint, that its rows cannot be recomputed."""
-        self.spark.sparkContext._jsc.sc().unpersistRDD(checkpoint.id(), False)
 
     def close(self) -> None:
         for view in self.views:
             self.spark.catalog.dropTempView(view)
         for frame in self.frames.values():
             frame.unpersist()
-        for checkpoint in self.checkpoints.values():
-            self._free(checkpoint)
-        self.checkpoints.clear()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.results.clear()
         self.views.clear()
         self.frames.clear()
         self.counts.clear()
-
-
-def _computed_once(frame: DataFrame) -> tuple[DataFrame, int]:
-    """``frame`` computed once into a local checkpoint (in memory, spilling to disk), and
-    counted: later reads scan the stored rows, and Spark plans and schedules them over
-    those rows alone, not over the chain of relations that made them."""
-    checkpoint = frame.localCheckpoint(eager=True)
-    return checkpoint, checkpoint.count()
 
 
 def _persisted(frame: DataFrame) -> DataFrame:
