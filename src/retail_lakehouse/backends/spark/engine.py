@@ -5,13 +5,15 @@ and written as Parquet files into the engine's scratch folder, then read back fr
 so counts, downstream reads and writes all see the same rows (``current_timestamp()`` and
 window ties are evaluated once), each later job is planned over those files rather than
 over every relation before them, readers load only the columns they use, the rows wait on
-disk rather than in the JVM's memory, and releasing a relation deletes its files. The rows kept by
-expectations and the quarantine are filters over that result, evaluated by each reader; a
-condition whose value changes between evaluations (``rand()``, the current time) has its
-flags persisted first, so every reader still sees one split. Tables are written as
-Parquet by Spark into a fresh folder and added to the Delta log by delta-rs, so local
-Spark, which cannot load Delta's jars here, still produces Delta tables that DuckDB, delta-rs
-and ``retail query`` read, with the same rollback as the embedded engine.
+disk rather than in the JVM's memory, and releasing a relation deletes its files.
+
+The rows kept by expectations and the quarantine are filters over that result, evaluated
+by each reader; a condition whose value changes between evaluations (``rand()``, the
+current time) has its flags persisted first, so every reader still sees one split.
+Tables are written as Parquet by Spark into a fresh folder and added to the Delta log by
+delta-rs, so local Spark, which cannot load Delta's jars here, still produces Delta tables
+that DuckDB, delta-rs and ``retail query`` read, with the same rollback as the embedded
+engine.
 """
 
 from __future__ import annotations
@@ -140,7 +142,7 @@ class SparkEngine:
         self.results[relation] = folder
         self._guard(lambda: frame.write.mode("error").parquet(str(folder)))
         stored = self.spark.read.parquet(str(folder))
-        rows = self._guard(stored.count)  # from the files' footers
+        rows = self._guard(stored.count)  # reads no column: the row groups' counts
         self._keep(relation, stored, rows)
         return rows
 
