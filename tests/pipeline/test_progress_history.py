@@ -34,7 +34,7 @@ from retail_lakehouse.pipeline.progress import (
 )
 from retail_lakehouse.pipeline.project import LoadedPipeline, load_pipeline
 from retail_lakehouse.pipeline.results import UpdateResult
-from retail_lakehouse.storage.delta import DeltaStore
+from retail_lakehouse.storage.delta import DeltaStore, StorageError
 from tests.pipeline.conftest import make_landing, run_update, write_sql_pipeline
 
 PIPELINE_SQL = """
@@ -83,6 +83,9 @@ class StubStore(DeltaStore):
     def __init__(self, history: list[dict[str, Any]]) -> None:
         super().__init__(Path("nowhere"))
         self.entries = history
+
+    def exists(self, name: str) -> bool:
+        return True
 
     def history(self, name: str, limit: int | None = None) -> list[dict[str, Any]]:
         return self.entries[:limit]
@@ -150,6 +153,18 @@ def test_the_rows_writer_passes_commits_that_only_change_metadata() -> None:
         assert latest_commit_value(StubStore(history), "t", KEY, ROWS_UNCHANGED) == "b"
     restored = [restore(4, 2), altered[0], optimize(2), write(1, "b"), write(0, "a")]
     assert latest_commit_value(StubStore(restored), "t", KEY, ROWS_UNCHANGED) == "b"
+
+
+def test_a_table_never_written_has_no_latest_commit_but_a_corrupt_log_fails(
+    tmp_path: Path,
+) -> None:
+    store = DeltaStore(tmp_path)
+    assert latest_commit_value(store, "absent", KEY) is None
+    log = tmp_path / "broken" / "_delta_log"
+    log.mkdir(parents=True)
+    (log / "00000000000000000000.json").write_text("")  # an empty commit file
+    with pytest.raises(StorageError, match=r"commit file \S+ is empty"):
+        latest_commit_value(store, "broken", KEY)
 
 
 @pytest.mark.parametrize(

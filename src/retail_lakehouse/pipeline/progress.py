@@ -98,7 +98,8 @@ def latest_commit_value(
 ) -> str | None:
     """``key`` of the commit info of the table's latest data commit (a RESTORE commit
     stands for the version it restored; a commit whose operation is in ``passing``, an
-    OPTIMIZE by default, is skipped); None when that commit has none."""
+    OPTIMIZE by default, is skipped); None when that commit has none, or the table has no
+    log yet (a table an update stores for the first time, a temporary view until then)."""
     entry = latest_commit_with(store, table, key, passing)
     return None if entry is None else str(entry[key])
 
@@ -108,6 +109,8 @@ def latest_commit_with(
 ) -> dict[str, Any] | None:
     """The commit info of the table's latest data commit, as :func:`latest_commit_value`
     finds it, when it has ``key``; None otherwise."""
+    if not store.exists(table):  # never committed: a corrupt log still counts, and fails
+        return None
     history = {int(entry["version"]): entry for entry in store.history(table)}
     version: int | None = max(history, default=None)
     seen: set[int] = set()

@@ -139,13 +139,8 @@ class UpToDateViews:
         if name in self.written and not before:
             return [name, self.update_id]
         if name not in self.writers:  # the same until this update commits
-            # a table this update stores for the first time (a temporary view until now)
-            # had no rows before it: nothing to vouch for
-            self.writers[name] = (
-                latest_commit_value(self.store, name, UPDATE_KEY, ROWS_UNCHANGED)
-                if self.store.exists(name)
-                else None
-            )
+            writer = latest_commit_value(self.store, name, UPDATE_KEY, ROWS_UNCHANGED)
+            self.writers[name] = writer
         writer = self.writers[name]
         return None if writer is None else [name, writer]
 

@@ -1,8 +1,8 @@
 """How the Spark engine keeps relations: each row computed once, freed on release.
 
 A query's result is written once as Parquet files in the engine's scratch folder and read
-back, counted from their footers; the kept and quarantined rows are
-filters over it, so checking, staging and reading downstream compute no row again. Two
+back, counted without reading a column; the kept and quarantined rows are filters over it,
+so checking, staging and reading downstream compute no row again. Two
 relations never share one cache, and expectations whose value changes between
 evaluations still split the rows once.
 """
