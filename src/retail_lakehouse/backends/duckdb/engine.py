@@ -4,7 +4,10 @@ Every relation of an update (new rows, query results, kept and dropped rows) is 
 or a view of in-memory DuckDB databases that spill to a folder of the lakehouse's
 scratch space under a memory limit: the data stays in the engine, and only record
 batches on their way into a table's files pass through Python. A table filled from a
-large relation is stored in a second, compressed in-memory database, so it spills less.
+large relation is stored in a second in-memory database, attached with ``COMPRESS``:
+DuckDB compresses its tables at a checkpoint, which it starts itself after a large
+enough change (such as the row numbers' ``UPDATE`` of a large table), and from then on
+they spill less.
 A result that only reads files, row by row (a bronze table), stays a view over its files
 (``file_scans``): each read scans them again, cheaper than storing and spilling the
 rows; so does a stored table (``attach``) and a streaming table's stored rows with its
@@ -218,10 +221,11 @@ class DuckDBEngine:
 
     def _store(self, relation: str, query: exp.Expr) -> None:
         """The query's rows as a table: range by range of a join key when its source has
-        more than one range's rows (``key_ranges``), else in one statement; compressed
-        when it reads a ``large`` relation: past the memory limit the tables spill, and
-        compressed they spill less; a smaller one costs more to compress than it saves
-        (measured in ``benchmarks/README.md``)."""
+        more than one range's rows (``key_ranges``), else in one statement; in the
+        compressed database when it reads a ``large`` relation: past the memory limit the
+        tables spill, and once compressed they spill less; a smaller one costs more to
+        compress than it saves. No checkpoint is forced: it would wait for the tables being
+        staged (measured in ``benchmarks/README.md``)."""
         compressed = large(largest_read(query, self._rows_or_none))
         ranges = self._key_ranges(query)
         if ranges is None:
