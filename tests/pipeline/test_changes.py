@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.common.errors import DefinitionError, SourceLocation
+from retail_lakehouse.pipeline import keyed_refresh
 from retail_lakehouse.pipeline.changes import changes_query
 from retail_lakehouse.pipeline.engine import Sources
 from retail_lakehouse.pipeline.lineage import column_lineage
@@ -183,6 +184,9 @@ APPLY CHANGES INTO LIVE.customers_history FROM STREAM(LIVE.changes) KEYS (k)
 
 CREATE OR REFRESH MATERIALIZED VIEW current_count AS
 SELECT count(*) AS keys FROM customers_history WHERE __END_AT IS NULL;
+
+CREATE OR REFRESH MATERIALIZED VIEW current_versions AS
+SELECT k, a, __START_AT AS since FROM customers_history WHERE __END_AT IS NULL;
 """
 
 
@@ -221,7 +225,7 @@ def test_changes_arriving_over_updates_equal_one_full_refresh(
         run_update(load_pipeline(settings_path, daily))
     once = tmp_path_factory.mktemp("once")
     run_update(load_pipeline(cdc_lakehouse(once, days), once), full_refresh=True)
-    for name in ("customers_now", "customers_history", "current_count"):
+    for name in ("customers_now", "customers_history", "current_count", "current_versions"):
         assert table_rows(daily, name) == table_rows(once, name)
     expected = cdc_reference.scd2(events, KEPT, ("a",))
     assert table_rows(once, "customers_history") == as_rows(expected)
@@ -297,6 +301,36 @@ def test_an_update_without_new_changes_leaves_the_target_as_it_is(
     assert next(d for d in result.datasets if d.name == "customers_history").up_to_date
     assert table_rows(tmp_path, "customers_history") == as_rows(expected)
     assert table_rows(tmp_path, "current_count") == Counter({(2,): 1})  # keys 1, 3: 2 deleted
+
+
+def test_a_view_over_a_target_updated_by_key_compares_the_touched_keys_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The view refreshed by key finds the target's changed rows among the rows of the keys
+    the day's changes touch (the others are the stored ones), and equals a full refresh."""
+    compared: list[keyed_refresh.TouchedKeys | None] = []
+    changed_in = keyed_refresh._changed_in
+
+    def spied(
+        columns: list[str], now: str, before: str, touched: keyed_refresh.TouchedKeys | None = None
+    ) -> object:
+        if now == "customers_history":
+            compared.append(touched)
+        return changed_in(columns, now, before, touched)
+
+    monkeypatch.setattr(keyed_refresh, "_changed_in", spied)
+    days = [FEED[:5], FEED[5:] + NULL_KEY]
+    daily = tmp_path / "daily"
+    settings_path = cdc_lakehouse(daily, days[:1])
+    run_update(load_pipeline(settings_path, daily))
+    add_day(daily, 1, days[1])
+    run_update(load_pipeline(settings_path, daily))
+    assert [t and (t.columns, t.key_columns) for t in compared] == [(("k",), ("k",))]
+    once = tmp_path / "once"
+    run_update(load_pipeline(cdc_lakehouse(once, days), once), full_refresh=True)
+    for name in ("customers_history", "current_versions"):
+        assert table_rows(daily, name) == table_rows(once, name)
+    assert (None, 8, 8) in table_rows(daily, "current_versions")  # a NULL key is touched too
 
 
 def test_a_changed_flow_computes_its_target_again_from_every_change(tmp_path: Path) -> None:

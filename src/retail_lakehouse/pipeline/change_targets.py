@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlglot import exp
+
 from retail_lakehouse.pipeline.changes import (
     CHANGES_KEY,
     changes_digest,
@@ -17,6 +19,7 @@ from retail_lakehouse.pipeline.changes import (
 )
 from retail_lakehouse.pipeline.engine import DatasetRelations, Engine, Sources
 from retail_lakehouse.pipeline.graph import PipelineGraph
+from retail_lakehouse.pipeline.keyed_refresh import TouchedKeys
 from retail_lakehouse.pipeline.progress import latest_commit_value
 from retail_lakehouse.sql.changes import ChangeFlowStatement
 from retail_lakehouse.sql.queries import DefinedQuery, parse_query
@@ -28,6 +31,7 @@ class ChangesApplied:
     changes: int  # change records read
     commit_info: dict[str, str]  # what the target's commit records beside its rows
     unchanged: bool  # no new change: the stored target stays as it is
+    touched: TouchedKeys | None = None  # the keys computed again, when the rest was kept
 
 
 @dataclass
@@ -58,7 +62,17 @@ class ChangeTargets:
         query = DefinedQuery(flow.target, sql, flow.location)
         self.engine.run_query(result, parse_query(query), Sources((), {}))
         changes = self.engine.rows(read)
-        return ChangesApplied(changes, {CHANGES_KEY: digest}, stored is not None and changes == 0)
+        touched = None if stored is None else self._touched(result, flow, new)
+        unchanged = stored is not None and changes == 0
+        return ChangesApplied(changes, {CHANGES_KEY: digest}, unchanged, touched)
+
+    def _touched(self, result: str, flow: ChangeFlowStatement, new: str) -> TouchedKeys:
+        """The keys the new changes touch, kept with the target's relations: readers of the
+        target look for its changed rows among theirs only."""
+        keys = f"{result}__touched"
+        columns = [exp.column(key, quoted=True) for key in flow.keys]
+        self.engine.run_query(keys, exp.select(*columns).distinct().from_(new), Sources())
+        return TouchedKeys(keys, tuple(flow.keys), tuple(flow.keys))
 
     def _stored_target(self, flow: ChangeFlowStatement, digest: str) -> str | None:
         """The stored target to update by the keys the new changes touch, or None when it

@@ -16,7 +16,10 @@ Then the keys the new or changed rows reach are computed alone (their driving ro
 looking up in the whole inputs). When the stored table holds none of those keys the new
 rows are appended to it; when it does (a key seen before came back, say) the table is
 written again without its rows of those keys and with the new ones; the quarantine
-likewise. A table it rewrites counts as rewritten for the views that read it.
+likewise. A table it rewrites counts as rewritten for the views that read it, which look
+for its changed rows among the rows of the keys it computed again only
+(:class:`TouchedKeys`), as they do in an AUTO CDC target updated by the keys its new
+changes touch.
 
 Every view's commit records its expectation counts over all its rows. A refresh by key
 reports the same: the stored counts, less those of the stored rows it replaces (their
@@ -44,6 +47,7 @@ from retail_lakehouse.pipeline.model import Expectation
 from retail_lakehouse.pipeline.progress import latest_commit_with
 from retail_lakehouse.pipeline.up_to_date import DIGEST_KEY, UpToDateViews
 from retail_lakehouse.sql.key_partition import (
+    KEY,
     KeyPartition,
     affected_keys,
     key_partition,
@@ -72,6 +76,32 @@ class Refreshed:
         return self.stored is None
 
 
+@dataclass(frozen=True)
+class TouchedKeys:
+    """Where a table this update rewrote can differ from its stored rows: only in the rows
+    whose ``columns`` equal a row of the relation ``keys`` (its ``key_columns``, in the
+    same order). The table's other rows are its stored ones, unchanged."""
+
+    keys: str
+    columns: tuple[str, ...]
+    key_columns: tuple[str, ...]
+
+    def holds(self, table: str) -> exp.Exists:
+        """Whether a row of ``table`` has touched keys (NULL keys equal).
+
+        >>> TouchedKeys("k", ("id",), ("__key",)).holds("t").sql("duckdb")
+        'EXISTS(SELECT 1 FROM k WHERE "k"."__key" IS NOT DISTINCT FROM "t"."id")'
+        """
+        same = [
+            exp.NullSafeEQ(
+                this=exp.column(key, self.keys, quoted=True),
+                expression=exp.column(column, table, quoted=True),
+            )
+            for column, key in zip(self.columns, self.key_columns, strict=True)
+        ]
+        return exp.Exists(this=exp.select("1").from_(self.keys).where(exp.and_(*same)))
+
+
 @dataclass
 class KeyedRefresh:
     """The views of one update refreshed by key, and the tables it appends to so far."""
@@ -82,6 +112,7 @@ class KeyedRefresh:
     up_to_date: UpToDateViews
     update_id: str
     appended: dict[str, str] = field(default_factory=dict)  # table -> its new rows' relation
+    touched: dict[str, TouchedKeys] = field(default_factory=dict)  # rewritten table -> where
 
     def refresh(self, planned: PlannedDataset) -> Refreshed | None:
         """The view refreshed by key, or None when it must be computed whole."""
@@ -113,6 +144,9 @@ class KeyedRefresh:
         kept_rows = self.engine.rows(table)
         refreshed = CheckedRelation(table, quarantine, kept_rows, checked.quarantined_rows, whole)
         appended_to = stored if kept_removed is None else None
+        if appended_to is None:
+            touched = TouchedKeys(relations.output_keys, (plan.output,), (KEY,))
+            self.touched[planned.dataset.name] = touched
         return Refreshed(refreshed, appended_to, rows, quarantine_removed is not None)
 
     def _plan(self, planned: PlannedDataset) -> KeyPartition | None:
@@ -149,14 +183,15 @@ class KeyedRefresh:
     def _changed_rows(self, plan: KeyPartition, relations: _Relations) -> dict[str, str]:
         """Input table -> a relation of its rows this update changes: the new rows of an
         appended table; the rows, in the columns the view reads, that a rewritten one
-        gains or loses (:func:`_changed_in`)."""
+        gains or loses (:func:`_changed_in`), among the rows of its touched keys when it
+        has any."""
         read = _columns_read(plan)
         changed = {name: self.appended[name] for name in read if name in self.appended}
         for table, reads in read.items():
             if self._rewritten(table) and reads is not None:
                 before = relations.before(table)
                 self.engine.attach(before, self.store, table)
-                either = _changed_in(reads, table, before)
+                either = _changed_in(reads, table, before, self.touched.get(table))
                 self.engine.run_query(relations.changed(table), either, Sources())
                 changed[table] = relations.changed(table)
         return changed
@@ -277,19 +312,28 @@ def _columns_read(plan: KeyPartition) -> dict[str, tuple[str, ...] | None]:
     return read
 
 
-def _changed_in(columns: Sequence[str], now: str, before: str) -> exp.Select:
+def _changed_in(
+    columns: Sequence[str], now: str, before: str, touched: TouchedKeys | None = None
+) -> exp.Select:
     """The rows, in ``columns``, that ``now`` has more or fewer times than ``before``: one
-    aggregation over both, each row counted +1 now and -1 before.
+    aggregation over both, each row counted +1 now and -1 before; over the rows of the
+    ``touched`` keys only, when the others are the same in both.
 
     >>> _changed_in(["k"], "t", "old").sql("duckdb")
     'SELECT k FROM (SELECT k, 1 AS __side FROM t UNION ALL SELECT k, -1 AS __side FROM old) \
 AS sides GROUP BY k HAVING SUM(__side) <> 0'
+    >>> _changed_in(["v"], "t", "old", TouchedKeys("keys", ("k",), ("k",))).sql("duckdb")
+    'SELECT v FROM (SELECT v, 1 AS __side FROM t WHERE EXISTS(SELECT 1 FROM keys WHERE \
+"keys"."k" IS NOT DISTINCT FROM "t"."k") UNION ALL SELECT v, -1 AS __side FROM old WHERE \
+EXISTS(SELECT 1 FROM keys WHERE "keys"."k" IS NOT DISTINCT FROM "old"."k")) AS sides GROUP BY v \
+HAVING SUM(__side) <> 0'
     """
-    sides = exp.union(
-        exp.select(*columns, exp.alias_(exp.Literal.number(1), "__side")).from_(now),
-        exp.select(*columns, exp.alias_(exp.Literal.number(-1), "__side")).from_(before),
-        distinct=False,
-    )
+    now_rows = exp.select(*columns, exp.alias_(exp.Literal.number(1), "__side")).from_(now)
+    before_rows = exp.select(*columns, exp.alias_(exp.Literal.number(-1), "__side")).from_(before)
+    if touched is not None:
+        now_rows = now_rows.where(touched.holds(now))
+        before_rows = before_rows.where(touched.holds(before))
+    sides = exp.union(now_rows, before_rows, distinct=False)
     grouped = exp.select(*columns).from_(sides.subquery("sides")).group_by(*columns)
     return grouped.having(
         exp.NEQ(this=exp.Sum(this=exp.column("__side")), expression=exp.Literal.number(0))

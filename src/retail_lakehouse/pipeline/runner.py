@@ -248,6 +248,8 @@ class UpdateRunner:
                 applied = self.change_targets.apply(result, dataset.changes)
                 input_rows, unchanged = applied.changes, applied.unchanged
                 commit_info = applied.commit_info
+                if applied.touched is not None:
+                    self.keyed.touched[dataset.name] = applied.touched
             elif planned.tree is not None:
                 input_rows = self.engine.run_query(result, planned.tree, sources)
             else:
