@@ -208,8 +208,8 @@ def table_rows(root: Path, name: str) -> Counter[tuple[Any, ...]]:
     return Counter(tuple(r.values()) for r in DeltaStore(root / "tables").read(name).to_pylist())
 
 
-@settings(max_examples=8, deadline=None)
-@given(events=feeds(UPSERTS_AND_DELETES), cuts=st.lists(st.integers(0, 30), max_size=3))
+@settings(max_examples=30, deadline=None)
+@given(events=feeds(UPSERTS_AND_DELETES), cuts=st.lists(st.integers(0, 30), min_size=1, max_size=3))
 def test_changes_arriving_over_updates_equal_one_full_refresh(
     tmp_path_factory: pytest.TempPathFactory, events: list[dict[str, Any]], cuts: list[int]
 ) -> None:
