@@ -52,6 +52,7 @@ from retail_lakehouse.sql.key_partition import (
     affected_keys,
     key_partition,
     matching,
+    matching_row,
     output_keys,
     restricted,
 )
@@ -92,14 +93,11 @@ class TouchedKeys:
         >>> TouchedKeys("k", ("id",), ("__key",)).holds("t").sql("duckdb")
         'EXISTS(SELECT 1 FROM k WHERE "k"."__key" IS NOT DISTINCT FROM "t"."id")'
         """
-        same = [
-            exp.NullSafeEQ(
-                this=exp.column(key, self.keys, quoted=True),
-                expression=exp.column(column, table, quoted=True),
-            )
+        pairs = [
+            (exp.column(key, self.keys, quoted=True), exp.column(column, table, quoted=True))
             for column, key in zip(self.columns, self.key_columns, strict=True)
         ]
-        return exp.Exists(this=exp.select("1").from_(self.keys).where(exp.and_(*same)))
+        return matching_row(pairs, self.keys)
 
 
 @dataclass

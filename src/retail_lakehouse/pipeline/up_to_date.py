@@ -139,8 +139,7 @@ class UpToDateViews:
         if name in self.written and not before:
             return [name, self.update_id]
         if name not in self.writers:  # the same until this update commits
-            writer = latest_commit_value(self.store, name, UPDATE_KEY, ROWS_UNCHANGED)
-            self.writers[name] = writer
+            self.writers[name] = latest_commit_value(self.store, name, UPDATE_KEY, ROWS_UNCHANGED)
         writer = self.writers[name]
         return None if writer is None else [name, writer]
 

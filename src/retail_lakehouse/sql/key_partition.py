@@ -33,7 +33,7 @@ stored rows among them (NULL keys included: they form a partition of their own).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlglot import exp
@@ -176,8 +176,19 @@ def matching(column: exp.Column, keys: str) -> exp.Exists:
     >>> matching(exp.column("id", "t"), "keys").sql("duckdb")
     'EXISTS(SELECT 1 FROM keys WHERE keys.__key IS NOT DISTINCT FROM t.id)'
     """
-    same = exp.NullSafeEQ(this=exp.column(KEY, keys), expression=column)
-    return exp.Exists(this=exp.select("1").from_(keys).where(same))
+    return matching_row([(exp.column(KEY, keys), column)], keys)
+
+
+def matching_row(pairs: Sequence[tuple[exp.Column, exp.Column]], keys: str) -> exp.Exists:
+    """Whether a row of relation ``keys`` equals the values of several columns: each
+    ``(column of keys, column)`` pair NULL-safe equal.
+
+    >>> pairs = [(exp.column("a", "keys"), exp.column("x", "t"))]
+    >>> matching_row(pairs, "keys").sql("duckdb")
+    'EXISTS(SELECT 1 FROM keys WHERE keys.a IS NOT DISTINCT FROM t.x)'
+    """
+    same = [exp.NullSafeEQ(this=key, expression=column) for key, column in pairs]
+    return exp.Exists(this=exp.select("1").from_(keys).where(exp.and_(*same)))
 
 
 def restricted(tree: exp.Select, plan: KeyPartition, keys: str) -> exp.Select:
