@@ -14,7 +14,7 @@ from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.datasets import builtin_settings_path, builtin_spec
 from retail_lakehouse.generate.runner import GenerateOptions, generate_dataset
-from retail_lakehouse.pipeline import runner
+from retail_lakehouse.pipeline import keyed_refresh, runner
 from retail_lakehouse.pipeline.engine import Engine
 from retail_lakehouse.pipeline.project import LoadedPipeline
 from retail_lakehouse.pipeline.results import UpdateResult
@@ -49,6 +49,26 @@ def run_update(
         return runner.run_update(pipeline, own, full_refresh)
     finally:
         own.close()
+
+
+def spy_on_comparisons(
+    monkeypatch: pytest.MonkeyPatch, table: str
+) -> list[tuple[tuple[str, ...], tuple[str, ...]] | None]:
+    """A list that gets, each time a view refreshed by key compares the two versions of
+    ``table``, the touched keys it compared them on (their columns and the keys' own
+    columns), or None when it compared them whole."""
+    compared: list[tuple[tuple[str, ...], tuple[str, ...]] | None] = []
+    changed_in = keyed_refresh._changed_in
+
+    def spied(
+        columns: list[str], now: str, before: str, touched: keyed_refresh.TouchedKeys | None = None
+    ) -> object:
+        if now == table:
+            compared.append(None if touched is None else (touched.columns, touched.key_columns))
+        return changed_in(columns, now, before, touched)
+
+    monkeypatch.setattr(keyed_refresh, "_changed_in", spied)
+    return compared
 
 
 def make_landing(

@@ -20,7 +20,6 @@ from hypothesis import strategies as st
 from retail_lakehouse.backends import EngineName
 from retail_lakehouse.backends.duckdb.engine import DuckDBEngine
 from retail_lakehouse.common.errors import DefinitionError, SourceLocation
-from retail_lakehouse.pipeline import keyed_refresh
 from retail_lakehouse.pipeline.changes import changes_query
 from retail_lakehouse.pipeline.engine import Sources
 from retail_lakehouse.pipeline.lineage import column_lineage
@@ -29,7 +28,12 @@ from retail_lakehouse.sql.changes import ChangeFlowStatement, ColumnSelection, S
 from retail_lakehouse.sql.queries import DefinedQuery, parse_query
 from retail_lakehouse.storage.delta import DeltaStore
 from tests.pipeline import cdc_reference
-from tests.pipeline.conftest import ENGINE_FACTORIES, ENGINE_PARAMS, run_update
+from tests.pipeline.conftest import (
+    ENGINE_FACTORIES,
+    ENGINE_PARAMS,
+    run_update,
+    spy_on_comparisons,
+)
 
 HERE = SourceLocation(Path("flows.sql"), 1)
 SOURCE_COLUMNS = ["k", "a", "b", "op", "seq"]
@@ -308,24 +312,14 @@ def test_a_view_over_a_target_updated_by_key_compares_the_touched_keys_only(
 ) -> None:
     """The view refreshed by key finds the target's changed rows among the rows of the keys
     the day's changes touch (the others are the stored ones), and equals a full refresh."""
-    compared: list[keyed_refresh.TouchedKeys | None] = []
-    changed_in = keyed_refresh._changed_in
-
-    def spied(
-        columns: list[str], now: str, before: str, touched: keyed_refresh.TouchedKeys | None = None
-    ) -> object:
-        if now == "customers_history":
-            compared.append(touched)
-        return changed_in(columns, now, before, touched)
-
-    monkeypatch.setattr(keyed_refresh, "_changed_in", spied)
+    compared = spy_on_comparisons(monkeypatch, "customers_history")
     days = [FEED[:5], FEED[5:] + NULL_KEY]
     daily = tmp_path / "daily"
     settings_path = cdc_lakehouse(daily, days[:1])
     run_update(load_pipeline(settings_path, daily))
     add_day(daily, 1, days[1])
     run_update(load_pipeline(settings_path, daily))
-    assert [t and (t.columns, t.key_columns) for t in compared] == [(("k",), ("k",))]
+    assert compared == [(("k",), ("k",))]
     once = tmp_path / "once"
     run_update(load_pipeline(cdc_lakehouse(once, days), once), full_refresh=True)
     for name in ("customers_history", "current_versions"):

@@ -31,6 +31,7 @@ from tests.pipeline.conftest import (
     ENGINE_FACTORIES,
     ENGINE_PARAMS,
     run_update,
+    spy_on_comparisons,
     write_sql_pipeline,
 )
 
@@ -198,24 +199,13 @@ def test_a_view_over_a_view_refreshed_by_key_compares_its_keys_computed_again(
     """Customer 1 again: known_customers is written again with that key computed again,
     and the two views that read it (clean_orders looks customers up in it, customer_orders
     is driven by it) compare the rows of that key alone."""
-    compared: list[keyed_refresh.TouchedKeys | None] = []
-    changed_in = keyed_refresh._changed_in
-
-    def spied(
-        columns: list[str], now: str, before: str, touched: keyed_refresh.TouchedKeys | None = None
-    ) -> object:
-        if now == KNOWN:
-            compared.append(touched)
-        return changed_in(columns, now, before, touched)
-
-    monkeypatch.setattr(keyed_refresh, "_changed_in", spied)
+    compared = spy_on_comparisons(monkeypatch, KNOWN)
     root = tmp_path / "daily"
     for number, (orders, customers) in enumerate(BATCHES[:3]):
         land(root, number, orders, customers)
         result = run_update(load_pipeline(pipeline_settings(root), root))
     assert PER_CUSTOMER in by_keys(root, result)
-    touched = [t and (t.columns, t.key_columns) for t in compared]
-    assert touched == [(("customer_id",), ("__key",))] * 2
+    assert compared == [(("customer_id",), ("__key",))] * 2
     expected, _ = full_refresh_of(root, tmp_path / "once")
     assert rows(root, PER_CUSTOMER) == expected[PER_CUSTOMER]
 
