@@ -1,8 +1,9 @@
 """Joins stored range by range of their key: which queries split, on which key, that the
 ranges hold every key once, that a split query stores the same rows as the whole query
 (any data, NULL and skewed keys included), that a query reading a large relation stores
-its table compressed, and that the retail pipeline writes the same rows split into small
-ranges and compressed as in one statement each, uncompressed."""
+its table compressed, range by range as it is stored, and that the retail pipeline writes
+the same rows split into small ranges and compressed as in one statement each,
+uncompressed."""
 
 from __future__ import annotations
 
@@ -227,6 +228,32 @@ def test_a_query_reading_a_large_relation_stores_its_table_compressed(
     assert engine._sql("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'from_big'") == [
         (0,)
     ]
+
+
+def compressions(engine: DuckDBEngine, relation: str) -> set[str]:
+    """How DuckDB stores the values of a table of the compressed database (not their
+    validity masks: a mask of scattered NULLs is best stored as it is)."""
+    info = f"pragma_storage_info('compressed.main.\"{relation}\"')"
+    query = f"SELECT DISTINCT compression FROM {info} WHERE segment_type <> 'VALIDITY'"
+    return {kind for (kind,) in engine._sql(query)}
+
+
+def test_a_table_filled_range_by_range_is_compressed_as_each_range_is_stored(
+    engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register(
+        engine,
+        "big",
+        pa.table({"id": range(100_000), "customer": [i % 13 for i in range(100_000)]}),
+    )
+    register(engine, "facts", pa.table({"id": range(0, 100_000, 3)}))
+    monkeypatch.setattr(key_ranges, "KEY_RANGE_ROWS", 30_000)
+    sql = "SELECT o.id, o.customer, f.id AS fact FROM big AS o LEFT JOIN facts AS f ON o.id = f.id"
+    engine._store("stored", parse(sql))
+    assert database_of(engine, "stored") == "compressed"
+    assert engine._sql('SELECT count(*) FROM "stored"') == [(100_000,)]
+    # no later change starts a checkpoint: each range's commit compressed its rows
+    assert compressions(engine, "stored") and "Uncompressed" not in compressions(engine, "stored")
 
 
 def test_the_retail_pipeline_writes_the_same_rows_in_small_ranges(

@@ -5,9 +5,10 @@ or a view of in-memory DuckDB databases that spill to a folder of the lakehouse'
 scratch space under a memory limit: the data stays in the engine, and only record
 batches on their way into a table's files pass through Python. A table filled from a
 large relation is stored in a second in-memory database, attached with ``COMPRESS``:
-DuckDB compresses its tables at a checkpoint, which it starts itself after a large
-enough change (such as the row numbers' ``UPDATE`` of a large table), and from then on
-they spill less.
+DuckDB compresses its tables at a checkpoint, and it checkpoints after every commit that
+changed a database, so each statement's rows (a key range's, for a table filled range by
+range) are compressed as they are stored, before they spill, rather than all at once at
+the first large change.
 A result that only reads files, row by row (a bronze table), stays a view over its files
 (``file_scans``): each read scans them again, cheaper than storing and spilling the
 rows; so does a stored table (``attach``) and a streaming table's stored rows with its
@@ -82,6 +83,9 @@ RelationKind = Literal["table", "view"]
 UTC = "SET TimeZone = 'UTC'"
 COMPRESSED = "compressed"  # an in-memory database whose tables DuckDB stores compressed
 SEARCH_PATH = f"SET search_path = 'memory.main,{COMPRESSED}.main'"
+# a checkpoint after every commit that changed a database, whatever its size: a checkpoint
+# does not wait for the staging threads' reads, and compresses only the new rows
+CHECKPOINT_EVERY_COMMIT = "SET checkpoint_threshold = '0B'"
 
 
 def to_duckdb(tree: exp.Expr, copy: bool = True) -> str:
@@ -130,6 +134,7 @@ class DuckDBEngine:
         self.connection.execute(UTC)
         self.connection.execute(f"ATTACH ':memory:' AS {COMPRESSED} (COMPRESS)")
         self.connection.execute(SEARCH_PATH)
+        self.connection.execute(CHECKPOINT_EVERY_COMMIT)
         # a table's rows keep their query's order: its files and its row ids do not vary
         self.connection.execute("SET preserve_insertion_order = true")
         if threads:
@@ -224,8 +229,8 @@ class DuckDBEngine:
         more than one range's rows (``key_ranges``), else in one statement; in the
         compressed database when it reads a ``large`` relation: past the memory limit the
         tables spill, and once compressed they spill less; a smaller one costs more to
-        compress than it saves. No checkpoint is forced: it would wait for the tables being
-        staged (measured in ``benchmarks/README.md``)."""
+        compress than it saves. Each statement's commit compresses its rows; no checkpoint
+        is forced: it would wait for the tables being staged (``benchmarks/README.md``)."""
         compressed = large(largest_read(query, self._rows_or_none))
         ranges = self._key_ranges(query)
         if ranges is None:
