@@ -123,6 +123,14 @@ def store_both(engine: DuckDBEngine, sql: str, monkeypatch: pytest.MonkeyPatch) 
     the split one."""
     whole = "whole"
     engine._store(whole, parse(sql))
+    monkeypatch.setattr(key_ranges, "KEY_RANGE_ROWS", 7)
+    statements = recording(engine, monkeypatch)
+    engine._store("split", parse(sql))
+    return statements
+
+
+def recording(engine: DuckDBEngine, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that gets every statement the engine runs from now on."""
     statements: list[str] = []
     run_sql = engine._sql
 
@@ -130,9 +138,7 @@ def store_both(engine: DuckDBEngine, sql: str, monkeypatch: pytest.MonkeyPatch) 
         statements.append(statement)
         return run_sql(statement)
 
-    monkeypatch.setattr(key_ranges, "KEY_RANGE_ROWS", 7)
     monkeypatch.setattr(engine, "_sql", recorded)
-    engine._store("split", parse(sql))
     return statements
 
 
@@ -249,11 +255,14 @@ def test_a_table_filled_range_by_range_is_compressed_as_each_range_is_stored(
     register(engine, "facts", pa.table({"id": range(0, 100_000, 3)}))
     monkeypatch.setattr(key_ranges, "KEY_RANGE_ROWS", 30_000)
     sql = "SELECT o.id, o.customer, f.id AS fact FROM big AS o LEFT JOIN facts AS f ON o.id = f.id"
+    statements = recording(engine, monkeypatch)
     engine._store("stored", parse(sql))
+    assert sum(s.startswith('INSERT INTO "stored"') for s in statements) >= 2
     assert database_of(engine, "stored") == "compressed"
     assert engine._sql('SELECT count(*) FROM "stored"') == [(100_000,)]
     # no later change starts a checkpoint: each range's commit compressed its rows
-    assert compressions(engine, "stored") and "Uncompressed" not in compressions(engine, "stored")
+    stored_as = compressions(engine, "stored")
+    assert stored_as and "Uncompressed" not in stored_as
 
 
 def test_the_retail_pipeline_writes_the_same_rows_in_small_ranges(
